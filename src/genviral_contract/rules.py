@@ -1,0 +1,150 @@
+"""The rule catalogue: every promise of GET /accounts, with a stable id.
+
+Rule ids are public (they appear in failure messages, JUnit XML, reports and the case
+files under tests/data), so an id is never renamed or reused; a retired rule is removed
+and its id left unused.
+
+Three kinds of rule:
+- ``schema``: enforced by the JSON Schemas in ``schemas/``; a schema error is attributed
+  to the rule that owns the JSON path where it happened (``where``).
+- ``semantic``: a function over one response (status, headers, body, the key's scope);
+  see ``semantic.py``.
+- ``suite``: needs more than one response (stability, isolation, authentication probes);
+  only the conformance suite against a live target or cassettes can check it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["schema", "semantic", "suite"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    statement: str
+    source: str
+    kind: Kind
+    # JSON paths this rule owns, for attributing schema errors ("*" is any array index).
+    where: tuple[str, ...] = ()
+
+
+_ENVELOPE = "Response envelope (every endpoint)"
+_PAYLOAD = "GET /accounts, Response"
+_BEHAVIOUR = "GET /accounts, Behavior"
+_ERRORS = "GET /accounts, Error Responses"
+
+RULES: tuple[Rule, ...] = (
+    # --- transport ---------------------------------------------------------------
+    Rule("HTTP-JSON-CONTENT-TYPE", "The response has a JSON media type (application/json, any parameters).",
+         f"{_ENVELOPE}: every response is a JSON envelope.", "semantic"),
+    Rule("HTTP-BODY-JSON", "The body is one complete JSON object (not empty, HTML or truncated).",
+         f"{_ENVELOPE}: every response is a JSON envelope.", "semantic"),
+    # --- envelope ----------------------------------------------------------------
+    Rule("ENV-OBJECT", "The envelope is a JSON object.",
+         f"{_ENVELOPE}: ok, code, message, data, error_code.", "schema", ("$",)),
+    Rule("ENV-OK-BOOLEAN", "`ok` is present and a boolean.",
+         f"{_ENVELOPE}: `ok` boolean, required — true on success, false on failure.", "schema", ("$.ok",)),
+    Rule("ENV-CODE-INTEGER", "`code` is present and an integer HTTP status (100–599).",
+         f"{_ENVELOPE}: `code` number, required.", "schema", ("$.code",)),
+    Rule("ENV-MESSAGE-STRING", "`message` is present and a string (its wording is not part of the contract).",
+         f"{_ENVELOPE}: `message` string, required — human-readable text for logs.", "schema", ("$.message",)),
+    Rule("ENV-ERROR-CODE-STRING", "`error_code`, when present, is a string.",
+         f"{_ENVELOPE}: `error_code` string, optional — machine-readable reason on failures.", "schema",
+         ("$.error_code",)),
+    Rule("ENV-CODE-MATCHES-STATUS", "`code` equals the HTTP status code of the response.",
+         f"{_ENVELOPE}: `code` is always equal to the HTTP status code.", "semantic"),
+    Rule("ENV-OK-MATCHES-STATUS", "`ok` is true exactly when the HTTP status is 2xx.",
+         f"{_ENVELOPE}: `ok` is true on success, false on failure.", "semantic"),
+    Rule("ENV-DATA-IFF-OK", "`data` is an object present exactly when `ok` is true.",
+         f"{_ENVELOPE}: `data` present exactly when `ok` is true; absent when `ok` is false.", "schema",
+         ("$.data",)),
+    # --- payload -----------------------------------------------------------------
+    Rule("PAY-SCOPE-ENUM", "`data.scope` is \"workspace\" or \"personal\".",
+         f"{_PAYLOAD}: scope — authenticated key scope: workspace or personal.", "schema", ("$.data.scope",)),
+    Rule("PAY-OWNER-USER-ID-UUID", "`data.owner_user_id` is a canonical UUID.",
+         f"{_PAYLOAD}: owner_user_id — resolved owner user ID for the authenticated key.", "schema",
+         ("$.data.owner_user_id",)),
+    Rule("PAY-WORKSPACE-ID-UUID-OR-NULL", "`data.workspace_id` is present and a canonical UUID or null.",
+         f"{_PAYLOAD}: workspace_id string | null.", "schema", ("$.data.workspace_id",)),
+    Rule("PAY-ACCOUNTS-ARRAY", "`data.accounts` is an array (empty when there are none, never null).",
+         f"{_BEHAVIOUR}: if no active accounts exist, the endpoint returns an empty array.", "schema",
+         ("$.data.accounts",)),
+    # --- account -----------------------------------------------------------------
+    Rule("ACC-OBJECT", "Every account is a JSON object.",
+         f"{_PAYLOAD}: accounts — list of social accounts available for posting.", "schema",
+         ("$.data.accounts[*]",)),
+    Rule("ACC-ID-UUID", "Every account has an `id` that is a canonical UUID.",
+         f"{_BEHAVIOUR}: IDs are stable UUIDs constrained to key scope.", "schema", ("$.data.accounts[*].id",)),
+    Rule("ACC-PLATFORM-ENUM",
+         "Every account has a `platform`: tiktok, instagram, youtube, pinterest, linkedin or facebook.",
+         f"{_BEHAVIOUR}: each account is normalized to expose the platform (tiktok, instagram, etc.).", "schema",
+         ("$.data.accounts[*].platform",)),
+    Rule("ACC-TYPE-ENUM", "Every account has a `type`: byo or hosted.",
+         f"{_BEHAVIOUR}: each account exposes a simplified type of byo or hosted.", "schema",
+         ("$.data.accounts[*].type",)),
+    Rule("ACC-USERNAME-STRING", "Every account has a `username` string.",
+         "Data structures, account: username string.", "schema", ("$.data.accounts[*].username",)),
+    Rule("ACC-DISPLAY-NAME-STRING", "Every account has a `display_name` string.",
+         "Data structures, account: display_name string.", "schema", ("$.data.accounts[*].display_name",)),
+    Rule("ACC-STATUS-ACTIVE", "Every account has `status` \"active\".",
+         f"{_BEHAVIOUR}: the API merges active BYO social accounts with active hosted accounts.", "schema",
+         ("$.data.accounts[*].status",)),
+    Rule("ACC-WORKSPACE-ID-UUID-OR-NULL", "Every account has a `workspace_id` that is a canonical UUID or null.",
+         "Data structures, account: workspace_id string | null.", "schema", ("$.data.accounts[*].workspace_id",)),
+    Rule("ACC-ID-UNIQUE", "No account id appears twice in one response.",
+         f"{_BEHAVIOUR}: IDs are stable UUIDs constrained to key scope.", "semantic"),
+    # --- scope -------------------------------------------------------------------
+    Rule("SCOPE-WORKSPACE-ID-CONSISTENT",
+         "`data.workspace_id` is a UUID when scope is workspace and null when scope is personal.",
+         f"{_PAYLOAD}: workspace_id — workspace ID for workspace keys, otherwise null.", "semantic"),
+    Rule("SCOPE-ACCOUNT-WORKSPACE-ID", "Every account's `workspace_id` equals `data.workspace_id`.",
+         f"{_BEHAVIOUR}: workspace keys return workspace accounts; personal keys return accounts with "
+         "workspace_id IS NULL.", "semantic"),
+    Rule("SCOPE-MATCHES-KEY", "`data.scope` is the scope of the key that was used.",
+         f"{_PAYLOAD}: scope — authenticated key scope.", "semantic"),
+    Rule("SCOPE-EXPECTED-IDS", "`data.workspace_id` and `data.owner_user_id` are the ids configured for the key.",
+         f"{_PAYLOAD}: workspace_id / owner_user_id resolved for the authenticated key.", "semantic"),
+    Rule("SCOPE-ISOLATION", "No account id is visible to both a workspace key and a personal key.",
+         f"{_BEHAVIOUR}: requests never fall through to data outside the key's scope.", "suite"),
+    Rule("ACC-ID-STABLE", "Two calls with the same key return the same set of account ids (order is free).",
+         f"{_BEHAVIOUR}: IDs are stable UUIDs.", "suite"),
+    # --- errors ------------------------------------------------------------------
+    Rule("ERR-DOCUMENTED-ERROR-CODE",
+         "402 carries error_code subscription_required, 403 tier_not_allowed, 500 accounts_failed.",
+         f"{_ERRORS}: 402 subscription_required, 403 tier_not_allowed, 500 accounts_failed.", "semantic"),
+    Rule("ERR-NO-CREDENTIAL-ECHO", "An error body never echoes the credential that was presented.",
+         "Authentication: the secret is shown once, at creation.", "semantic"),
+    Rule("AUTH-REQUIRED", "A request without a valid bearer key gets a 401 error envelope, never data.",
+         f"{_ERRORS}: 401 — authentication failed (missing/invalid/revoked token).", "suite"),
+    Rule("PLAN-SUBSCRIPTION-REQUIRED", "A key without an active plan gets 402 subscription_required.",
+         f"{_ERRORS}: 402 subscription_required.", "suite"),
+    Rule("PLAN-TIER-NOT-ALLOWED", "A Scheduler-tier key gets 403 tier_not_allowed.",
+         f"{_ERRORS}: 403 tier_not_allowed.", "suite"),
+    Rule("OPENAPI-CONFORMANCE",
+         "Responses to schemathesis-generated requests conform to schemas/openapi.yaml and the envelope rules.",
+         "The OpenAPI document of GET /accounts (schemas/openapi.yaml).", "suite"),
+)
+
+BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
+
+
+def get(rule_id: str) -> Rule:
+    return BY_ID[rule_id]
+
+
+def owner_of(path: tuple[str | int, ...]) -> Rule:
+    """The schema rule that owns a JSON path: the longest ``where`` pattern matching it."""
+    pattern = "$" + "".join("[*]" if isinstance(part, int) else f".{part}" for part in path)
+    while True:
+        rule = _OWNERS.get(pattern)
+        if rule is not None:
+            return rule
+        # Walk up one segment: "$.data.accounts[*].x" -> "$.data.accounts[*]" -> ...
+        cut = max(pattern.rfind("."), pattern.rfind("["))
+        pattern = pattern[:cut] if cut > 0 else "$"
+
+
+_OWNERS: dict[str, Rule] = {pattern: rule for rule in RULES for pattern in rule.where}

@@ -1,0 +1,206 @@
+"""Rules a JSON Schema cannot say, as plain functions over one observed response.
+
+Each function returns ``None`` when the rule does not apply to this response (so the
+per-rule report does not count it as passed), else the list of its violations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .credentials import Secret
+from .findings import Violation, render_value
+
+DOCUMENTED_ERROR_CODES = {402: "subscription_required", 403: "tier_not_allowed", 500: "accounts_failed"}
+
+
+@dataclass(frozen=True)
+class Observed:
+    """One response as the rules see it, with what the caller knows about the request."""
+
+    status: int
+    body: Any
+    content_type: str | None = None
+    key_scope: str | None = None
+    credential: Secret | None = None
+    raw_text: str | None = None
+    expected_workspace_id: str | None = None
+    expected_owner_user_id: str | None = None
+
+    @property
+    def envelope(self) -> dict[str, Any]:
+        return self.body if isinstance(self.body, dict) else {}
+
+    @property
+    def data(self) -> dict[str, Any] | None:
+        data = self.envelope.get("data")
+        return data if isinstance(data, dict) else None
+
+    def accounts(self) -> list[tuple[int, dict[str, Any]]]:
+        found = (self.data or {}).get("accounts")
+        if not isinstance(found, list):
+            return []
+        return [(i, a) for i, a in enumerate(found) if isinstance(a, dict)]
+
+
+Result = "list[Violation] | None"
+RuleFunc = Callable[[Observed], "list[Violation] | None"]
+SEMANTIC: dict[str, RuleFunc] = {}
+
+
+def rule(rule_id: str) -> Callable[[RuleFunc], RuleFunc]:
+    def register(func: RuleFunc) -> RuleFunc:
+        SEMANTIC[rule_id] = func
+        return func
+
+    return register
+
+
+def is_json_media_type(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+@rule("HTTP-JSON-CONTENT-TYPE")
+def json_content_type(obs: Observed) -> list[Violation] | None:
+    if obs.content_type is None:
+        return None
+    if is_json_media_type(obs.content_type):
+        return []
+    return [Violation("HTTP-JSON-CONTENT-TYPE", "Content-Type", "application/json", render_value(obs.content_type))]
+
+
+@rule("ENV-CODE-MATCHES-STATUS")
+def code_matches_status(obs: Observed) -> list[Violation] | None:
+    code = obs.envelope.get("code")
+    if not isinstance(code, int) or isinstance(code, bool):
+        return None  # ENV-CODE-INTEGER owns a missing or mistyped code
+    if code == obs.status:
+        return []
+    return [Violation("ENV-CODE-MATCHES-STATUS", "$.code", f"{obs.status} (the HTTP status)", render_value(code))]
+
+
+@rule("ENV-OK-MATCHES-STATUS")
+def ok_matches_status(obs: Observed) -> list[Violation] | None:
+    ok = obs.envelope.get("ok")
+    if not isinstance(ok, bool):
+        return None
+    success = 200 <= obs.status < 300
+    if ok == success:
+        return []
+    return [Violation("ENV-OK-MATCHES-STATUS", "$.ok", f"{str(success).lower()} for HTTP {obs.status}",
+                      render_value(ok))]
+
+
+@rule("ENV-DATA-IFF-OK")
+def data_iff_ok(obs: Observed) -> list[Violation] | None:
+    ok = obs.envelope.get("ok")
+    if not isinstance(ok, bool):
+        return None
+    if ok and "data" not in obs.envelope:
+        return [Violation("ENV-DATA-IFF-OK", "$.data", "`data` present because ok is true", "missing")]
+    if not ok and "data" in obs.envelope:
+        return [Violation("ENV-DATA-IFF-OK", "$.data", "no `data` because ok is false",
+                          render_value(obs.envelope["data"]))]
+    return []
+
+
+@rule("SCOPE-WORKSPACE-ID-CONSISTENT")
+def workspace_id_consistent(obs: Observed) -> list[Violation] | None:
+    data = obs.data
+    if data is None or data.get("scope") not in ("workspace", "personal") or "workspace_id" not in data:
+        return None
+    wid = data["workspace_id"]
+    if data["scope"] == "workspace" and wid is None:
+        return [Violation("SCOPE-WORKSPACE-ID-CONSISTENT", "$.data.workspace_id",
+                          "a workspace UUID because scope is workspace", "null")]
+    if data["scope"] == "personal" and wid is not None:
+        return [Violation("SCOPE-WORKSPACE-ID-CONSISTENT", "$.data.workspace_id",
+                          "null because scope is personal", render_value(wid))]
+    return []
+
+
+@rule("SCOPE-ACCOUNT-WORKSPACE-ID")
+def account_workspace_id(obs: Observed) -> list[Violation] | None:
+    data = obs.data
+    if data is None or "workspace_id" not in data:
+        return None
+    wid = data["workspace_id"]
+    return [
+        Violation("SCOPE-ACCOUNT-WORKSPACE-ID", f"$.data.accounts[{i}].workspace_id",
+                  f"{render_value(wid)} (data.workspace_id)", render_value(acc["workspace_id"]))
+        for i, acc in obs.accounts()
+        if "workspace_id" in acc and acc["workspace_id"] != wid
+    ]
+
+
+@rule("ACC-ID-UNIQUE")
+def ids_unique(obs: Observed) -> list[Violation] | None:
+    if obs.data is None:
+        return None
+    seen: dict[str, int] = {}
+    found = []
+    for i, acc in obs.accounts():
+        account_id = acc.get("id")
+        if not isinstance(account_id, str):
+            continue
+        if account_id in seen:
+            found.append(Violation("ACC-ID-UNIQUE", f"$.data.accounts[{i}].id",
+                                   f"an id not already used by $.data.accounts[{seen[account_id]}]",
+                                   render_value(account_id)))
+        else:
+            seen[account_id] = i
+    return found
+
+
+@rule("SCOPE-MATCHES-KEY")
+def scope_matches_key(obs: Observed) -> list[Violation] | None:
+    if obs.key_scope is None or obs.data is None:
+        return None
+    scope = obs.data.get("scope")
+    if scope == obs.key_scope:
+        return []
+    return [Violation("SCOPE-MATCHES-KEY", "$.data.scope", f"{render_value(obs.key_scope)} (the key's scope)",
+                      render_value(scope))]
+
+
+@rule("SCOPE-EXPECTED-IDS")
+def expected_ids(obs: Observed) -> list[Violation] | None:
+    data = obs.data
+    wanted = {"workspace_id": obs.expected_workspace_id, "owner_user_id": obs.expected_owner_user_id}
+    wanted = {k: v for k, v in wanted.items() if v is not None}
+    if data is None or not wanted:
+        return None
+    if obs.key_scope == "personal":
+        wanted.pop("workspace_id", None)  # the configured workspace id belongs to the workspace key
+    return [
+        Violation("SCOPE-EXPECTED-IDS", f"$.data.{field}", f"{render_value(value)} (configured)",
+                  render_value(data.get(field)))
+        for field, value in wanted.items()
+        if data.get(field) != value
+    ]
+
+
+@rule("ERR-DOCUMENTED-ERROR-CODE")
+def documented_error_code(obs: Observed) -> list[Violation] | None:
+    documented = DOCUMENTED_ERROR_CODES.get(obs.status)
+    if documented is None or not obs.envelope:
+        return None
+    found = obs.envelope.get("error_code")
+    if found == documented:
+        return []
+    return [Violation("ERR-DOCUMENTED-ERROR-CODE", "$.error_code", f"{render_value(documented)} for HTTP {obs.status}",
+                      "missing" if "error_code" not in obs.envelope else render_value(found))]
+
+
+@rule("ERR-NO-CREDENTIAL-ECHO")
+def no_credential_echo(obs: Observed) -> list[Violation] | None:
+    if obs.credential is None or obs.raw_text is None:
+        return None
+    if any(fragment in obs.raw_text for fragment in obs.credential.fragments()):
+        # The found value is described, never quoted: quoting it would be the leak.
+        return [Violation("ERR-NO-CREDENTIAL-ECHO", "$", "a body that does not contain the presented key",
+                          "the presented key (masked) in the body")]
+    return []

@@ -1,0 +1,143 @@
+"""Judging one response by the whole contract: parse, schemas, semantic rules, notes."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from jsonschema import ValidationError
+
+from . import rules, schemas
+from .credentials import Secret
+from .findings import JsonPath, Note, Verdict, Violation, render_path, render_value
+from .semantic import SEMANTIC, Observed
+
+SCHEMA_RULES = frozenset(r.id for r in rules.RULES if r.kind == "schema")
+
+
+class BodyError(ValueError):
+    """The body is not one JSON document; the message says how."""
+
+
+def parse_body(raw: bytes | str) -> Any:
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    if not text.strip():
+        raise BodyError("an empty body")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        head = text.lstrip()[:1]
+        kind = "HTML" if head == "<" else "not JSON"
+        if head in "{[" and (exc.pos >= len(text.rstrip()) - 1 or exc.msg.startswith("Unterminated")):
+            kind = "truncated JSON"
+        raise BodyError(f"{kind} ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+
+
+def check_raw(
+    status: int,
+    raw: bytes | str,
+    *,
+    content_type: str | None = None,
+    key_scope: str | None = None,
+    credential: Secret | None = None,
+    expected_workspace_id: str | None = None,
+    expected_owner_user_id: str | None = None,
+) -> Verdict:
+    """Judge a response body as it came over the wire."""
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        body = parse_body(text)
+    except (BodyError, UnicodeDecodeError) as exc:
+        reason = str(exc) if isinstance(exc, BodyError) else "bytes that are not UTF-8"
+        violations = [Violation("HTTP-BODY-JSON", "$", "a JSON object", reason)]
+        ct = SEMANTIC["HTTP-JSON-CONTENT-TYPE"](Observed(status, None, content_type=content_type))
+        return Verdict(tuple(violations + (ct or [])), (), frozenset({"HTTP-BODY-JSON", "HTTP-JSON-CONTENT-TYPE"}))
+    return check(Observed(status, body, content_type=content_type, key_scope=key_scope, credential=credential,
+                          raw_text=text, expected_workspace_id=expected_workspace_id,
+                          expected_owner_user_id=expected_owner_user_id))
+
+
+def check(obs: Observed) -> Verdict:
+    """Judge a parsed response: schema rules, then every semantic rule that applies."""
+    found: list[Violation] = []
+    checked = set(SCHEMA_RULES) | {"HTTP-BODY-JSON"}
+    if not schemas.fast().is_valid(obs.body):
+        # Only a failing body pays for the detailed (python-jsonschema) explanation.
+        found.extend(schema_violations(obs.body))
+    for rule_id, func in SEMANTIC.items():
+        result = func(obs)
+        if result is not None:
+            checked.add(rule_id)
+            found.extend(result)
+    return Verdict(tuple(_drop_shadowed(found)), tuple(undocumented(obs.body)), frozenset(checked))
+
+
+def _drop_shadowed(found: list[Violation]) -> list[Violation]:
+    # ENV-DATA-IFF-OK is both a schema and a semantic check; say it once per path.
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for v in found:
+        if (v.rule, v.path) not in seen:
+            seen.add((v.rule, v.path))
+            kept.append(v)
+    return kept
+
+
+def schema_violations(body: Any) -> Iterator[Violation]:
+    for error in schemas.explainer().iter_errors(body):
+        yield from _leaves(error)
+
+
+def _leaves(error: ValidationError) -> Iterator[Violation]:
+    path: JsonPath = tuple(error.absolute_path)
+    if error.validator == "required":
+        for name in error.validator_value:
+            if isinstance(error.instance, dict) and name not in error.instance:
+                leaf = (*path, name)
+                yield Violation(rules.owner_of(leaf).id, render_path(leaf), f"`{name}` present", "missing")
+        return
+    expected = _expected(error)
+    yield Violation(rules.owner_of(path).id, render_path(path), expected, render_value(error.instance))
+
+
+def _expected(error: ValidationError) -> str:
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    value = error.validator_value
+    if error.validator == "enum":
+        return "one of " + ", ".join(render_value(v) for v in value)
+    if error.validator == "const":
+        return render_value(value)
+    if error.validator == "type":
+        return f"a value of type {value}" if isinstance(value, str) else "a value of type " + " or ".join(value)
+    if error.validator in ("minimum", "maximum"):
+        return f"{'at least' if error.validator == 'minimum' else 'at most'} {value}"
+    if error.validator is None or error.schema is False:
+        return "no such field here"
+    if "description" in schema:
+        text = str(schema["description"]).rstrip(".")
+        return text[:1].lower() + text[1:]
+    return error.message
+
+
+def undocumented(body: Any) -> Iterator[Note]:
+    """Notes for fields the contract does not document, grouped by path pattern."""
+    if not isinstance(body, dict):
+        return
+    counts: Counter[str] = Counter()
+    known_env = schemas.known_properties(schemas.ENVELOPE)
+    counts.update(f"$.{k}" for k in body if k not in known_env)
+    data = body.get("data")
+    if isinstance(data, dict) and body.get("ok") is True:
+        known_pay = schemas.known_properties(schemas.PAYLOAD)
+        counts.update(f"$.data.{k}" for k in data if k not in known_pay)
+        accounts = data.get("accounts")
+        if isinstance(accounts, list):
+            known_acc = schemas.known_properties(schemas.ACCOUNT)
+            for acc in accounts:
+                if isinstance(acc, dict) and not known_acc.issuperset(acc):
+                    counts.update(f"$.data.accounts[*].{k}" for k in acc if k not in known_acc)
+    for path, count in sorted(counts.items()):
+        yield Note(path, count)
+
