@@ -40,7 +40,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        return _dispatch(_parser().parse_args(argv))
+    except BrokenPipeError:
+        # `genviral-contract validate big.json | head` closed the pipe: not an error of ours.
+        sys.stderr.close()
+        return 0
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "validate":
         from .validate_cmd import run as run_validate
 

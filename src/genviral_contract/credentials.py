@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 MASK = "***"
+MIN_FRAGMENT = 8
 
 # Anything after "Bearer " in text that is about to be shown (a header dump, an error).
 _BEARER = re.compile(r"(?i)(bearer\s+)[^\s\"',;]+")
@@ -30,13 +31,17 @@ class Secret:
     def reveal(self) -> str:
         return self._value
 
+    def bearer(self) -> Secret:
+        """The ``Authorization`` header value for this key, itself a Secret."""
+        return Secret(f"Bearer {self._value}", self.label)
+
     def fragments(self) -> tuple[str, ...]:
-        """The parts of the key that must never be echoed: the whole key and its secret half."""
-        parts = [self._value]
-        _, dot, secret = self._value.partition(".")
-        if dot and len(secret) >= 6:
-            parts.append(secret)
-        return tuple(p for p in parts if p)
+        """The parts that must never be echoed: the whole value, the token after an auth
+        scheme, and the secret half of a ``public.secret`` key. Parts shorter than
+        ``MIN_FRAGMENT`` are left out: "A" in a message is no evidence of an echo."""
+        token = self._value.split(None, 1)[-1] if " " in self._value.strip() else self._value
+        parts = {self._value.strip(), token.strip(), token.partition(".")[2]}
+        return tuple(sorted(p for p in parts if len(p) >= MIN_FRAGMENT))
 
     def __repr__(self) -> str:
         return f"Secret({self.label}={MASK})"

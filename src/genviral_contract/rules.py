@@ -40,6 +40,8 @@ RULES: tuple[Rule, ...] = (
     # --- transport ---------------------------------------------------------------
     Rule("HTTP-JSON-CONTENT-TYPE", "The response has a JSON media type (application/json, any parameters).",
          f"{_ENVELOPE}: every response is a JSON envelope.", "semantic"),
+    Rule("HTTP-ANSWERS", "The target answers every request within the timeout, without dropping the connection.",
+         f"{_ENVELOPE}: every request gets a response envelope.", "suite"),
     Rule("HTTP-BODY-JSON", "The body is one complete JSON object (not empty, HTML or truncated).",
          f"{_ENVELOPE}: every response is a JSON envelope.", "semantic"),
     # --- envelope ----------------------------------------------------------------
@@ -73,6 +75,8 @@ RULES: tuple[Rule, ...] = (
          f"{_BEHAVIOUR}: if no active accounts exist, the endpoint returns an empty array.", "schema",
          ("$.data.accounts",)),
     # --- account -----------------------------------------------------------------
+    Rule("ACC-LIST-OK", "A valid key on an active plan gets HTTP 200 with its accounts.",
+         "GET /accounts: list the accounts available in the authenticated key scope.", "suite"),
     Rule("ACC-OBJECT", "Every account is a JSON object.",
          f"{_PAYLOAD}: accounts — list of social accounts available for posting.", "schema",
          ("$.data.accounts[*]",)),

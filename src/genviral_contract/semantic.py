@@ -6,7 +6,7 @@ per-rule report does not count it as passed), else the list of its violations.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,7 +75,8 @@ def json_content_type(obs: Observed) -> list[Violation] | None:
 @rule("ENV-CODE-MATCHES-STATUS")
 def code_matches_status(obs: Observed) -> list[Violation] | None:
     code = obs.envelope.get("code")
-    if not isinstance(code, int) or isinstance(code, bool):
+    # 201.0 is an integer to JSON Schema, so an integral float is compared here too.
+    if isinstance(code, bool) or not isinstance(code, (int, float)) or code % 1:
         return None  # ENV-CODE-INTEGER owns a missing or mistyped code
     if code == obs.status:
         return []
@@ -199,8 +200,22 @@ def documented_error_code(obs: Observed) -> list[Violation] | None:
 def no_credential_echo(obs: Observed) -> list[Violation] | None:
     if obs.credential is None or obs.raw_text is None:
         return None
-    if any(fragment in obs.raw_text for fragment in obs.credential.fragments()):
+    fragments = obs.credential.fragments()
+    # The raw text catches an echo anywhere; the decoded strings catch one hidden in JSON escapes.
+    if any(f in obs.raw_text for f in fragments) or any(f in s for s in _strings(obs.body) for f in fragments):
         # The found value is described, never quoted: quoting it would be the leak.
         return [Violation("ERR-NO-CREDENTIAL-ECHO", "$", "a body that does not contain the presented key",
                           "the presented key (masked) in the body")]
     return []
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)

@@ -1,0 +1,157 @@
+"""The pytest plugin (registered through the ``pytest11`` entry point).
+
+It owns the options, the hypothesis profiles, the target fixtures, the masking of keys in
+every report, and the per-rule summary at the end of the run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from . import report
+from . import settings as settings_mod
+from .credentials import Secret, mask
+from .judge import Judge
+from .target import Target, open_target
+
+SETTINGS = pytest.StashKey[settings_mod.Settings]()
+SECRETS = pytest.StashKey[set[Secret]]()
+TARGET = pytest.StashKey[Target]()
+
+# Option name -> the environment variable it overrides.
+_OPTIONS = {
+    "genviral_base_url": "GENVIRAL_BASE_URL",
+    "genviral_timeout": "GENVIRAL_TIMEOUT",
+    "genviral_retries": "GENVIRAL_RETRIES",
+    "genviral_workspace_id": "GENVIRAL_WORKSPACE_ID",
+    "genviral_owner_user_id": "GENVIRAL_OWNER_USER_ID",
+}
+
+PROFILE_ENV = "GENVIRAL_HYPOTHESIS_PROFILE"
+# Live targets are slow and shared: no per-example deadline, and the example counts are
+# what bounds the requests a run sends (the `ci` profile keeps a full run under 300).
+settings.register_profile("dev", max_examples=20, deadline=None)
+settings.register_profile("ci", max_examples=30, deadline=None, derandomize=True, print_blob=True)
+settings.register_profile("nightly", max_examples=1000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("genviral-contract", "Genviral contract suite")
+    group.addoption("--genviral-base-url", metavar="URL",
+                    help="target base URL incl. /api/partner/v1 (default $GENVIRAL_BASE_URL, else the embedded API)")
+    group.addoption("--genviral-timeout", metavar="SECONDS", help="per-request timeout (default 10)")
+    group.addoption("--genviral-retries", metavar="N", help="retries on connection errors and 429/502/503/504 (2)")
+    group.addoption("--genviral-workspace-id", metavar="UUID", help="expected data.workspace_id of the workspace key")
+    group.addoption("--genviral-owner-user-id", metavar="UUID", help="expected data.owner_user_id of the keys")
+    group.addoption("--conformance-report", metavar="PATH",
+                    help="write the per-rule report to PATH (.json for JSON, anything else Markdown)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "rules(*ids): the contract rules a test checks")
+    profile = os.environ.get(PROFILE_ENV, "dev")
+    try:
+        settings.load_profile(profile)
+    except Exception:
+        raise pytest.UsageError(f"{PROFILE_ENV}={profile!r}: expected one of dev, ci, nightly") from None
+    overrides = {env: config.getoption(opt) for opt, env in _OPTIONS.items()}
+    try:
+        loaded = settings_mod.load(overrides=overrides)
+    except settings_mod.SettingsError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[SETTINGS] = loaded
+    config.stash[SECRETS] = set(loaded.keys.values())
+    config.pluginmanager.register(RunState(config), "genviral-contract-run")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    profile = os.environ.get(PROFILE_ENV, "dev")
+    return f"genviral-contract target: {config.stash[SETTINGS].label()} (hypothesis profile {profile})"
+
+
+@pytest.fixture(scope="session")
+def genviral_settings(pytestconfig: pytest.Config) -> settings_mod.Settings:
+    return pytestconfig.stash[SETTINGS]
+
+
+@pytest.fixture(scope="session")
+def genviral_target(pytestconfig: pytest.Config, genviral_settings: settings_mod.Settings) -> Iterator[Target]:
+    """The target, opened once per session (once per xdist worker: each gets its own server)."""
+    target = open_target(genviral_settings)
+    pytestconfig.stash[SECRETS].update(target.keys.values())
+    pytestconfig.stash[TARGET] = target
+    yield target
+    target.close()
+
+
+@pytest.fixture
+def genviral(genviral_target: Target, request: pytest.FixtureRequest) -> Judge:
+    """Sends requests to the target and judges the answers by the contract."""
+    return Judge(genviral_target, request.node)
+
+
+class RunState:
+    """Per-run hooks that need the config: masking, rule tallies, retries, the summary."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.ledger = report.Ledger()
+        self.retries: list[str] = []
+        self.retry_cursor = 0
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+        rep: pytest.TestReport = yield
+        marker = item.get_closest_marker("rules")
+        if marker is not None and rep.skipped:
+            rep.user_properties.append((report.DECLARED, " ".join(marker.args)))
+        target = self.config.stash.get(TARGET, None)
+        if target is not None:
+            # Retries travel with the report so that xdist's controller can print them too.
+            retries = target.session.traffic.retries
+            rep.user_properties.extend(("contract_retry", line) for line in retries[self.retry_cursor:])
+            self.retry_cursor = len(retries)
+        _mask_report(rep, self.config.stash[SECRETS])
+        return rep
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        skip_reason = None
+        if report.skipped and isinstance(report.longrepr, tuple):
+            skip_reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+        self.ledger.add(report.when, report.outcome, list(report.user_properties), skip_reason)
+        self.retries.extend(str(v) for name, v in report.user_properties if name == "contract_retry")
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if hasattr(self.config, "workerinput") or self.ledger.empty:
+            return
+        if self.retries:
+            terminalreporter.section("genviral-contract retries")
+            for line in self.retries:
+                terminalreporter.write_line(line)
+        terminalreporter.section("genviral-contract: rules")
+        for line in self.ledger.terminal():
+            terminalreporter.write_line(line)
+        path = self.config.getoption("conformance_report")
+        if path:
+            self.ledger.write(Path(path))
+            terminalreporter.write_line(f"conformance report written to {path}")
+
+
+def _mask_report(rep: pytest.TestReport, secrets: set[Secret]) -> None:
+    """The last line of defence: no key leaves in a failure text, a captured section or XML."""
+    if isinstance(rep.longrepr, tuple):  # a skip: (path, line, reason)
+        path, line, reason = rep.longrepr
+        rep.longrepr = (path, line, mask(reason, *secrets))
+    elif rep.longrepr is not None:
+        text = str(rep.longrepr)
+        masked = mask(text, *secrets)
+        if masked != text:
+            rep.longrepr = masked
+    rep.sections = [(title, mask(content, *secrets)) for title, content in rep.sections]

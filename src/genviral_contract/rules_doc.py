@@ -1,0 +1,72 @@
+"""Write docs/rules.md, the rule catalogue for people, from ``rules.RULES``.
+
+``python -m genviral_contract.rules_doc`` rewrites the file; ``--check`` only says whether
+it is stale (exit 1), so CI and a unit test can refuse a catalogue edit without its doc.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import rules
+
+DEFAULT_PATH = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
+COMMAND = "python -m genviral_contract.rules_doc"
+
+_KINDS = {
+    "schema": "enforced by the JSON Schemas in `schemas/`",
+    "semantic": "checked on one response by `semantic.py`",
+    "suite": "needs several responses; checked by the conformance suite only",
+}
+
+
+def _cell(text: str) -> str:
+    # A bare "|" would end the cell, a newline the row.
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render() -> str:
+    lines = [
+        "# Rules of GET /accounts",
+        "",
+        f"<!-- Generated from src/genviral_contract/rules.py by `{COMMAND}`; do not edit. -->",
+        "",
+        "Every promise the suite checks, with the id that appears in failure messages, reports",
+        "and the case files under `tests/data/cases/`. Ids are never renamed or reused.",
+        "",
+        *(f"- **{kind}**: {meaning}" for kind, meaning in _KINDS.items()),
+        "",
+        "| id | kind | statement | documentation statement |",
+        "|---|---|---|---|",
+        *(f"| `{r.id}` | {r.kind} | {_cell(r.statement)} | {_cell(r.source)} |" for r in rules.RULES),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def is_current(path: Path = DEFAULT_PATH) -> bool:
+    try:
+        return path.read_text(encoding="utf-8") == render()
+    except FileNotFoundError:
+        return False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if the file is stale, write nothing")
+    parser.add_argument("--output", type=Path, default=DEFAULT_PATH, help="where the file is (default docs/rules.md)")
+    args = parser.parse_args(argv)
+    if args.check:
+        if is_current(args.output):
+            return 0
+        print(f"{args.output} is stale: run `{COMMAND}`", file=sys.stderr)
+        return 1
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(render(), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

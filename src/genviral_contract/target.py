@@ -1,0 +1,63 @@
+"""The thing under test: staging from the settings, or the embedded reference API."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pytest
+
+from .client import TargetSession
+from .credentials import Secret
+from .settings import ROLES, Settings
+
+if TYPE_CHECKING:
+    from .refapi import ReferenceServer
+
+
+@dataclass
+class Target:
+    label: str
+    base_url: str
+    keys: dict[str, Secret]
+    session: TargetSession
+    workspace_id: str | None = None
+    owner_user_id: str | None = None
+    server: ReferenceServer | None = field(default=None, repr=False)
+
+    def url(self, path: str = "/accounts") -> str:
+        return self.base_url + path
+
+    def key(self, role: str) -> Secret:
+        """The key of a role, or a skip that names the variable to set."""
+        key = self.keys.get(role)
+        if key is None:
+            pytest.skip(f"{ROLES[role].env} is not set")
+        return key
+
+    def close(self) -> None:
+        self.session.close()
+        if self.server is not None:
+            self.server.stop()
+
+
+def open_target(settings: Settings) -> Target:
+    if settings.base_url is not None:
+        keys = dict(settings.keys)
+        return Target(settings.label(), settings.base_url, keys, _session(settings, keys),
+                      settings.workspace_id, settings.owner_user_id)
+    from .refapi import ReferenceServer
+
+    # The fault and latency settings exist for the self-tests and benchmarks: they make
+    # the embedded API break one promise on purpose, or answer slowly.
+    server = ReferenceServer(fault=os.environ.get("GENVIRAL_REFAPI_FAULT") or None,
+                             latency=float(os.environ.get("GENVIRAL_REFAPI_LATENCY") or 0)).start()
+    keys = {role: Secret(value, f"{role} key") for role, value in server.keys.items()}
+    return Target("embedded reference API", server.base_url, keys, _session(settings, keys),
+                  server.expected.get("workspace_id"), server.expected.get("owner_user_id"), server)
+
+
+def _session(settings: Settings, keys: dict[str, Secret]) -> TargetSession:
+    return TargetSession(timeout=settings.timeout, retries=settings.retries,
+                         retry_after_cap=settings.retry_after_cap, secrets=tuple(keys.values()))

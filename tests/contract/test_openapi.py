@@ -1,0 +1,36 @@
+"""schemathesis drives schemas/openapi.yaml against the target, judged by the same rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import schemathesis
+
+from genviral_contract import st_checks
+from genviral_contract.judge import Judge
+from genviral_contract.schemas import schema_dir
+from genviral_contract.target import Target
+
+
+@pytest.fixture
+def genviral_openapi(genviral_target: Target) -> Any:
+    return schemathesis.openapi.from_path(schema_dir() / "openapi.yaml")
+
+
+schema = schemathesis.pytest.from_fixture("genviral_openapi")
+
+
+@pytest.mark.contract
+@pytest.mark.rules("OPENAPI-CONFORMANCE")
+@schema.parametrize()
+def test_generated_requests_conform(case: Any, genviral: Judge) -> None:
+    key = genviral.target.key("workspace")
+    response = case.call(base_url=genviral.target.base_url, session=genviral.target.session,
+                         headers={"Authorization": key.bearer().reveal()})
+    try:
+        case.validate_response(response, additional_checks=[st_checks.scope_rules("workspace", key)])
+    except AssertionError as exc:
+        genviral.require("OPENAPI-CONFORMANCE", False, path="(schemathesis)",
+                         expected="no failed schemathesis check", found=str(exc).splitlines()[0][:300])
+    genviral.passed("OPENAPI-CONFORMANCE")
