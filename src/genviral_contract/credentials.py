@@ -13,6 +13,7 @@ import re
 MASK = "***"
 MIN_FRAGMENT = 8
 
+_SECRETISH = re.compile(r"^(?=\S*[A-Za-z])(?=\S*[0-9])\S+$")
 # Anything after "Bearer " in text that is about to be shown (a header dump, an error).
 _BEARER = re.compile(r"(?i)(bearer\s+)[^\s\"',;]+")
 # A Genviral-shaped key, even without the Bearer prefix.
@@ -36,12 +37,20 @@ class Secret:
         return Secret(f"Bearer {self._value}", self.label)
 
     def fragments(self) -> tuple[str, ...]:
-        """The parts that must never be echoed: the whole value, the token after an auth
-        scheme, and the secret half of a ``public.secret`` key. Parts shorter than
-        ``MIN_FRAGMENT`` are left out: "A" in a message is no evidence of an echo."""
-        token = self._value.split(None, 1)[-1] if " " in self._value.strip() else self._value
-        parts = {self._value.strip(), token.strip(), token.partition(".")[2]}
-        return tuple(sorted(p for p in parts if len(p) >= MIN_FRAGMENT))
+        """What to mask in output: the whole value, the token after an auth scheme, and the
+        secret half of a ``public.secret`` key."""
+        token = self._value.strip().split()[-1] if self._value.strip() else ""
+        parts = {self._value, self._value.strip(), token, token.partition(".")[2]}
+        return tuple(sorted((p for p in parts if len(p) >= 4), key=len, reverse=True))
+
+    def echo_fragments(self) -> tuple[str, ...]:
+        """What counts as an echo when found in a body: the secret-looking parts only.
+
+        A fragment must look like key material (8+ characters, no spaces, letters and
+        digits both): a presented "Authorization" found in "Missing Authorization header"
+        is the server naming the header, not leaking a secret.
+        """
+        return tuple(p for p in self.fragments() if len(p) >= MIN_FRAGMENT and _SECRETISH.match(p))
 
     def __repr__(self) -> str:
         return f"Secret({self.label}={MASK})"

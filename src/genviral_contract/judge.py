@@ -11,7 +11,7 @@ import pytest
 
 from . import report, rules
 from .client import Exchange, TargetError, fetch
-from .credentials import Secret
+from .credentials import Secret, mask
 from .findings import Verdict, Violation
 from .settings import ROLES
 from .target import Target
@@ -45,7 +45,7 @@ class Judge:
 
     # --- verdicts ----------------------------------------------------------------
     def judge(self, exchange: Exchange, *, role: str | None = None, credential: Secret | None = None,
-              expect_status: int | None = None, status_rule: str | None = None) -> Verdict:
+              expect_status: int | None = None, status_rule: str | None = None, note: str | None = None) -> Verdict:
         """Judge one answer by every single-response rule, plus the status the scenario expects."""
         role = role or exchange.role
         key_scope = ROLES[role].scope if role else None
@@ -64,7 +64,7 @@ class Judge:
                                           f"HTTP {exchange.status}"))
         self.record(checked, found)
         if found:
-            self.fail(found, exchange)
+            self.fail(found, exchange, note)
         return verdict
 
     def require(self, rule_id: str, holds: bool, *, path: str, expected: str, found: str,
@@ -84,14 +84,17 @@ class Judge:
         if failed:
             self._properties.append((report.FAILED, " ".join(failed)))
 
-    def fail(self, violations: list[Violation], exchange: Exchange | None) -> NoReturn:
-        pytest.fail(format_failure(violations, exchange), pytrace=False)
+    def fail(self, violations: list[Violation], exchange: Exchange | None, note: str | None = None) -> NoReturn:
+        message = format_failure(violations, exchange, note)
+        pytest.fail(mask(message, *self.target.keys.values()), pytrace=False)
 
 
-def format_failure(violations: list[Violation], exchange: Exchange | None) -> str:
+def format_failure(violations: list[Violation], exchange: Exchange | None, note: str | None = None) -> str:
     lines = []
     if exchange is not None:
         lines.append(f"{exchange.request_line()} -> HTTP {exchange.status}")
+    if note:
+        lines.append(note)
     count = len(violations)
     lines.append(f"{count} contract violation{'s' if count != 1 else ''}:")
     for v in violations:

@@ -104,6 +104,7 @@ class RunState:
         self.config = config
         self.ledger = report.Ledger()
         self.retries: list[str] = []
+        self.selftest: list[str] = []
         self.retry_cursor = 0
 
     @pytest.hookimpl(wrapper=True)
@@ -127,9 +128,23 @@ class RunState:
             skip_reason = str(report.longrepr[2]).removeprefix("Skipped: ")
         self.ledger.add(report.when, report.outcome, list(report.user_properties), skip_reason)
         self.retries.extend(str(v) for name, v in report.user_properties if name == "contract_retry")
+        if report.when == "call":
+            self.selftest.extend(str(v) for name, v in report.user_properties if name == "contract_selftest")
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if hasattr(self.config, "workerinput") or self.ledger.empty:
+        if hasattr(self.config, "workerinput"):
+            return
+        if self.selftest:
+            outcomes = [line.split(" ", 1)[0] for line in self.selftest]
+            killed, benign = outcomes.count("killed"), outcomes.count("passed")
+            faults, variants = killed + outcomes.count("survived"), benign + outcomes.count("flagged")
+            terminalreporter.section("genviral-contract: fault catalogue")
+            terminalreporter.write_line(f"kill count: {killed} of {faults} faults caught by their rule; "
+                                        f"{benign} of {variants} benign variants passed")
+            for line in self.selftest:
+                if line.startswith(("survived", "flagged")):
+                    terminalreporter.write_line(f"  {line}")
+        if self.ledger.empty:
             return
         if self.retries:
             terminalreporter.section("genviral-contract retries")

@@ -200,7 +200,7 @@ def documented_error_code(obs: Observed) -> list[Violation] | None:
 def no_credential_echo(obs: Observed) -> list[Violation] | None:
     if obs.credential is None or obs.raw_text is None:
         return None
-    fragments = obs.credential.fragments()
+    fragments = obs.credential.echo_fragments()
     # The raw text catches an echo anywhere; the decoded strings catch one hidden in JSON escapes.
     if any(f in obs.raw_text for f in fragments) or any(f in s for s in _strings(obs.body) for f in fragments):
         # The found value is described, never quoted: quoting it would be the leak.

@@ -28,9 +28,9 @@ BAD_HEADERS: dict[str, str | None] = {
 }
 
 
-def _expect_401(genviral: Judge, header: Secret | None) -> None:
+def _expect_401(genviral: Judge, header: Secret | None, note: str | None = None) -> None:
     answer = genviral.get(authorization=header)
-    genviral.judge(answer, credential=header, expect_status=401, status_rule="AUTH-REQUIRED")
+    genviral.judge(answer, credential=header, expect_status=401, status_rule="AUTH-REQUIRED", note=note)
 
 
 @pytest.mark.rules("AUTH-REQUIRED", *RESPONSE_RULES)
@@ -59,7 +59,8 @@ _authorization = st.one_of(
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(header=_authorization)
 def test_arbitrary_authorization_gets_a_401_envelope(genviral: Judge, header: str) -> None:
-    _expect_401(genviral, Secret(header, "generated credential"))
+    # Generated junk is no secret: showing it makes a failure reproducible.
+    _expect_401(genviral, Secret(header, "generated credential"), note=f"Authorization: {header!r} (generated)")
 
 
 PLAN_ERRORS = {

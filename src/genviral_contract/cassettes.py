@@ -1,0 +1,226 @@
+"""The cassette format: one readable YAML file per scenario, read back with a clear error.
+
+A cassette is vcrpy's (``version: 1``, a list of request/response interactions), written
+so that a person can review it: JSON bodies pretty-printed as literal blocks, compressed
+bodies stored decoded, no Content-Length (it would be wrong for the re-formatted body,
+and nothing in the contract depends on it). Every problem with a file becomes one
+:class:`CassetteError` that names the file, the scenario and the command that re-records it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .scenarios import SCENARIOS
+
+DEFAULT_DIR = Path("cassettes")
+RECORD_ALL = "pytest tests/contract -k scenarios --record-mode=rewrite"
+
+
+class CassetteError(ValueError):
+    """A cassette is missing, empty or malformed; the message says which, and how to mend it."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        self.path, self.problem = path, problem
+        name = path.stem
+        scenario = f"scenario {name}" if name in SCENARIOS else "no scenario of scenarios.py"
+        super().__init__(f"{display(path)} ({scenario}) {problem}; re-record it with: "
+                         f"{rerecord_command(name, path.parent)}")
+
+
+class FormatError(ValueError):
+    """The text is not a cassette; the message says where (``interactions[0].response...``)."""
+
+
+def display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def rerecord_command(scenario: str | None = None, directory: Path = DEFAULT_DIR) -> str:
+    """The command that records ``scenario`` (every scenario when None) into ``directory``."""
+    command = RECORD_ALL if scenario not in SCENARIOS else \
+        f'pytest tests/contract -k "scenarios and {scenario}" --record-mode=rewrite'
+    if directory.resolve() != DEFAULT_DIR.resolve():
+        command += f" --cassette-dir {display(directory)}"
+    return command
+
+
+# --- writing -------------------------------------------------------------------------------
+
+class _Block(str):
+    """Text YAML writes as a literal block (``|``)."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_block(dumper: yaml.SafeDumper, text: _Block) -> yaml.Node:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str(text), style="|")
+
+
+_Dumper.add_representer(_Block, _represent_block)
+
+
+class _Unfaithful(ValueError):
+    pass
+
+
+def _no_constant(name: str) -> Any:
+    raise _Unfaithful(name)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    if len({k for k, _ in pairs}) != len(pairs):
+        raise _Unfaithful("duplicate key")
+    return dict(pairs)
+
+
+def _readable(body: Any) -> Any:
+    """A body as it is best read: pretty JSON when re-formatting loses nothing, else as it was."""
+    if not isinstance(body, str):
+        return body  # bytes that are not UTF-8 stay binary; None stays None
+    try:
+        parsed = json.loads(body, parse_constant=_no_constant, object_pairs_hook=_unique_keys)
+    except (ValueError, RecursionError):
+        # Not JSON, or JSON that a re-formatting would change (NaN, duplicate keys): keep it verbatim.
+        return _Block(body) if "\n" in body else body
+    return _Block(json.dumps(parsed, indent=2, ensure_ascii=False) + "\n")
+
+
+def _without_length(headers: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: values for name, values in headers.items() if name.lower() != "content-length"}
+
+
+def serialize(cassette: dict[str, Any]) -> str:
+    """vcrpy's serializer interface: the cassette dict (bodies already text where UTF-8) to YAML."""
+    interactions = []
+    for item in cassette["interactions"]:
+        request, response = item["request"], item["response"]
+        interactions.append({
+            "request": {**request, "body": _readable(request.get("body"))},
+            "response": {
+                "status": response["status"],
+                "headers": _without_length(response.get("headers") or {}),
+                "body": {**response["body"], "string": _readable(response["body"].get("string"))},
+            },
+        })
+    data = {**cassette, "interactions": interactions}
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
+
+
+# --- reading -------------------------------------------------------------------------------
+
+def deserialize(text: str) -> dict[str, Any]:
+    """vcrpy's serializer interface: YAML to the cassette dict, checked (FormatError) and normalised."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise FormatError(f"is not valid YAML ({problem}{where})") from None
+    problems = list(_problems(data))
+    if problems:
+        raise FormatError("is not a cassette: " + "; ".join(problems[:3]) + ("; …" if len(problems) > 3 else ""))
+    for item in data["interactions"]:
+        # A hand-edited body no longer has its recorded length; a stale Content-Length would cut it.
+        item["response"]["headers"] = _without_length(item["response"]["headers"])
+    return dict(data)
+
+
+def _problems(data: Any) -> Iterator[str]:
+    if not isinstance(data, dict):
+        yield "the file is no mapping with `version` and `interactions`"
+        return
+    if data.get("version") != 1:
+        yield f"`version` is {data.get('version')!r}, expected 1"
+    interactions = data.get("interactions")
+    if not isinstance(interactions, list) or not interactions:
+        yield "`interactions` is missing or empty (no interaction was recorded)"
+        return
+    for i, item in enumerate(interactions):
+        where = f"interactions[{i}]"
+        request = item.get("request") if isinstance(item, dict) else None
+        response = item.get("response") if isinstance(item, dict) else None
+        if not isinstance(request, dict):
+            yield f"{where}.request is missing"
+        else:
+            yield from _expect(request, where + ".request", method=str, uri=str, headers=dict)
+        if not isinstance(response, dict):
+            yield f"{where}.response is missing"
+            continue
+        yield from _expect(response, where + ".response", status=dict, headers=dict, body=dict)
+        if isinstance(response.get("status"), dict):
+            yield from _expect(response["status"], where + ".response.status", code=int)
+        if isinstance(response.get("body"), dict) and not isinstance(response["body"].get("string"), (str, bytes)):
+            yield f"{where}.response.body.string is missing (the recorded body)"
+        if isinstance(response.get("headers"), dict):
+            for name, values in response["headers"].items():
+                if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                    yield f"{where}.response.headers.{name} is not a list of strings"
+
+
+def _expect(mapping: dict[str, Any], where: str, **types: type) -> Iterator[str]:
+    for key, kind in types.items():
+        value = mapping.get(key)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            found = "missing" if key not in mapping else f"a {type(value).__name__}"
+            yield f"{where}.{key} is {found}, expected a {'mapping' if kind is dict else kind.__name__}"
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """One recorded exchange, as the drift report and the data checks need it."""
+
+    method: str
+    uri: str
+    status: int
+    headers: dict[str, list[str]]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        for key, values in self.headers.items():
+            if key.lower() == name.lower() and values:
+                return values[0]
+        return None
+
+
+def read_text(path: Path) -> str:
+    """The file's text; CassetteError when it is missing, not UTF-8 or empty."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CassetteError(path, "is missing") from None
+    except UnicodeDecodeError:
+        raise CassetteError(path, "is not UTF-8 text") from None
+    except OSError as exc:
+        raise CassetteError(path, f"cannot be read ({exc.strerror})") from None
+    if not text.strip():
+        raise CassetteError(path, "is empty")
+    return text
+
+
+def load(path: Path) -> list[Interaction]:
+    """Every interaction of a cassette file, checked; CassetteError for any problem."""
+    text = read_text(path)
+    try:
+        data = deserialize(text)
+    except FormatError as exc:
+        raise CassetteError(path, str(exc)) from None
+    found = []
+    for item in data["interactions"]:
+        request, response = item["request"], item["response"]
+        body = response["body"]["string"]
+        found.append(Interaction(request["method"], request["uri"], response["status"]["code"],
+                                 response["headers"], body.encode("utf-8") if isinstance(body, str) else body))
+    return found

@@ -1,0 +1,138 @@
+"""The documented behaviour of GET /accounts, free of HTTP plumbing: a request in, a reply out.
+
+Keeping this pure makes every fault a transform of a ``Reply`` (see faults.py) and lets
+the HTTP layer (server.py) stay a dumb writer.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .seed import IssuedKey, KeySpec, in_scope
+
+JSON_TYPE = "application/json; charset=utf-8"
+BASE_PATH = "/api/partner/v1"
+ACCOUNTS_PATH = BASE_PATH + "/accounts"
+ALLOW = "GET, HEAD"
+
+# RFC 9110 credentials: an auth-scheme token, whitespace, then one opaque token.
+_CREDENTIALS = re.compile(r"[ \t]*([!#$%&'*+.^_`|~0-9A-Za-z-]+)[ \t]+(\S+)[ \t]*")
+# The documented key shape; explicit ASCII classes so compare_digest never sees non-ASCII.
+_KEY_SHAPE = re.compile(r"gva_[a-z]+_([0-9A-Za-z]+)\.([0-9A-Za-z]+)")
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    authorization: str | None = None
+    accept_encoding: str = ""
+
+
+@dataclass
+class Reply:
+    """What to answer. Mutable on purpose: a fault edits the fresh reply it is given."""
+
+    status: int
+    body: Any = None
+    # Sent verbatim instead of the JSON rendering of ``body`` (HTML, truncated, empty bodies).
+    raw: bytes | None = None
+    content_type: str = JSON_TYPE
+    headers: dict[str, str] = field(default_factory=dict)
+    action: Literal["answer", "hang", "drop"] = "answer"
+    # Compress when the client accepts gzip; off unless a fault turns it on.
+    gzip: bool = False
+
+    def payload(self) -> bytes:
+        if self.raw is not None:
+            return self.raw
+        return json.dumps(self.body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Auth:
+    outcome: Literal["missing", "malformed", "unknown", "valid"]
+    scheme: str = ""
+    token: str = ""
+    key: IssuedKey | None = None
+
+
+def split_credentials(header: str) -> tuple[str, str] | None:
+    """(scheme, token) of an Authorization value, or None when it has not that shape."""
+    found = _CREDENTIALS.fullmatch(header)
+    return (found.group(1), found.group(2)) if found else None
+
+
+def error(status: int, message: str, error_code: str | None = None, **headers: str) -> Reply:
+    body: dict[str, Any] = {"ok": False, "code": status, "message": message}
+    if error_code is not None:
+        body["error_code"] = error_code
+    return Reply(status, body, headers={k.replace("_", "-"): v for k, v in headers.items()})
+
+
+def unauthorized(auth: Auth) -> Reply:
+    # The message names what went wrong, never the value that was presented.
+    message = "API key not found" if auth.outcome == "unknown" else "Missing or malformed Authorization header"
+    return error(401, message, "invalid_token", WWW_Authenticate='Bearer realm="genviral"')
+
+
+class App:
+    def __init__(self, keys: dict[str, IssuedKey]) -> None:
+        self.keys = keys
+        self._by_public_id = {key.public_id: key for key in keys.values()}
+
+    def lookup(self, token: str) -> IssuedKey | None:
+        shape = _KEY_SHAPE.fullmatch(token)
+        if shape is None:
+            return None
+        key = self._by_public_id.get(shape.group(1))
+        if key is None or not hmac.compare_digest(key.token, token):
+            return None
+        return key
+
+    def authenticate(self, header: str | None) -> Auth:
+        if header is None:
+            return Auth("missing")
+        parts = split_credentials(header)
+        if parts is None:
+            return Auth("malformed")
+        scheme, token = parts
+        # The scheme is case-insensitive (RFC 9110 §11.1), the token is not.
+        if scheme.lower() != "bearer" or _KEY_SHAPE.fullmatch(token) is None:
+            return Auth("malformed", scheme, token)
+        key = self.lookup(token)
+        return Auth("valid" if key else "unknown", scheme, token, key)
+
+    def respond(self, request: Request, auth: Auth) -> Reply:
+        if request.path != ACCOUNTS_PATH:
+            return error(404, "Not found", "not_found")
+        if request.method not in ("GET", "HEAD"):
+            return error(405, "Method not allowed", "method_not_allowed", Allow=ALLOW)
+        if auth.key is None:
+            return unauthorized(auth)
+        return self.for_key(auth.key.spec)
+
+    def for_key(self, spec: KeySpec) -> Reply:
+        """What a valid key gets: its plan's refusal, or its accounts."""
+        if spec.gate == "unsubscribed":
+            return error(402, "An active Creator, Professional or Business plan is required",
+                         "subscription_required")
+        if spec.gate == "scheduler":
+            return error(403, "The Scheduler tier cannot use the Partner API", "tier_not_allowed")
+        if spec.gate == "failing":
+            return error(500, "Failed to load accounts", "accounts_failed")
+        return self.success(spec)
+
+    def success(self, spec: KeySpec) -> Reply:
+        """The key's accounts, ignoring its plan (faults that skip a gate use this directly)."""
+        data = {
+            "scope": spec.scope,
+            "owner_user_id": spec.owner_user_id,
+            "workspace_id": spec.workspace_id,
+            "accounts": [account.public() for account in in_scope(spec)],
+        }
+        return Reply(200, {"ok": True, "code": 200, "message": "Accounts retrieved", "data": data})

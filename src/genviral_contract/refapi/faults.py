@@ -1,0 +1,425 @@
+"""The fault catalogue: each fault breaks one promise of the contract on purpose.
+
+A fault is data: a name, the rule ids it breaks, the request that shows it (``probe``)
+and a small transform of the conformant reply. The conformance suite proves it can
+fail by catching every ``breaks`` fault, and proves it is not over-strict by passing
+every ``benign`` one.
+
+Probes name the request that exposes a fault: a key name of ``ReferenceServer.keys``,
+or one of ``no-auth`` (no Authorization header), ``unknown-key`` (a well-formed key the
+server never issued), ``other-scheme`` (a valid workspace key under ``Token``), or
+``junk-auth`` (an Authorization header that is no bearer credential at all).
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from . import seed
+from .app import App, Auth, Reply, Request, error, split_credentials
+
+PROBES = ("workspace", "personal", "empty", "unsubscribed", "scheduler", "failing",
+          "no-auth", "unknown-key", "other-scheme", "junk-auth")
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What a fault may look at besides the reply."""
+
+    app: App
+    request: Request
+    auth: Auth
+    # How many earlier requests came from the same key (unauthenticated ones share a count).
+    call: int
+
+    @property
+    def scope(self) -> str | None:
+        return self.auth.key.spec.scope if self.auth.key else None
+
+
+Transform = Callable[[Reply, Ctx], Reply]
+Edit = Callable[[dict[str, Any]], None]
+
+
+def _unchanged(reply: Reply, ctx: Ctx) -> Reply:
+    return reply
+
+
+Kind = Literal["breaks", "benign"]
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    description: str
+    kind: Kind
+    rules: tuple[str, ...] = ()
+    probe: str = "workspace"
+    transform: Transform = field(default=_unchanged, repr=False, compare=False)
+
+
+# --- building blocks -------------------------------------------------------------------
+
+
+def put(name: str, value: Any) -> Edit:
+    def edit(obj: dict[str, Any]) -> None:
+        obj[name] = value() if callable(value) else value
+
+    return edit
+
+
+def drop(name: str) -> Edit:
+    def edit(obj: dict[str, Any]) -> None:
+        obj.pop(name, None)
+
+    return edit
+
+
+def on_status(status: int | None, edit: Edit) -> Transform:
+    """Edit the envelope of every reply with this status (None: every reply)."""
+
+    def transform(reply: Reply, ctx: Ctx) -> Reply:
+        if isinstance(reply.body, dict) and status in (None, reply.status):
+            edit(reply.body)
+        return reply
+
+    return transform
+
+
+def on_success(edit: Edit) -> Transform:
+    return on_status(200, edit)
+
+
+def on_data(edit: Edit, scope: str | None = None) -> Transform:
+    """Edit ``data`` of a success, optionally only for keys of one scope."""
+
+    def edit_data(body: dict[str, Any]) -> None:
+        if isinstance(body.get("data"), dict):
+            edit(body["data"])
+
+    inner = on_success(edit_data)
+    return lambda reply, ctx: inner(reply, ctx) if scope in (None, ctx.scope) else reply
+
+
+def on_accounts(edit: Callable[[list[Any]], None], scope: str | None = None) -> Transform:
+    def edit_data(data: dict[str, Any]) -> None:
+        if isinstance(data.get("accounts"), list) and data["accounts"]:
+            edit(data["accounts"])
+
+    return on_data(edit_data, scope)
+
+
+def on_first_account(edit: Edit) -> Transform:
+    return on_accounts(lambda accounts: edit(accounts[0]))
+
+
+def every(**changes: Any) -> Transform:
+    """Set Reply attributes on every reply (content type, raw body, action)."""
+
+    def transform(reply: Reply, ctx: Ctx) -> Reply:
+        for name, value in changes.items():
+            setattr(reply, name, value)
+        return reply
+
+    return transform
+
+
+def on_success_reply(**changes: Any) -> Transform:
+    inner = every(**changes)
+    return lambda reply, ctx: inner(reply, ctx) if reply.status == 200 else reply
+
+
+def serve_anyway(name: str) -> Transform:
+    """The seeded key ``name`` gets its accounts, whatever its plan says."""
+
+    def transform(reply: Reply, ctx: Ctx) -> Reply:
+        key = ctx.auth.key
+        return ctx.app.success(key.spec) if key and key.spec.name == name else reply
+
+    return transform
+
+
+def first_call(make: Callable[[], Reply]) -> Transform:
+    return lambda reply, ctx: make() if ctx.call == 0 else reply
+
+
+# --- transforms that need more than one edit ---------------------------------------------
+
+
+def _workspace_data(ctx: Ctx) -> Reply:
+    return ctx.app.success(ctx.app.keys["workspace"].spec)
+
+
+def _auth_outcome(outcome: str, then: Callable[[Reply, Ctx], Reply]) -> Transform:
+    return lambda reply, ctx: then(reply, ctx) if reply.status == 401 and ctx.auth.outcome == outcome else reply
+
+
+def _any_scheme(reply: Reply, ctx: Ctx) -> Reply:
+    if reply.status != 401 or ctx.request.authorization is None:
+        return reply
+    parts = split_credentials(ctx.request.authorization)
+    key = ctx.app.lookup(parts[1]) if parts else None
+    return ctx.app.for_key(key.spec) if key else reply
+
+
+def _echo_credential(reply: Reply, ctx: Ctx) -> Reply:
+    # The whole header, so the echo shows whatever form the caller's credential took.
+    if reply.status == 401 and ctx.request.authorization and isinstance(reply.body, dict):
+        reply.body["message"] = f"Invalid Authorization header: {ctx.request.authorization}"
+    return reply
+
+
+def _personal_sees_workspace(reply: Reply, ctx: Ctx) -> Reply:
+    # The leaked account is dressed as personal, so only isolation (not a field) gives it away.
+    if reply.status == 200 and ctx.scope == "personal":
+        leaked = dict(seed.in_scope(ctx.app.keys["workspace"].spec)[0].public(), workspace_id=None)
+        reply.body["data"]["accounts"].append(leaked)
+    return reply
+
+
+def _flicker(reply: Reply, ctx: Ctx) -> Reply:
+    return on_accounts(lambda accounts: accounts.pop())(reply, ctx) if ctx.call % 2 else reply
+
+
+def _duplicate_id(accounts: list[Any]) -> None:
+    accounts[1]["id"] = accounts[0]["id"]
+
+
+def _with_inactive(reply: Reply, ctx: Ctx) -> Reply:
+    if reply.status == 200 and ctx.auth.key:
+        every_account = seed.in_scope(ctx.auth.key.spec, include_inactive=True)
+        reply.body["data"]["accounts"] = [account.public() for account in every_account]
+    return reply
+
+
+def _new_ids(accounts: list[Any]) -> None:
+    for account in accounts:
+        account["id"] = str(uuid.uuid4())
+
+
+def _extra_fields(reply: Reply, ctx: Ctx) -> Reply:
+    if not isinstance(reply.body, dict):
+        return reply
+    reply.body["request_id"] = str(uuid.uuid4())
+    data = reply.body.get("data")
+    if isinstance(data, dict):
+        data["generated_at"] = "2025-01-01T00:00:00Z"
+        for account in data.get("accounts", []):
+            # Revision 3's additive field.
+            account["capabilities"] = {"supported_content_kinds": ["video", "slideshow"], "caption_limit": 2200,
+                                       "settings_schema": {"type": "object"}}
+    return reply
+
+
+def _reword(reply: Reply, ctx: Ctx) -> Reply:
+    if isinstance(reply.body, dict):
+        reply.body["message"] = "Workspace accounts retrieved" if reply.status == 200 else "Request failed"
+    return reply
+
+
+def _shuffle(accounts: list[Any]) -> None:
+    random.shuffle(accounts)
+
+
+def _truncate(reply: Reply, ctx: Ctx) -> Reply:
+    if reply.status == 200:
+        full = reply.payload()
+        reply.raw = full[: len(full) // 2]
+    return reply
+
+
+_NGINX_502 = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+              b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+
+
+def _unavailable(retry_after: str) -> Callable[[], Reply]:
+    return lambda: error(503, "Service temporarily unavailable", "service_unavailable", Retry_After=retry_after)
+
+
+def _rate_limited() -> Reply:
+    return error(429, "Too many requests", "rate_limited", Retry_After="1")
+
+
+def _no_workspace(data: dict[str, Any]) -> None:
+    # Accounts follow data.workspace_id, so the only broken promise is the scope's workspace id.
+    data["workspace_id"] = None
+    for account in data["accounts"]:
+        account["workspace_id"] = None
+
+
+def _in_array(reply: Reply, ctx: Ctx) -> Reply:
+    reply.body = [reply.body]
+    return reply
+
+
+def _close_connection(reply: Reply, ctx: Ctx) -> Reply:
+    reply.headers["Connection"] = "close"  # http.server then closes after the answer
+    return reply
+
+
+def _ok_false(body: dict[str, Any]) -> None:
+    body["ok"] = False
+    body.pop("data", None)
+
+
+# --- the catalogue ----------------------------------------------------------------------
+
+_B: Kind = "breaks"
+_CASES: tuple[Fault, ...] = (
+    # envelope
+    Fault("code-mismatch", "a success carries code 201 while the status is 200", _B,
+          ("ENV-CODE-MATCHES-STATUS",), transform=on_success(put("code", 201))),
+    Fault("ok-false-on-200", "a 200 answers with an error envelope (ok false, no data)", _B,
+          ("ENV-OK-MATCHES-STATUS",), transform=on_success(_ok_false)),
+    Fault("ok-true-on-401", "the 401 envelope says ok true", _B,
+          ("ENV-OK-MATCHES-STATUS", "ENV-DATA-IFF-OK"), "unknown-key", on_status(401, put("ok", True))),
+    Fault("ok-string", "ok is the string \"true\" instead of a boolean", _B,
+          ("ENV-OK-BOOLEAN", "ENV-DATA-IFF-OK"), transform=on_success(put("ok", "true"))),
+    Fault("message-missing", "a success has no message", _B,
+          ("ENV-MESSAGE-STRING",), transform=on_success(drop("message"))),
+    Fault("message-not-string", "message is a list of strings", _B,
+          ("ENV-MESSAGE-STRING",), transform=on_success(put("message", ["Accounts retrieved"]))),
+    Fault("data-missing", "a success has no data", _B,
+          ("ENV-DATA-IFF-OK",), transform=on_success(drop("data"))),
+    Fault("data-null-on-error", "the 401 envelope carries data: null", _B,
+          ("ENV-DATA-IFF-OK",), "unknown-key", on_status(401, put("data", None))),
+    Fault("data-empty-on-error", "the 402 envelope carries data: {}", _B,
+          ("ENV-DATA-IFF-OK",), "unsubscribed", on_status(402, put("data", dict))),
+    Fault("error-code-number", "error_code is the number 401", _B,
+          ("ENV-ERROR-CODE-STRING",), "unknown-key", on_status(401, put("error_code", 401))),
+    Fault("envelope-array", "the envelope is wrapped in a JSON array", _B,
+          ("ENV-OBJECT",), transform=_in_array),
+    Fault("code-string", "code is the string \"200\"", _B,
+          ("ENV-CODE-INTEGER",), transform=on_success(put("code", "200"))),
+    # payload
+    Fault("scope-missing", "data has no scope", _B,
+          ("PAY-SCOPE-ENUM", "SCOPE-MATCHES-KEY"), transform=on_data(drop("scope"))),
+    Fault("scope-team", "scope is \"team\"", _B,
+          ("PAY-SCOPE-ENUM", "SCOPE-MATCHES-KEY"), transform=on_data(put("scope", "team"))),
+    Fault("scope-uppercase", "scope is \"WORKSPACE\"", _B,
+          ("PAY-SCOPE-ENUM", "SCOPE-MATCHES-KEY"), transform=on_data(put("scope", "WORKSPACE"), "workspace")),
+    Fault("owner-missing", "data has no owner_user_id", _B,
+          ("PAY-OWNER-USER-ID-UUID", "SCOPE-EXPECTED-IDS"), transform=on_data(drop("owner_user_id"))),
+    Fault("owner-braces", "owner_user_id is a UUID in braces", _B,
+          ("PAY-OWNER-USER-ID-UUID", "SCOPE-EXPECTED-IDS"),
+          transform=on_data(put("owner_user_id", "{" + seed.OWNER + "}"))),
+    Fault("owner-no-dashes", "owner_user_id is 32 hex digits without dashes", _B,
+          ("PAY-OWNER-USER-ID-UUID", "SCOPE-EXPECTED-IDS"),
+          transform=on_data(put("owner_user_id", seed.OWNER.replace("-", "")))),
+    Fault("workspace-id-missing", "data has no workspace_id", _B,
+          ("PAY-WORKSPACE-ID-UUID-OR-NULL", "SCOPE-EXPECTED-IDS"), transform=on_data(drop("workspace_id"))),
+    Fault("accounts-null", "accounts is null", _B,
+          ("PAY-ACCOUNTS-ARRAY",), transform=on_data(put("accounts", None))),
+    Fault("accounts-object", "accounts is an object keyed by account id", _B,
+          ("PAY-ACCOUNTS-ARRAY",),
+          transform=on_data(lambda data: data.update(accounts={a["id"]: a for a in data["accounts"]}))),
+    Fault("workspace-key-personal-scope", "a workspace key is told its scope is personal", _B,
+          ("SCOPE-MATCHES-KEY", "SCOPE-WORKSPACE-ID-CONSISTENT"),
+          transform=on_data(put("scope", "personal"), "workspace")),
+    Fault("personal-key-workspace-scope", "a personal key is told its scope is workspace", _B,
+          ("SCOPE-MATCHES-KEY", "SCOPE-WORKSPACE-ID-CONSISTENT"), "personal",
+          on_data(put("scope", "workspace"), "personal")),
+    Fault("personal-key-workspace-id", "a personal key gets the owner's workspace id in data.workspace_id", _B,
+          ("SCOPE-WORKSPACE-ID-CONSISTENT", "SCOPE-ACCOUNT-WORKSPACE-ID"), "personal",
+          on_data(put("workspace_id", seed.MAIN), "personal")),
+    Fault("workspace-id-null", "a workspace key gets workspace_id null in data and accounts", _B,
+          ("SCOPE-WORKSPACE-ID-CONSISTENT", "SCOPE-EXPECTED-IDS"),
+          transform=on_data(_no_workspace, "workspace")),
+    # account
+    Fault("account-id-not-uuid", "an account id is \"acc_1\"", _B,
+          ("ACC-ID-UUID",), transform=on_first_account(put("id", "acc_1"))),
+    Fault("account-id-missing", "an account has no id", _B,
+          ("ACC-ID-UUID",), transform=on_first_account(drop("id"))),
+    Fault("account-id-duplicate", "two accounts share one id", _B,
+          ("ACC-ID-UNIQUE",), transform=on_accounts(_duplicate_id)),
+    Fault("platform-x", "an account's platform is \"x\" (revision 3 mentions X)", _B,
+          ("ACC-PLATFORM-ENUM",), transform=on_first_account(put("platform", "x"))),
+    Fault("platform-twitter", "an account's platform is \"twitter\"", _B,
+          ("ACC-PLATFORM-ENUM",), transform=on_first_account(put("platform", "twitter"))),
+    Fault("platform-uppercase", "an account's platform is \"TikTok\"", _B,
+          ("ACC-PLATFORM-ENUM",), transform=on_first_account(put("platform", "TikTok"))),
+    Fault("type-own", "an account's type is \"own\"", _B,
+          ("ACC-TYPE-ENUM",), transform=on_first_account(put("type", "own"))),
+    Fault("inactive-leak", "inactive and disconnected accounts are listed too", _B,
+          ("ACC-STATUS-ACTIVE",), transform=_with_inactive),
+    Fault("username-null", "an account's username is null", _B,
+          ("ACC-USERNAME-STRING",), transform=on_first_account(put("username", None))),
+    Fault("display-name-missing", "an account has no display_name", _B,
+          ("ACC-DISPLAY-NAME-STRING",), transform=on_first_account(drop("display_name"))),
+    Fault("account-foreign-workspace", "an account carries another workspace's id", _B,
+          ("SCOPE-ACCOUNT-WORKSPACE-ID",), transform=on_first_account(put("workspace_id", seed.OTHER))),
+    Fault("account-string", "an account is a bare id string", _B,
+          ("ACC-OBJECT",), transform=on_accounts(lambda accounts: accounts.__setitem__(0, accounts[0]["id"]))),
+    # suite-level: only more than one response shows these
+    Fault("personal-sees-workspace-account", "a personal key also lists one of the workspace's accounts", _B,
+          ("SCOPE-ISOLATION",), "personal", _personal_sees_workspace),
+    Fault("ids-change-per-call", "account ids are fresh random UUIDs on every call", _B,
+          ("ACC-ID-STABLE",), transform=on_accounts(_new_ids)),
+    Fault("account-flickers", "every second call with a key misses its last account", _B,
+          ("ACC-ID-STABLE",), transform=_flicker),
+    # authentication
+    Fault("no-auth-gets-data", "a request without Authorization gets the workspace's accounts", _B,
+          ("AUTH-REQUIRED",), "no-auth", _auth_outcome("missing", lambda reply, ctx: _workspace_data(ctx))),
+    Fault("unknown-key-gets-data", "a well-formed but unknown key gets the workspace's accounts", _B,
+          ("AUTH-REQUIRED",), "unknown-key", _auth_outcome("unknown", lambda reply, ctx: _workspace_data(ctx))),
+    Fault("any-scheme-accepted", "a valid key is accepted under any scheme (Token, Basic, ...)", _B,
+          ("AUTH-REQUIRED",), "other-scheme", _any_scheme),
+    Fault("echo-credential", "the 401 message quotes the presented key", _B,
+          ("ERR-NO-CREDENTIAL-ECHO",), "unknown-key", _echo_credential),
+    Fault("junk-auth-500", "an Authorization header that is no bearer key crashes the server (500)", _B,
+          ("AUTH-REQUIRED",), "junk-auth",
+          _auth_outcome("malformed", lambda reply, ctx: error(500, "Internal server error", "accounts_failed"))),
+    # plans
+    Fault("unsubscribed-gets-data", "a key without an active plan gets its accounts", _B,
+          ("PLAN-SUBSCRIPTION-REQUIRED",), "unsubscribed", serve_anyway("unsubscribed")),
+    Fault("402-wrong-error-code", "402 says error_code payment_required", _B,
+          ("ERR-DOCUMENTED-ERROR-CODE",), "unsubscribed", on_status(402, put("error_code", "payment_required"))),
+    Fault("scheduler-gets-data", "a Scheduler-tier key gets its accounts", _B,
+          ("PLAN-TIER-NOT-ALLOWED",), "scheduler", serve_anyway("scheduler")),
+    Fault("403-no-error-code", "403 has no error_code", _B,
+          ("ERR-DOCUMENTED-ERROR-CODE",), "scheduler", on_status(403, drop("error_code"))),
+    Fault("500-internal", "500 says error_code internal", _B,
+          ("ERR-DOCUMENTED-ERROR-CODE",), "failing", on_status(500, put("error_code", "internal"))),
+    # transport
+    Fault("content-type-text-plain", "JSON bodies are labelled text/plain", _B,
+          ("HTTP-JSON-CONTENT-TYPE",), transform=every(content_type="text/plain; charset=utf-8")),
+    Fault("content-type-html", "JSON bodies are labelled text/html", _B,
+          ("HTTP-JSON-CONTENT-TYPE",), transform=every(content_type="text/html; charset=utf-8")),
+    Fault("html-200", "a success is an nginx 502 HTML page with status 200", _B,
+          ("HTTP-BODY-JSON", "HTTP-JSON-CONTENT-TYPE"),
+          transform=on_success_reply(raw=_NGINX_502, content_type="text/html")),
+    Fault("truncated-json", "a success body stops halfway", _B,
+          ("HTTP-BODY-JSON",), transform=_truncate),
+    Fault("empty-body", "a success has an empty body", _B,
+          ("HTTP-BODY-JSON",), transform=on_success_reply(raw=b"")),
+    Fault("hang", "requests are accepted and never answered", _B,
+          ("HTTP-ANSWERS",), transform=every(action="hang")),
+    Fault("drop-connection", "the connection is closed without an answer", _B,
+          ("HTTP-ANSWERS",), transform=every(action="drop")),
+    # Only successes turn into 503s, so 401/402/403/500 promises still hold and only one breaks.
+    Fault("always-503", "every request that would succeed gets 503 with Retry-After: 1, forever", _B,
+          ("ACC-LIST-OK",), transform=lambda reply, ctx: _unavailable("1")() if reply.status == 200 else reply),
+    # benign: the suite must pass these
+    Fault("extra-fields", "undocumented fields everywhere, including revision 3's capabilities", "benign",
+          transform=_extra_fields),
+    Fault("shuffled-order", "accounts come in a different order on every call", "benign",
+          transform=on_accounts(_shuffle)),
+    Fault("gzip", "bodies are gzip-compressed when the client accepts it", "benign", transform=every(gzip=True)),
+    Fault("json-no-charset", "Content-Type is application/json without a charset", "benign",
+          transform=every(content_type="application/json")),
+    Fault("json-charset-variant", "Content-Type is application/json;charset=UTF-8", "benign",
+          transform=every(content_type="application/json;charset=UTF-8")),
+    Fault("message-wording", "messages are worded differently", "benign", transform=_reword),
+    Fault("transient-503", "each key's first request gets 503 with Retry-After: 0", "benign",
+          transform=first_call(_unavailable("0"))),
+    Fault("rate-limited-once", "each key's first request gets 429 with Retry-After: 1", "benign",
+          transform=first_call(_rate_limited)),
+    Fault("connection-close", "every answer closes the connection (no keep-alive)", "benign",
+          transform=_close_connection),
+)
+
+FAULTS: dict[str, Fault] = {fault.name: fault for fault in _CASES}

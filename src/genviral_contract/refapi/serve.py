@@ -1,0 +1,71 @@
+"""``genviral-contract serve``: the reference API in the foreground, for poking at by hand."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+
+from .faults import FAULTS
+from .server import ReferenceServer, is_loopback
+
+
+def list_faults() -> None:
+    width = max(len(name) for name in FAULTS)
+    for fault in FAULTS.values():
+        rules = ", ".join(fault.rules) or "-"
+        print(f"{fault.name:<{width}}  {fault.kind:<6}  {rules}\n{'':<{width}}  {fault.description}")
+
+
+def _usage_error(message: str) -> int:
+    print(f"genviral-contract serve: {message}", file=sys.stderr)
+    return 2
+
+
+def _wait_forever() -> None:
+    while True:
+        time.sleep(3600)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list_faults:
+        list_faults()
+        return 0
+    if args.fault is not None and args.fault not in FAULTS:
+        return _usage_error(f"unknown fault {args.fault!r}; valid faults: {', '.join(FAULTS)}")
+    if not is_loopback(args.host):
+        # The keys it prints are real for this server: anyone who can reach it can use them.
+        return _usage_error(f"--host must be a loopback address (127.0.0.1, ::1, localhost), not {args.host!r}")
+    if not 0 <= args.port <= 65535:
+        return _usage_error(f"--port must be between 0 and 65535, not {args.port}")
+    if args.latency < 0:
+        return _usage_error(f"--latency must be >= 0, not {args.latency}")
+    server = ReferenceServer(fault=args.fault, latency=args.latency, host=args.host, port=args.port)
+    try:
+        server.start()
+    except OSError as exc:
+        return _usage_error(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+    try:
+        _announce(server)
+        _wait_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+def _announce(server: ReferenceServer) -> None:
+    fault = server.fault
+    label = f"fault {fault.name} ({fault.kind}: {fault.description})" if fault else "no fault"
+    print(f"Genviral reference API, {label}")
+    print(f"  base URL: {server.base_url}")
+    print("  keys (send as 'Authorization: Bearer <key>'; fresh on every start):")
+    width = max(len(name) for name in server.keys)
+    for name, key in server.keys.items():
+        print(f"    {name:<{width}}  {key}")
+    print(f"  workspace_id={server.expected['workspace_id']}  owner_user_id={server.expected['owner_user_id']}")
+    header = shlex.quote(f"Authorization: Bearer {server.keys['workspace']}")
+    print(f"  try: curl -s -H {header} {server.base_url}/accounts")
+    print("Ctrl-C stops it.", flush=True)

@@ -1,0 +1,317 @@
+"""The reference API on loopback: stdlib HTTP/1.1 with keep-alive, one fault at most."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import ipaddress
+import secrets
+import socket
+import socketserver
+import sys
+import threading
+import time
+from collections import Counter
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+from . import seed
+from .app import BASE_PATH, App, Reply, Request, error
+from .faults import FAULTS, PROBES, Ctx, Fault
+
+# Longest a "hang" holds a connection when nobody stops the server.
+HANG_LIMIT = 60.0
+# How often serve_forever looks for shutdown(); it bounds how long stop() takes.
+_POLL = 0.05
+# Request bodies are read and discarded (keep-alive needs that); bigger ones close the connection.
+_MAX_BODY = 1 << 20
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class Stats:
+    """Request counters, shared by the handler threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._requests = 0
+        self._in_flight = 0
+        self._max_in_flight = 0
+
+    @property
+    def requests(self) -> int:
+        with self._lock:
+            return self._requests
+
+    @property
+    def max_in_flight(self) -> int:
+        with self._lock:
+            return self._max_in_flight
+
+    def enter(self) -> None:
+        with self._lock:
+            self._requests += 1
+            self._in_flight += 1
+            self._max_in_flight = max(self._max_in_flight, self._in_flight)
+
+    def leave(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+
+    def reset(self) -> None:
+        with self._lock:
+            self._requests = 0
+            self._max_in_flight = self._in_flight
+
+    def __repr__(self) -> str:
+        return f"Stats(requests={self.requests}, max_in_flight={self.max_in_flight})"
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    for item in accept_encoding.split(","):
+        name, _, params = item.strip().partition(";")
+        if name.strip().lower() == "gzip":
+            return params.replace(" ", "").lower() not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _HTTPServer
+    protocol_version = "HTTP/1.1"
+    server_version = "genviral-refapi/1"
+    sys_version = ""
+    # Idle keep-alive connections are closed after this long, so threads do not pile up.
+    timeout = 30
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # test output stays clean; stats count what matters
+
+    def __getattr__(self, name: str) -> Any:
+        # Any method reaches the router, which answers 405 with Allow instead of the stdlib's 501.
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
+
+    def _dispatch(self) -> None:
+        stats = self.server.stats
+        stats.enter()
+        try:
+            self._discard_body()
+            request = Request(self.command, urlsplit(self.path).path, self._authorization(),
+                              self.headers.get("Accept-Encoding", ""))
+            reply = self.server.answer(request)
+            if self.server.latency:
+                self.server.stopping.wait(self.server.latency)
+            self._send(reply)
+        finally:
+            stats.leave()
+
+    def _authorization(self) -> str | None:
+        values = self.headers.get_all("Authorization")
+        if not values:
+            return None
+        # Two Authorization headers are ambiguous; joined, they are malformed and get a 401.
+        return ", ".join(str(v) for v in values)
+
+    def _discard_body(self) -> None:
+        if self.headers.get("Transfer-Encoding"):
+            self.close_connection = True  # no chunked decoder here: answer, then hang up
+            return
+        length = self.headers.get("Content-Length")
+        if not length:
+            return
+        try:
+            size = int(length)
+        except ValueError:
+            size = -1
+        if 0 <= size <= _MAX_BODY:
+            self.rfile.read(size)
+        else:
+            self.close_connection = True
+
+    def _send(self, reply: Reply) -> None:
+        if reply.action == "drop":
+            self.close_connection = True
+            return
+        if reply.action == "hang":
+            deadline = time.monotonic() + HANG_LIMIT
+            while not self.server.stopping.wait(0.05) and time.monotonic() < deadline:
+                pass
+            self.close_connection = True
+            return
+        body = reply.payload()
+        headers = dict(reply.headers)
+        if reply.gzip and accepts_gzip(self.headers.get("Accept-Encoding", "")):
+            body = gzip.compress(body)
+            headers.update({"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        # The stdlib answers bad request lines in HTML; the contract wants an envelope everywhere.
+        # Its message can quote the request line, so only the standard phrase is used.
+        self.close_connection = True
+        if self.request_version == "HTTP/0.9":
+            # The request line did not parse, so the stdlib would answer without a status line.
+            self.request_version = "HTTP/1.0"
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = "Error"
+        reply = error(code, phrase, phrase.lower().replace(" ", "_").replace("-", "_"))
+        reply.headers["Connection"] = "close"
+        self._send(reply)
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], family: socket.AddressFamily, owner: ReferenceServer) -> None:
+        self.address_family = family
+        self.answer = owner.answer
+        self.stats = owner.stats
+        self.latency = owner.latency
+        self.stopping = threading.Event()
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind does a reverse DNS lookup (getfqdn) that can take seconds.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up mid-answer (timeouts, the drop fault's peers) is not news.
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+    def hang_up_all(self) -> None:
+        # Wakes handler threads blocked on a keep-alive read, so nothing is served after stop().
+        with self._connections_lock:
+            connections = list(self._connections)
+        for conn in connections:
+            with contextlib.suppress(OSError):  # already closed by its peer
+                conn.shutdown(socket.SHUT_RDWR)
+
+
+class ReferenceServer:
+    """GET /accounts as documented (revision 2), optionally with one fault from FAULTS."""
+
+    def __init__(self, fault: str | None = None, latency: float = 0.0, host: str = "127.0.0.1",
+                 port: int = 0) -> None:
+        if fault is not None and fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; valid faults: {', '.join(sorted(FAULTS))}")
+        if not is_loopback(host):
+            raise ValueError(f"the reference API binds loopback only, not {host!r}")
+        if latency < 0:
+            raise ValueError("latency must be >= 0")
+        self.fault: Fault | None = FAULTS[fault] if fault else None
+        self.latency = latency
+        self.host = "127.0.0.1" if host.lower() == "localhost" else host.strip("[]")
+        self._port = port
+        self.app = App(seed.issue_keys())
+        # Raw keys; send them as "Authorization: Bearer <key>".
+        self.keys: dict[str, str] = {name: key.token for name, key in self.app.keys.items()}
+        self.expected: dict[str, str] = {"workspace_id": seed.MAIN, "owner_user_id": seed.OWNER}
+        self.stats = Stats()
+        self._calls: Counter[str] = Counter()
+        self._calls_lock = threading.Lock()
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> ReferenceServer:
+        if self._httpd is not None:
+            raise RuntimeError("this ReferenceServer was already started")
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        self._httpd = _HTTPServer((self.host, self._port), family, self)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": _POLL},
+                                        name=f"refapi:{self.port}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        httpd, thread = self._httpd, self._thread
+        if httpd is None or thread is None or httpd.stopping.is_set():
+            return
+        httpd.stopping.set()
+        httpd.shutdown()
+        httpd.hang_up_all()
+        httpd.server_close()
+        thread.join(timeout=5)
+
+    def __enter__(self) -> ReferenceServer:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._httpd is None:
+            raise RuntimeError("the server is not started")
+        return self._httpd.server_port
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{BASE_PATH}"
+
+    def headers_for(self, probe: str) -> dict[str, str]:
+        """Request headers for a probe of faults.PROBES (a seeded key name or an auth probe)."""
+        if probe in self.keys:
+            return {"Authorization": f"Bearer {self.keys[probe]}"}
+        made = {
+            "no-auth": {},
+            # Well-formed, never issued: random so no test can pass by knowing it.
+            "unknown-key": {"Authorization": f"Bearer gva_live_{secrets.token_hex(6)}.{secrets.token_hex(16)}"},
+            "other-scheme": {"Authorization": f"Token {self.keys['workspace']}"},
+            # Latin-1 junk, a control character and a quote: what a broken client might send.
+            "junk-auth": {"Authorization": "Bearer \u00ff\u00e9 ;\"'\x7f %00 <x>"},
+        }
+        if probe not in made:
+            raise ValueError(f"unknown probe {probe!r}; valid probes: {', '.join(PROBES)}")
+        return made[probe]
+
+    # --- behaviour ---------------------------------------------------------------------
+
+    def answer(self, request: Request) -> Reply:
+        auth = self.app.authenticate(request.authorization)
+        bucket = auth.key.spec.name if auth.key else "(unauthenticated)"
+        with self._calls_lock:
+            call = self._calls[bucket]
+            self._calls[bucket] += 1
+        reply = self.app.respond(request, auth)
+        if self.fault is not None:
+            reply = self.fault.transform(reply, Ctx(self.app, request, auth, call))
+        return reply

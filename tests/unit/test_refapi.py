@@ -1,0 +1,391 @@
+"""The embedded reference API: conformant by default, and each fault breaks what it claims."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+import requests
+
+from genviral_contract import rules
+from genviral_contract.credentials import Secret
+from genviral_contract.findings import Verdict
+from genviral_contract.refapi import FAULTS, PROBES, Fault, ReferenceServer, serve
+from genviral_contract.validate import check_raw
+
+SCOPES = {"workspace": "workspace", "personal": "personal", "empty": "workspace"}
+DOCUMENTED = {
+    "workspace": (200, None), "personal": (200, None), "empty": (200, None),
+    "unsubscribed": (402, "subscription_required"), "scheduler": (403, "tier_not_allowed"),
+    "failing": (500, "accounts_failed"), "no-auth": (401, "invalid_token"), "unknown-key": (401, "invalid_token"),
+    "other-scheme": (401, "invalid_token"), "junk-auth": (401, "invalid_token"),
+}
+
+
+def _single_response(fault: Fault) -> bool:
+    return all(rules.BY_ID[r].kind in ("schema", "semantic") for r in fault.rules)
+
+
+# No response to judge (or none worth judging): each has a targeted test below instead.
+TRANSPORT = {"hang", "drop-connection", "always-503"}
+BREAKING = [f for f in FAULTS.values() if f.kind == "breaks"]
+SINGLE = [f for f in BREAKING if _single_response(f) and f.name not in TRANSPORT]
+BENIGN = [f for f in FAULTS.values() if f.kind == "benign"]
+
+
+@pytest.fixture(scope="module")
+def srv() -> Iterator[ReferenceServer]:
+    with ReferenceServer() as server:
+        yield server
+
+
+@contextlib.contextmanager
+def serving(fault: str | None = None, latency: float = 0.0) -> Iterator[ReferenceServer]:
+    with ReferenceServer(fault=fault, latency=latency) as server:
+        yield server
+
+
+def get(server: ReferenceServer, probe: str, path: str = "/accounts", *, method: str = "GET",
+        timeout: float = 5.0) -> tuple[requests.Response, Secret | None]:
+    headers = server.headers_for(probe)
+    token = headers.get("Authorization", "").partition(" ")[2]
+    response = requests.request(method, server.base_url + path, headers=headers, timeout=timeout)
+    return response, Secret(token) if token else None
+
+
+def judge(server: ReferenceServer, probe: str, response: requests.Response, credential: Secret | None) -> Verdict:
+    expected: dict[str, str] = {}
+    if probe == "workspace":
+        expected = {"expected_workspace_id": server.expected["workspace_id"],
+                    "expected_owner_user_id": server.expected["owner_user_id"]}
+    elif probe == "personal":
+        expected = {"expected_owner_user_id": server.expected["owner_user_id"]}
+    return check_raw(response.status_code, response.content, content_type=response.headers.get("Content-Type"),
+                     key_scope=SCOPES.get(probe), credential=credential, **expected)
+
+
+def fetch_judged(server: ReferenceServer, probe: str) -> tuple[requests.Response, Verdict]:
+    response, credential = get(server, probe)
+    return response, judge(server, probe, response, credential)
+
+
+def account_ids(server: ReferenceServer, probe: str) -> list[str]:
+    response, _ = get(server, probe)
+    assert response.status_code == 200, response.text
+    return [a["id"] for a in response.json()["data"]["accounts"]]
+
+
+def raw_exchange(server: ReferenceServer, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(request)
+        with contextlib.closing(http.client.HTTPResponse(sock)) as response:
+            response.begin()
+            return response.status, dict(response.getheaders()), response.read()
+
+
+# --- the conformant server -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("probe", PROBES)
+def test_each_probe_gets_its_documented_answer(srv: ReferenceServer, probe: str) -> None:
+    status, error_code = DOCUMENTED[probe]
+    response, verdict = fetch_judged(srv, probe)
+    assert response.status_code == status
+    assert verdict.ok, verdict.lines()
+    assert not verdict.notes
+    assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert response.json().get("error_code") == error_code
+
+
+def test_workspace_payload_is_the_seeded_workspace(srv: ReferenceServer) -> None:
+    data = get(srv, "workspace")[0].json()["data"]
+    assert (data["scope"], data["workspace_id"], data["owner_user_id"]) == (
+        "workspace", srv.expected["workspace_id"], srv.expected["owner_user_id"])
+    accounts = data["accounts"]
+    assert {a["platform"] for a in accounts} == {"tiktok", "instagram", "youtube", "pinterest", "linkedin", "facebook"}
+    assert {a["type"] for a in accounts} == {"byo", "hosted"}
+    assert any(not a["display_name"].isascii() for a in accounts)
+    assert {a["status"] for a in accounts} == {"active"}  # the seed has inactive ones: they are filtered
+
+
+def test_personal_payload_is_the_owners_personal_accounts(srv: ReferenceServer) -> None:
+    data = get(srv, "personal")[0].json()["data"]
+    assert (data["scope"], data["workspace_id"], data["owner_user_id"]) == (
+        "personal", None, srv.expected["owner_user_id"])
+    assert data["accounts"] and all(a["workspace_id"] is None for a in data["accounts"])
+
+
+def test_workspace_and_personal_ids_are_disjoint_and_stable(srv: ReferenceServer) -> None:
+    workspace, personal = account_ids(srv, "workspace"), account_ids(srv, "personal")
+    assert not set(workspace) & set(personal)
+    assert account_ids(srv, "workspace") == workspace
+
+
+def test_empty_key_has_no_accounts(srv: ReferenceServer) -> None:
+    assert get(srv, "empty")[0].json()["data"]["accounts"] == []
+
+
+def test_keys_are_fresh_per_instance_and_data_is_not(srv: ReferenceServer) -> None:
+    other = ReferenceServer()
+    assert set(other.keys) == {"workspace", "personal", "empty", "unsubscribed", "scheduler", "failing"}
+    assert not set(other.keys.values()) & set(srv.keys.values())
+    assert other.expected == srv.expected
+
+
+@pytest.mark.parametrize("path", ["/nope", "/accounts/", "/accounts/x", "/../accounts"])
+def test_unknown_path_is_a_404_envelope(srv: ReferenceServer, path: str) -> None:
+    response, _ = get(srv, "workspace", path)
+    assert response.status_code == 404
+    assert response.json() == {"ok": False, "code": 404, "message": "Not found", "error_code": "not_found"}
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "BREW"])
+def test_other_methods_get_405_with_allow(srv: ReferenceServer, method: str) -> None:
+    response, credential = get(srv, "workspace", method=method)
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]
+    assert judge(srv, "workspace", response, credential).ok
+    assert response.json()["error_code"] == "method_not_allowed"
+
+
+def test_head_is_get_without_body(srv: ReferenceServer) -> None:
+    response, _ = get(srv, "workspace", method="HEAD")
+    assert response.status_code == 200
+    assert response.content == b""
+    assert int(response.headers["Content-Length"]) > 0
+
+
+def test_query_string_is_ignored(srv: ReferenceServer) -> None:
+    response, _ = get(srv, "workspace", "/accounts?page=2&limit=-1")
+    assert response.json()["data"]["accounts"] == get(srv, "workspace")[0].json()["data"]["accounts"]
+
+
+@pytest.mark.parametrize("value", [
+    b"Bearer \xff\xfe\x00\x01", "Bearer ключ".encode(), b"Basic dXNlcjpwYXNz", b"Bearer", b"bearer  ",
+    b"Bearer gva_live_.", b"Bearer gva_live_abc.def extra", b"\x7f" * 5000, b"Bearer " + b"a" * 60000,
+], ids=["latin1-control", "utf8", "basic", "scheme-only", "blank-token", "empty-parts", "two-tokens", "del",
+        "long"])
+def test_auth_junk_gets_401_never_5xx(srv: ReferenceServer, value: bytes) -> None:
+    request = b"GET /api/partner/v1/accounts HTTP/1.1\r\nHost: x\r\nAuthorization: " + value + b"\r\n\r\n"
+    status, headers, body = raw_exchange(srv, request)
+    assert status == 401
+    assert check_raw(status, body, content_type=headers["Content-Type"]).ok
+
+
+def test_two_authorization_headers_are_refused(srv: ReferenceServer) -> None:
+    bearer = f"Authorization: Bearer {srv.keys['workspace']}\r\n".encode()
+    status, _, _ = raw_exchange(srv, b"GET /api/partner/v1/accounts HTTP/1.1\r\nHost: x\r\n" + bearer * 2 + b"\r\n")
+    assert status == 401
+
+
+def test_a_broken_request_line_still_gets_an_envelope(srv: ReferenceServer) -> None:
+    status, headers, body = raw_exchange(srv, b"NONSENSE\r\n\r\n")
+    assert 400 <= status < 500
+    assert check_raw(status, body, content_type=headers["Content-Type"]).ok
+
+
+def test_keep_alive_serves_several_requests_on_one_connection(srv: ReferenceServer) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+    try:
+        sockets = []
+        for _ in range(3):
+            conn.request("GET", "/api/partner/v1/accounts", headers=srv.headers_for("workspace"))
+            response = conn.getresponse()
+            assert response.status == 200 and not response.will_close
+            response.read()
+            sockets.append(conn.sock)
+        assert sockets[0] is not None and sockets.count(sockets[0]) == 3
+    finally:
+        conn.close()
+
+
+def test_stats_count_requests_and_concurrency() -> None:
+    with serving(latency=0.2) as server:
+        threads = [threading.Thread(target=get, args=(server, "workspace")) for _ in range(4)]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert time.monotonic() - started >= 0.2
+        assert server.stats.requests == 4
+        assert server.stats.max_in_flight >= 2
+        server.stats.reset()
+        assert (server.stats.requests, server.stats.max_in_flight) == (0, 0)
+
+
+def test_constructor_refuses_unknown_fault_and_remote_host() -> None:
+    with pytest.raises(ValueError, match=r"valid faults: .*hang"):
+        ReferenceServer(fault="no-such-fault")
+    with pytest.raises(ValueError, match="loopback"):
+        ReferenceServer(host="0.0.0.0")
+
+
+def test_stop_closes_the_port() -> None:
+    with serving() as server:
+        port = server.port
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+        pass
+
+
+# --- the catalogue ---------------------------------------------------------------------------
+
+
+def test_catalogue_is_well_formed() -> None:
+    assert len(BREAKING) >= 40
+    for fault in FAULTS.values():
+        assert set(fault.rules) <= set(rules.BY_ID), fault.name
+        assert bool(fault.rules) == (fault.kind == "breaks"), fault.name
+        assert fault.probe in PROBES, fault.name
+        assert fault.description and "\n" not in fault.description, fault.name
+
+
+@pytest.mark.parametrize("fault", SINGLE, ids=lambda f: f.name)
+def test_single_response_fault_breaks_exactly_its_rules(fault: Fault) -> None:
+    with serving(fault.name) as server:
+        _, verdict = fetch_judged(server, fault.probe)
+    # Exactly: a fault that also broke an unlisted rule would make the selftest blame the wrong test.
+    assert verdict.broken == set(fault.rules), verdict.lines()
+
+
+@pytest.mark.parametrize("fault", BENIGN, ids=lambda f: f.name)
+def test_benign_fault_stays_conformant(fault: Fault) -> None:
+    with serving(fault.name) as server:
+        for probe in ("workspace", "personal", "unknown-key", "unsubscribed"):
+            response, verdict = fetch_judged(server, probe)
+            if response.status_code in (429, 503):
+                assert "Retry-After" in response.headers
+                assert verdict.ok, verdict.lines()
+                response, verdict = fetch_judged(server, probe)
+            assert response.status_code == DOCUMENTED[probe][0]
+            assert verdict.ok, verdict.lines()
+
+
+def test_gzip_fault_compresses_only_when_asked() -> None:
+    with serving("gzip") as server:
+        url, headers = server.base_url + "/accounts", server.headers_for("workspace")
+        assert requests.get(url, headers=headers, timeout=5).headers["Content-Encoding"] == "gzip"
+        plain = requests.get(url, headers={**headers, "Accept-Encoding": "identity"}, timeout=5)
+        assert "Content-Encoding" not in plain.headers and plain.json()["ok"] is True
+
+
+# Faults that only a second response, a status or the transport can show.
+def _isolation(server: ReferenceServer) -> None:
+    assert set(account_ids(server, "personal")) & set(account_ids(server, "workspace"))
+
+
+def _unstable(server: ReferenceServer) -> None:
+    assert set(account_ids(server, "workspace")) != set(account_ids(server, "workspace"))
+
+
+def _status(probe: str, status: int) -> Callable[[ReferenceServer], None]:
+    def check(server: ReferenceServer) -> None:
+        assert get(server, probe)[0].status_code == status
+
+    return check
+
+
+def _hangs(server: ReferenceServer) -> None:
+    with pytest.raises(requests.ReadTimeout):
+        get(server, "workspace", timeout=0.5)
+
+
+def _drops(server: ReferenceServer) -> None:
+    with pytest.raises(requests.ConnectionError):
+        get(server, "workspace")
+
+
+def _always_503(server: ReferenceServer) -> None:
+    for _ in range(3):
+        response, _ = get(server, "workspace")
+        assert (response.status_code, response.headers["Retry-After"]) == (503, "1")
+    # Only successes are replaced: the other probes keep their documented answers.
+    assert [get(server, probe)[0].status_code for probe in ("unknown-key", "unsubscribed")] == [401, 402]
+
+
+TARGETED: dict[str, Callable[[ReferenceServer], None]] = {
+    "personal-sees-workspace-account": _isolation,
+    "ids-change-per-call": _unstable,
+    "account-flickers": _unstable,
+    "no-auth-gets-data": _status("no-auth", 200),
+    "unknown-key-gets-data": _status("unknown-key", 200),
+    "any-scheme-accepted": _status("other-scheme", 200),
+    "junk-auth-500": _status("junk-auth", 500),
+    "unsubscribed-gets-data": _status("unsubscribed", 200),
+    "scheduler-gets-data": _status("scheduler", 200),
+    "hang": _hangs,
+    "drop-connection": _drops,
+    "always-503": _always_503,
+}
+
+
+def test_every_multi_response_fault_has_a_targeted_check() -> None:
+    assert set(TARGETED) == {f.name for f in BREAKING if not _single_response(f)} | TRANSPORT
+
+
+@pytest.mark.parametrize("name", sorted(TARGETED))
+def test_multi_response_fault_shows(name: str) -> None:
+    with serving(name) as server:
+        if name not in TRANSPORT:
+            # Otherwise a single-response rule would catch it, and its rules would say so.
+            _, verdict = fetch_judged(server, FAULTS[name].probe)
+            assert verdict.ok, verdict.lines()
+        TARGETED[name](server)
+
+
+def test_stop_is_prompt_while_a_request_hangs() -> None:
+    server = ReferenceServer(fault="hang").start()
+    try:
+        _hangs(server)
+    finally:
+        started = time.monotonic()
+        server.stop()
+    assert time.monotonic() - started < 2
+
+
+# --- the serve subcommand ------------------------------------------------------------------
+
+
+def _args(**overrides: object) -> argparse.Namespace:
+    values: dict[str, object] = {"host": "127.0.0.1", "port": 0, "fault": None, "latency": 0.0,
+                                 "list_faults": False}
+    return argparse.Namespace(**{**values, **overrides})
+
+
+def test_serve_lists_faults(capsys: pytest.CaptureFixture[str]) -> None:
+    assert serve.run(_args(list_faults=True)) == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in FAULTS)
+
+
+@pytest.mark.parametrize(("overrides", "complaint"), [
+    ({"fault": "nope"}, "valid faults: code-mismatch"),
+    ({"host": "0.0.0.0"}, "loopback"),
+    ({"latency": -1.0}, "latency"),
+])
+def test_serve_refuses_bad_arguments(capsys: pytest.CaptureFixture[str], overrides: dict[str, object],
+                                     complaint: str) -> None:
+    assert serve.run(_args(**overrides)) == 2
+    err = capsys.readouterr().err
+    assert complaint in err and err.count("\n") == 1
+
+
+def test_serve_announces_and_stops_quietly_on_ctrl_c(capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[int] = []
+
+    def interrupted() -> None:
+        out = capsys.readouterr().out
+        url = next(word for word in out.split() if word.startswith("http://"))
+        seen.append(requests.get(url.rstrip("/") + "/accounts", timeout=5).status_code)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(serve, "_wait_forever", interrupted)
+    assert serve.run(_args(fault="gzip")) == 0
+    assert seen == [401]
