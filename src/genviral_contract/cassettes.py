@@ -20,6 +20,7 @@ import yaml
 from .scenarios import SCENARIOS
 
 DEFAULT_DIR = Path("cassettes")
+EMPTY = "is empty"
 RECORD_ALL = "pytest tests/contract -k scenarios --record-mode=rewrite"
 
 
@@ -101,16 +102,22 @@ def _without_length(headers: Mapping[str, Any]) -> dict[str, Any]:
     return {name: values for name, values in headers.items() if name.lower() != "content-length"}
 
 
+def _sorted(headers: Mapping[str, Any]) -> dict[str, Any]:
+    # vcrpy collects response headers through a set: sorted, a re-recording diffs cleanly.
+    return dict(sorted(headers.items(), key=lambda item: item[0].lower()))
+
+
 def serialize(cassette: dict[str, Any]) -> str:
     """vcrpy's serializer interface: the cassette dict (bodies already text where UTF-8) to YAML."""
     interactions = []
     for item in cassette["interactions"]:
         request, response = item["request"], item["response"]
         interactions.append({
-            "request": {**request, "body": _readable(request.get("body"))},
+            "request": {**request, "headers": _sorted(request.get("headers") or {}),
+                        "body": _readable(request.get("body"))},
             "response": {
                 "status": response["status"],
-                "headers": _without_length(response.get("headers") or {}),
+                "headers": _sorted(_without_length(response.get("headers") or {})),
                 "body": {**response["body"], "string": _readable(response["body"].get("string"))},
             },
         })
@@ -156,26 +163,38 @@ def _problems(data: Any) -> Iterator[str]:
             yield f"{where}.request is missing"
         else:
             yield from _expect(request, where + ".request", method=str, uri=str, headers=dict)
+            # vcrpy builds its Request from exactly these fields.
+            if "body" not in request or not set(request) <= {"method", "uri", "body", "headers"}:
+                yield f"{where}.request has fields {sorted(request)}, expected method, uri, body, headers"
+            yield from _header_lists(request.get("headers"), where + ".request.headers")
         if not isinstance(response, dict):
             yield f"{where}.response is missing"
             continue
         yield from _expect(response, where + ".response", status=dict, headers=dict, body=dict)
         if isinstance(response.get("status"), dict):
-            yield from _expect(response["status"], where + ".response.status", code=int)
+            yield from _expect(response["status"], where + ".response.status", code=int, message=str)
         if isinstance(response.get("body"), dict) and not isinstance(response["body"].get("string"), (str, bytes)):
             yield f"{where}.response.body.string is missing (the recorded body)"
-        if isinstance(response.get("headers"), dict):
-            for name, values in response["headers"].items():
-                if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-                    yield f"{where}.response.headers.{name} is not a list of strings"
+        yield from _header_lists(response.get("headers"), where + ".response.headers")
+
+
+def _header_lists(headers: Any, where: str) -> Iterator[str]:
+    if isinstance(headers, dict):
+        for name, values in headers.items():
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                yield f"{where}.{name} is not a list of strings"
+
+
+_KINDS = {dict: "a mapping", list: "a list", str: "a string", int: "an integer", bool: "a boolean",
+          float: "a number", type(None): "null", bytes: "binary"}
 
 
 def _expect(mapping: dict[str, Any], where: str, **types: type) -> Iterator[str]:
     for key, kind in types.items():
         value = mapping.get(key)
         if not isinstance(value, kind) or isinstance(value, bool):
-            found = "missing" if key not in mapping else f"a {type(value).__name__}"
-            yield f"{where}.{key} is {found}, expected a {'mapping' if kind is dict else kind.__name__}"
+            found = "missing" if key not in mapping else _KINDS.get(type(value), type(value).__name__)
+            yield f"{where}.{key} is {found}, expected {_KINDS[kind]}"
 
 
 @dataclass(frozen=True)
@@ -184,14 +203,16 @@ class Interaction:
 
     method: str
     uri: str
+    request_headers: dict[str, list[str]]
     status: int
     headers: dict[str, list[str]]
     body: bytes
 
-    def header(self, name: str) -> str | None:
-        for key, values in self.headers.items():
+    def header(self, name: str, *, request: bool = False) -> str | None:
+        """The first value of a response header (a request header with ``request``), any case."""
+        for key, values in (self.request_headers if request else self.headers).items():
             if key.lower() == name.lower() and values:
-                return values[0]
+                return str(values[0])
         return None
 
 
@@ -206,7 +227,7 @@ def read_text(path: Path) -> str:
     except OSError as exc:
         raise CassetteError(path, f"cannot be read ({exc.strerror})") from None
     if not text.strip():
-        raise CassetteError(path, "is empty")
+        raise CassetteError(path, EMPTY)
     return text
 
 
@@ -221,6 +242,6 @@ def load(path: Path) -> list[Interaction]:
     for item in data["interactions"]:
         request, response = item["request"], item["response"]
         body = response["body"]["string"]
-        found.append(Interaction(request["method"], request["uri"], response["status"]["code"],
+        found.append(Interaction(request["method"], request["uri"], request["headers"], response["status"]["code"],
                                  response["headers"], body.encode("utf-8") if isinstance(body, str) else body))
     return found

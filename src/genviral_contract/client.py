@@ -78,10 +78,10 @@ class LoggedRetry(Retry):
         return None if after is None else min(after, self.retry_after_cap)
 
     def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
-                  error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> Retry:
+                  error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> LoggedRetry:
         if isinstance(error, ReadTimeoutError):
             raise error
-        fresh = super().increment(method, url, response, error, _pool, _stacktrace)
+        fresh: LoggedRetry = super().increment(method, url, response, error, _pool, _stacktrace)
         if self.traffic is not None:
             why = f"HTTP {response.status}" if response is not None else type(error).__name__
             with self.traffic.lock:
@@ -109,7 +109,7 @@ class TargetSession(requests.Session):
         # Proxies from the environment would send loopback test traffic elsewhere.
         self.trust_env = False
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         url = masked_url(request.url or "")
         if self.broken is not None:
             raise TargetError(f"{request.method} {url}: not sent, the target is unresponsive ({self.broken})")

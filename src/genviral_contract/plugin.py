@@ -18,11 +18,13 @@ from . import report
 from . import settings as settings_mod
 from .credentials import Secret, mask
 from .judge import Judge
+from .recording import Recorder
 from .target import Target, open_target
 
 SETTINGS = pytest.StashKey[settings_mod.Settings]()
 SECRETS = pytest.StashKey[set[Secret]]()
 TARGET = pytest.StashKey[Target]()
+RECORDER = pytest.StashKey[Recorder]()
 
 # Option name -> the environment variable it overrides.
 _OPTIONS = {
@@ -50,6 +52,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--genviral-retries", metavar="N", help="retries on connection errors and 429/502/503/504 (2)")
     group.addoption("--genviral-workspace-id", metavar="UUID", help="expected data.workspace_id of the workspace key")
     group.addoption("--genviral-owner-user-id", metavar="UUID", help="expected data.owner_user_id of the keys")
+    group.addoption("--cassette-dir", metavar="DIR",
+                    help="record scenario cassettes to, and replay them from, DIR (default: cassettes/ at the rootdir)")
     group.addoption("--conformance-report", metavar="PATH",
                     help="write the per-rule report to PATH (.json for JSON, anything else Markdown)")
 
@@ -68,6 +72,11 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config.stash[SETTINGS] = loaded
     config.stash[SECRETS] = set(loaded.keys.values())
+    cassette_dir = Path(config.getoption("cassette_dir") or config.rootpath / "cassettes")
+    # The recorder reads the secrets set when it writes, so keys added later are masked too.
+    secrets: set[Secret] = config.stash[SECRETS]
+    config.stash[RECORDER] = Recorder(cassette_dir, fresh=config.getoption("record_mode", None) == "rewrite",
+                                      secrets=secrets)
     config.pluginmanager.register(RunState(config), "genviral-contract-run")
 
 
@@ -89,6 +98,17 @@ def genviral_target(pytestconfig: pytest.Config, genviral_settings: settings_mod
     pytestconfig.stash[TARGET] = target
     yield target
     target.close()
+
+
+@pytest.fixture(scope="session")
+def genviral_recorder(pytestconfig: pytest.Config) -> Recorder:
+    """Where scenario cassettes live, and which of them a recording run may replace."""
+    return pytestconfig.stash[RECORDER]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
+    config.stash[RECORDER].configure(vcr)
 
 
 @pytest.fixture

@@ -6,8 +6,11 @@ per-rule report does not count it as passed), else the list of its violations.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter, ne
 from typing import Any
 
 from .credentials import Secret
@@ -25,7 +28,7 @@ class Observed:
     content_type: str | None = None
     key_scope: str | None = None
     credential: Secret | None = None
-    raw_text: str | None = None
+    raw_text: str | None = None  # the text ``body`` was parsed from, when known
     expected_workspace_id: str | None = None
     expected_owner_user_id: str | None = None
 
@@ -39,10 +42,12 @@ class Observed:
         return data if isinstance(data, dict) else None
 
     def accounts(self) -> list[tuple[int, dict[str, Any]]]:
+        return [(i, a) for i, a in enumerate(self.account_list()) if isinstance(a, dict)]
+
+    def account_list(self) -> list[Any]:
+        """``data.accounts`` as it is (any items), or [] when it is not an array."""
         found = (self.data or {}).get("accounts")
-        if not isinstance(found, list):
-            return []
-        return [(i, a) for i, a in enumerate(found) if isinstance(a, dict)]
+        return found if isinstance(found, list) else []
 
 
 Result = "list[Violation] | None"
@@ -129,6 +134,15 @@ def account_workspace_id(obs: Observed) -> list[Violation] | None:
     if data is None or "workspace_id" not in data:
         return None
     wid = data["workspace_id"]
+    try:
+        # The common case, a big list that conforms, is decided in C (map/any) with no
+        # per-account Python code or allocation: at 100,000 accounts the loop below costs
+        # more than parsing, mostly in garbage collections its tuples set off. An account
+        # that is not an object, or lacks workspace_id, leaves this to the loop.
+        if not any(map(ne, map(itemgetter("workspace_id"), obs.account_list()), repeat(wid))):
+            return []
+    except (KeyError, TypeError):
+        pass
     return [
         Violation("SCOPE-ACCOUNT-WORKSPACE-ID", f"$.data.accounts[{i}].workspace_id",
                   f"{render_value(wid)} (data.workspace_id)", render_value(acc["workspace_id"]))
@@ -141,6 +155,15 @@ def account_workspace_id(obs: Observed) -> list[Violation] | None:
 def ids_unique(obs: Observed) -> list[Violation] | None:
     if obs.data is None:
         return None
+    try:
+        # As in account_workspace_id: all ids distinct (the common case) is decided in C. A
+        # missing, unhashable or repeated id of any type leaves it to the loop, which also
+        # names the duplicates.
+        accounts = obs.account_list()
+        if len(set(map(itemgetter("id"), accounts))) == len(accounts):
+            return []
+    except (KeyError, TypeError):
+        pass
     seen: dict[str, int] = {}
     found = []
     for i, acc in obs.accounts():
@@ -200,22 +223,72 @@ def documented_error_code(obs: Observed) -> list[Violation] | None:
 def no_credential_echo(obs: Observed) -> list[Violation] | None:
     if obs.credential is None or obs.raw_text is None:
         return None
-    fragments = obs.credential.echo_fragments()
-    # The raw text catches an echo anywhere; the decoded strings catch one hidden in JSON escapes.
-    if any(f in obs.raw_text for f in fragments) or any(f in s for s in _strings(obs.body) for f in fragments):
+    fragments = _innermost(obs.credential.echo_fragments())
+    # The raw text catches an echo anywhere; the decoded strings catch one hidden in JSON
+    # escapes. They are walked only when an escape in the raw text may stand for a
+    # character of a fragment: otherwise the walk finds nothing more (and it costs more
+    # than parsing, for a body of many accounts).
+    if any(f in obs.raw_text for f in fragments) or (
+            _escapes_may_hide(obs.raw_text, fragments) and _in_strings(obs.body, fragments)):
         # The found value is described, never quoted: quoting it would be the leak.
         return [Violation("ERR-NO-CREDENTIAL-ECHO", "$", "a body that does not contain the presented key",
                           "the presented key (masked) in the body")]
     return []
 
 
+def _innermost(fragments: tuple[str, ...]) -> list[str]:
+    """The fragments that contain no other one. A text that holds a longer fragment holds
+    the ones inside it too, so searching for these alone finds the same echoes, in fewer
+    passes over a big body (the token and its secret half are usually nested)."""
+    by_length = sorted(fragments, key=len)
+    return [f for i, f in enumerate(by_length) if not any(g in f for g in by_length[:i])]
+
+
+# Characters the short JSON escapes stand for (\" \\ \/ \b \f \n \r \t).
+_SHORT_ESCAPED = frozenset('"\\/\b\f\n\r\t')
+_UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def _escapes_may_hide(raw_text: str, fragments: list[str]) -> bool:
+    """Whether a JSON escape in ``raw_text`` (the text the body was parsed from) may stand
+    for a character of a fragment.
+
+    When none may, a fragment inside a decoded string was written out literally, escape-free,
+    so the search of the raw text has found it already. Common escapes (a quote, a newline,
+    ``\\u2728`` in an ASCII-only body) stand for characters no key has, and cost no walk.
+    """
+    if "\\" not in raw_text:
+        return False
+    chars = set("".join(fragments))
+    # A character beyond U+FFFF is escaped as a surrogate pair, which the check below misses.
+    if not chars.isdisjoint(_SHORT_ESCAPED) or any(ord(c) > 0xFFFF for c in chars):
+        return True
+    if "\\u" not in raw_text:
+        return False
+    # This also counts "\\u0067" (an escaped backslash, then "u0067"): a needless walk, never a miss.
+    return not chars.isdisjoint(chr(int(code, 16)) for code in set(_UNICODE_ESCAPE.findall(raw_text)))
+
+
+def _in_strings(value: Any, fragments: list[str]) -> bool:
+    """Whether a fragment is inside a string (a key or a value) anywhere in ``value``."""
+    found = list(_strings(value))
+    if any("\0" in f for f in fragments):
+        return any(f in s for s in found for f in fragments)
+    # Joined by NUL, the strings are searched in one pass per fragment; a fragment without
+    # NUL cannot match across a separator, so this finds what searching each string finds.
+    joined = "\0".join(found)
+    return any(f in joined for f in fragments)
+
+
 def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield key
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
+    """Every string in ``value``, keys included; iterative, so nesting costs no recursion."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            yield from item
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)

@@ -28,7 +28,7 @@ def _no_constant(name: str) -> Any:
 
 def parse_body(raw: bytes | str) -> Any:
     text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-    if not text.strip():
+    if not text or text.isspace():  # not text.strip(), which copies a body that ends in a newline
         raise BodyError("an empty body")
     try:
         return json.loads(text, parse_constant=_no_constant)
@@ -156,7 +156,15 @@ def undocumented(body: Any) -> Iterator[Note]:
         accounts = data.get("accounts")
         if isinstance(accounts, list):
             known_acc = schemas.known_properties(schemas.ACCOUNT)
-            for acc in accounts:
+            try:
+                # The keys of all accounts, gathered in C: when they are all documented (the
+                # common case) the loop below would count nothing, and at 100,000 accounts it
+                # costs a tenth of the parse. Items that are not objects add junk or raise
+                # TypeError; either way the loop runs and skips them, as before.
+                clean = set().union(*accounts) <= known_acc
+            except TypeError:
+                clean = False
+            for acc in () if clean else accounts:
                 if isinstance(acc, dict) and not known_acc.issuperset(acc):
                     counts.update(f"$.data.accounts[*].{k}" for k in acc if k not in known_acc)
     for path, count in sorted(counts.items()):

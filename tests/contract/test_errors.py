@@ -70,8 +70,10 @@ PLAN_ERRORS = {
 }
 
 
-@pytest.mark.rules("ERR-DOCUMENTED-ERROR-CODE", *PLAN_ERRORS.values(), *RESPONSE_RULES)
-@pytest.mark.parametrize("role", list(PLAN_ERRORS))
+@pytest.mark.parametrize("role", [
+    pytest.param(role, marks=pytest.mark.rules(rule, "ERR-DOCUMENTED-ERROR-CODE", *RESPONSE_RULES), id=role)
+    for role, rule in PLAN_ERRORS.items()
+])
 def test_plan_errors_have_their_documented_status_and_code(genviral: Judge, role: str) -> None:
     answer = genviral.get(role)
     genviral.judge(answer, expect_status=ROLES[role].expect, status_rule=PLAN_ERRORS[role])

@@ -1,0 +1,254 @@
+"""Recording and replaying scenario cassettes with vcrpy: no secret on disk, no data lost.
+
+- Redaction: vcrpy's filters cover the request (headers, query, body); responses get
+  their own hook, which drops Set-Cookie and masks every key of the run, and anything of
+  the documented key shape, in headers and body. A last check refuses to write a file in
+  which a key survived.
+- Atomic writes: pytest-recording implements ``rewrite`` by deleting the cassette before
+  the test; here the old file is never read instead, and a cassette replaces it (temp
+  file, ``os.replace``) only once the scenario's request completed. A failed request or an
+  interrupted run leaves the committed file as it was.
+- Matching on method and path only: staging and the embedded server differ in host and
+  port, and the key must not matter.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from . import cassettes
+from .client import RETRY_STATUSES, Exchange, TargetSession, fetch
+from .credentials import Secret
+from .scenarios import SCENARIOS, Scenario
+from .settings import masked_url
+
+if TYPE_CHECKING:
+    from vcr import VCR
+    from vcr.cassette import CassetteContextDecorator
+
+REDACTED = "<redacted>"
+# Key material found in any text (an echo in a body, a header). Letters and digits, so that
+# at replay the contract's echo rule still takes it for a key (credentials.echo_fragments).
+REDACTED_KEY = "<redacted-key-0>"
+BASE_PATH = "/api/partner/v1"  # the documented one, for a recording whose path is not …/accounts
+MATCH_ON = ("method", "path")
+# The documented key shape, also for keys this run does not know (an old or a leaked one).
+KEY_SHAPE = re.compile(r"gva_[A-Za-z0-9]+_[A-Za-z0-9]+\.[A-Za-z0-9]+")
+_KEY_SHAPE_BYTES = re.compile(KEY_SHAPE.pattern.encode())
+SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie", "x-api-key", "x-genviral-api-key")
+# Names APIs commonly carry credentials under, in a query string or a form/JSON body.
+KEY_PARAMETERS = ("api_key", "apikey", "key", "token", "access_token", "auth", "authorization", "secret",
+                  "client_secret", "password")
+
+
+def _keep_scheme(key: str, value: str, request: Any) -> str:
+    # "Bearer <redacted>" still says how the request authenticated; the token is gone.
+    scheme, _, token = value.strip().partition(" ")
+    return f"{scheme} {REDACTED}" if token else REDACTED
+
+
+class Redactor:
+    """Masks the run's keys (read when used: keys are added as targets open) and key-shaped text."""
+
+    def __init__(self, secrets: Iterable[Secret]) -> None:
+        self._secrets = secrets
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Redactor:
+        # pytest-recording deep-copies vcr_config; a copy would freeze the set of keys (and
+        # a Secret refuses to be copied out of the process anyway).
+        return self
+
+    def _fragments(self) -> list[str]:
+        return sorted({f for s in self._secrets for f in s.fragments()}, key=len, reverse=True)
+
+    def text(self, text: str) -> str:
+        for fragment in self._fragments():
+            text = text.replace(fragment, REDACTED_KEY)
+        return KEY_SHAPE.sub(REDACTED_KEY, text)
+
+    def bytes(self, data: bytes) -> bytes:
+        for fragment in self._fragments():
+            data = data.replace(fragment.encode(), REDACTED_KEY.encode())
+        return _KEY_SHAPE_BYTES.sub(REDACTED_KEY.encode(), data)
+
+    def leaks(self, text: str) -> bool:
+        return any(f in text for f in self._fragments()) or KEY_SHAPE.search(text) is not None
+
+    def request(self, request: Any) -> Any:
+        """vcrpy's before_record_request, after its own filters: whatever they did not know about."""
+        request.uri = self.text(request.uri)
+        request.headers = {name: self.text(value) for name, value in request.headers.items()}
+        if isinstance(request.body, bytes):
+            request.body = self.bytes(request.body)
+        return request
+
+    def response(self, response: dict[str, Any]) -> dict[str, Any]:
+        """vcrpy's before_record_response (after decoding a compressed body): no cookie, no key."""
+        response["headers"] = {name: [self.text(v) for v in values]
+                               for name, values in response["headers"].items() if name.lower() != "set-cookie"}
+        body = response["body"].get("string")
+        if isinstance(body, bytes):
+            response["body"]["string"] = self.bytes(body)
+        return response
+
+
+def vcr_config(redactor: Redactor) -> dict[str, Any]:
+    """Keyword arguments for ``VCR.use_cassette`` (pytest-recording's ``vcr_config``)."""
+    return {
+        "match_on": MATCH_ON,
+        "decode_compressed_response": True,
+        "filter_headers": [(name, _keep_scheme if name.endswith("authorization") else REDACTED)
+                           for name in SECRET_HEADERS],
+        "filter_query_parameters": [(name, REDACTED) for name in KEY_PARAMETERS],
+        "filter_post_data_parameters": [(name, REDACTED) for name in KEY_PARAMETERS],
+        "filter_nested_post_data_parameters": True,
+        "before_record_request": redactor.request,
+        "before_record_response": redactor.response,
+    }
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one step: a reader sees the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, 0o644)  # mkstemp's 0600 would make a committed cassette private
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+
+
+def _header(path: Path) -> str:
+    scenario = SCENARIOS.get(path.stem)
+    if scenario is None:
+        return ""
+    return (f"# Scenario {scenario.name}: {scenario.description}.\n"
+            f"# {scenario.request_line()}; the contract expects HTTP {scenario.status} ({scenario.rule}).\n"
+            f"# Keys and cookies are redacted. Re-record: {cassettes.rerecord_command(scenario.name)}\n")
+
+
+class Persister:
+    """vcrpy's persister interface, for scenario cassettes.
+
+    ``recorder`` None is the replay: a missing or broken file is a CassetteError, and
+    nothing is ever written. Otherwise missing and empty files count as not recorded yet
+    (as vcrpy does), and a save goes through :meth:`Recorder.may_replace`.
+    """
+
+    def __init__(self, recorder: Recorder | None = None) -> None:
+        self.recorder = recorder
+
+    def load_cassette(self, cassette_path: str | os.PathLike[str], serializer: Any) -> Any:
+        from vcr.persisters.filesystem import CassetteNotFoundError
+        from vcr.serialize import deserialize
+
+        path = Path(cassette_path)
+        recorder = self.recorder
+        if recorder is not None and (recorder.fresh or not path.is_file()):
+            raise CassetteNotFoundError()
+        try:
+            text = cassettes.read_text(path)
+        except cassettes.CassetteError as exc:
+            if recorder is not None and exc.problem == cassettes.EMPTY:
+                raise CassetteNotFoundError() from None
+            raise
+        try:
+            return deserialize(text, cassettes)
+        except cassettes.FormatError as exc:
+            raise cassettes.CassetteError(path, str(exc)) from None
+
+    def save_cassette(self, cassette_path: str | os.PathLike[str], cassette_dict: dict[str, Any],
+                      serializer: Any) -> None:
+        from vcr.serialize import serialize
+
+        path = Path(cassette_path)
+        if self.recorder is None:
+            raise RuntimeError(f"a replay does not write cassettes ({cassettes.display(path)})")
+        if not self.recorder.may_replace(path):
+            return
+        text = _header(path) + serialize(cassette_dict, cassettes)
+        if self.recorder.redactor.leaks(text):
+            # Never name the value: the message would be the leak.
+            raise RuntimeError(f"not writing {cassettes.display(path)}: a key survived redaction")
+        write_atomic(path, text)
+
+
+class Recorder:
+    """One run's recording: where cassettes go, whether old ones are read, which may be replaced."""
+
+    def __init__(self, directory: Path, *, fresh: bool, secrets: Iterable[Secret]) -> None:
+        self.directory = directory
+        self.fresh = fresh  # --record-mode=rewrite: the old file is replaced, never read
+        self.redactor = Redactor(secrets)
+        self._completed: set[Path] = set()
+
+    def vcr_config(self) -> dict[str, Any]:
+        return vcr_config(self.redactor)
+
+    def configure(self, vcr: VCR) -> None:
+        """pytest-recording's ``pytest_recording_configure``: claim the VCRs that record here."""
+        if Path(vcr.cassette_library_dir or "").resolve() != self.directory.resolve():
+            return  # somebody else's cassettes, in a project that also uses pytest-recording
+        vcr.register_serializer("yaml", cassettes)
+        vcr.register_persister(Persister(self))
+
+    def completed(self, cassette_path: str | os.PathLike[str]) -> None:
+        """The scenario's request finished (whatever the contract thinks of the answer)."""
+        self._completed.add(Path(cassette_path).resolve())
+
+    def may_replace(self, cassette_path: Path) -> bool:
+        return cassette_path.resolve() in self._completed
+
+
+def replay(path: Path) -> CassetteContextDecorator:
+    """The cassette at ``path`` as vcrpy's record mode ``none`` plays it, with this project's format."""
+    from vcr import VCR
+
+    vcr = VCR(record_mode="none", match_on=MATCH_ON)
+    vcr.register_serializer("yaml", cassettes)
+    vcr.register_persister(Persister())
+    return vcr.use_cassette(str(path))
+
+
+# What a replay presents as its key: the recorded one is gone, but a body that echoed it now
+# holds the redaction marker, so ERR-NO-CREDENTIAL-ECHO still sees the echo.
+REPLAYED_KEY = Secret(f"Bearer {REDACTED_KEY}", "redacted key")
+
+
+def replayed_credential(scenario: Scenario) -> Secret | None:
+    return None if scenario.auth == "none" else REPLAYED_KEY
+
+
+def replay_scenario(path: Path, scenario: Scenario, session: TargetSession) -> Exchange:
+    """Send the scenario's request through ``session`` and let the cassette answer it.
+
+    CassetteError (naming the file, the scenario and the re-record command) when the file
+    is missing, empty or malformed, or holds no answer for the request.
+    """
+    from vcr.errors import CannotOverwriteExistingCassetteException
+
+    recorded = cassettes.load(path)
+    # The scenario's request, sent where it was recorded: matching ignores host and port anyway.
+    parts = urlsplit(recorded[0].uri)
+    base = parts.path.removesuffix("/accounts") if parts.path.endswith("/accounts") else BASE_PATH
+    url = urlunsplit((parts.scheme, parts.netloc, base + "/accounts", "", ""))
+    try:
+        with replay(path):
+            return fetch(session, url, role=scenario.role, authorization=replayed_credential(scenario))
+    except CannotOverwriteExistingCassetteException:
+        retried = recorded[-1].status in RETRY_STATUSES
+        why = f" (the client retried the recorded HTTP {recorded[-1].status})" if retried else ""
+        raise cassettes.CassetteError(path, f"has no recording for GET {masked_url(url)}{why}") from None

@@ -1,0 +1,75 @@
+"""Every documented scenario, live; with ``--record-mode``, also recorded into its cassette.
+
+Without a record mode (pytest-recording's default is ``none``) no cassette is involved:
+the live suite never replays. With one, pytest-recording's ``vcr`` fixture records the
+request into ``cassettes/<scenario>.yaml`` through the project's persister (see
+genviral_contract.recording), which replaces the committed file only when the request
+completed — even when the contract judges the answer broken, so that a regressed staging
+can be recorded and its replay turns red.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from genviral_contract.judge import RESPONSE_RULES, Judge
+from genviral_contract.plugin import SECRETS
+from genviral_contract.recording import Recorder
+from genviral_contract.scenarios import SCENARIOS, Scenario
+
+pytestmark = pytest.mark.contract
+
+
+# --- pytest-recording, pointed at the scenario cassettes (module-local overrides) ------------
+
+@pytest.fixture(scope="session")
+def record_mode(pytestconfig: pytest.Config) -> str:
+    mode: str = pytestconfig.getoption("record_mode") or "none"
+    # pytest-recording's rewrite deletes the cassette before the test runs; the recorder
+    # implements it by not reading the old file instead, so a failed run loses nothing.
+    return "new_episodes" if mode == "rewrite" else mode
+
+
+@pytest.fixture
+def vcr_markers(record_mode: str) -> list[pytest.Mark]:
+    # As if the test were marked @pytest.mark.vcr, but only when a recording was asked for.
+    return [] if record_mode == "none" else [pytest.mark.vcr.mark]
+
+
+@pytest.fixture(scope="module")
+def vcr_cassette_dir(genviral_recorder: Recorder) -> str:
+    return str(genviral_recorder.directory)
+
+
+@pytest.fixture
+def default_cassette_name(scenario: Scenario) -> str:
+    return scenario.name
+
+
+@pytest.fixture
+def vcr_config(genviral_recorder: Recorder) -> dict[str, Any]:
+    return genviral_recorder.vcr_config()
+
+
+# --- the scenarios ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("scenario", [
+    pytest.param(s, id=s.name, marks=pytest.mark.rules(s.rule, *RESPONSE_RULES)) for s in SCENARIOS.values()
+])
+def test_scenario(genviral: Judge, scenario: Scenario, vcr: Any, genviral_recorder: Recorder,
+                  pytestconfig: pytest.Config) -> None:
+    credential = None  # judge() takes the role's key
+    if scenario.auth == "key":
+        answer = genviral.get(scenario.role)  # skips, naming the variable, when the key is not configured
+    else:
+        credential = scenario.credential({})
+        if credential is not None:
+            pytestconfig.stash[SECRETS].add(credential)  # masked in reports and cassettes like any key
+        answer = genviral.get(authorization=credential)
+    if vcr is not None:
+        # The request completed, whatever the verdict below: its cassette may replace the old one.
+        genviral_recorder.completed(vcr.path)
+    genviral.judge(answer, role=scenario.role, credential=credential, expect_status=scenario.status,
+                   status_rule=scenario.rule)

@@ -1,0 +1,48 @@
+"""Running the conformance suite as a user would: a subprocess, its own environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from genviral_contract.refapi import ReferenceServer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_suite(args: Sequence[str] = (), *, env: Mapping[str, str] | None = None,
+              timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """`pytest tests/contract ARGS` with no GENVIRAL_* variable but those in ``env``."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("GENVIRAL_")}
+    clean.setdefault("GENVIRAL_HYPOTHESIS_PROFILE", "dev")
+    clean.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider", *args],
+        cwd=ROOT, env=clean, capture_output=True, text=True, timeout=timeout, check=False,
+    )
+
+
+def staging_env(server: ReferenceServer, roles: Sequence[str] | None = None) -> dict[str, str]:
+    """Point the suite at ``server`` the way a user points it at staging."""
+    from genviral_contract.settings import ROLES
+
+    env = {"GENVIRAL_BASE_URL": server.base_url,
+           "GENVIRAL_WORKSPACE_ID": server.expected["workspace_id"],
+           "GENVIRAL_OWNER_USER_ID": server.expected["owner_user_id"]}
+    for role, key in server.keys.items():
+        if roles is None or role in roles:
+            env[ROLES[role].env] = key
+    return env
+
+
+def verdicts(report: Path) -> dict[str, dict[str, Any]]:
+    return {r["rule"]: r for r in json.loads(report.read_text())["rules"]}
+
+
+def failed_rules(report: Path) -> set[str]:
+    return {rule for rule, r in verdicts(report).items() if r["verdict"] == "FAILED"}

@@ -1,0 +1,294 @@
+"""Cassettes: the format, redaction, atomic writes, clear errors, and record → replay end to end."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from vcr import VCR
+from vcr.serialize import deserialize, serialize
+
+from genviral_contract import cassettes, recording, rules
+from genviral_contract.client import TargetSession, fetch
+from genviral_contract.credentials import Secret
+from genviral_contract.refapi import ReferenceServer
+from genviral_contract.scenarios import SCENARIOS
+from genviral_contract.settings import ROLES
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMITTED = ROOT / "cassettes"
+# What the repository's checks grep committed cassettes for, line by line (the replay tests
+# check the committed cassettes themselves, parsed).
+KEY_GREP = re.compile(r"gva_(live|test)_[A-Za-z0-9]+\.[A-Za-z0-9]{6,}")
+_BEARER_LINE = re.compile(r"(?i)^[ \t]*-?[ \t]*authorization:[ \t]*(\[?-?[ \t]*)?bearer [^\[ ]")
+
+
+def _leaks(text: str) -> list[str]:
+    bearer = [line for line in text.splitlines()
+              if _BEARER_LINE.search(line) and not re.search(r"(?i)redacted|filtered|\*\*\*", line)]
+    return bearer + [m.group(0)[:12] + "…" for m in KEY_GREP.finditer(text)]
+
+
+@pytest.fixture
+def server() -> Iterator[ReferenceServer]:
+    with ReferenceServer() as started:
+        yield started
+
+
+def _cassette(*bodies: Any, headers: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    from vcr.request import Request
+
+    requests = [Request("GET", "http://127.0.0.1:1/api/partner/v1/accounts", None, {}) for _ in bodies]
+    responses = [{"status": {"code": 200, "message": "OK"},
+                  "headers": headers or {"Content-Type": ["application/json"], "Content-Length": ["999"]},
+                  "body": {"string": body}} for body in bodies]
+    return {"requests": requests, "responses": responses}
+
+
+def _bodies(text: str) -> list[Any]:
+    return [r["body"]["string"] for r in deserialize(text, cassettes)[1]]
+
+
+# --- the data is checked too ---------------------------------------------------------------------
+
+def test_the_scenario_table_names_roles_rules_and_statuses_that_exist() -> None:
+    for s in SCENARIOS.values():
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", s.name), s.name
+        assert s.rule in rules.BY_ID, s
+        assert (s.role is None) == (s.auth != "key"), s
+        if s.role is not None:
+            assert ROLES[s.role].expect == s.status, s
+    assert {s.role for s in SCENARIOS.values()} - {None} == set(ROLES)
+
+
+# --- format --------------------------------------------------------------------------------------
+
+def test_json_bodies_are_pretty_literal_blocks_without_content_length() -> None:
+    body = '{"ok":true,"code":200,"message":"Jörg 🌿 — «ok»","data":{"accounts":[]}}'.encode()
+    text = serialize(_cassette(body), cassettes)
+    assert '      string: |\n        {\n          "ok": true,' in text
+    assert "Jörg 🌿 — «ok»" in text and "Content-Length" not in text
+    assert yaml.safe_load(_bodies(text)[0]) == yaml.safe_load(body)
+
+
+@pytest.mark.parametrize("body", [
+    b'{"ok": true, "ok": false}',  # a duplicate key: pretty-printing would drop one
+    b'{"code": NaN}',
+    b"<html>\n<body>502 Bad Gateway</body>\n</html>\n",
+    b"",
+    b"\xff\xfe not UTF-8",
+    b'{"ok": tru',
+], ids=["duplicate-key", "nan", "html", "empty", "binary", "truncated"])
+def test_bodies_a_reformatting_would_change_are_kept_verbatim(body: bytes) -> None:
+    assert _bodies(serialize(_cassette(body), cassettes)) == [body]
+
+
+def test_compressed_bodies_are_stored_decoded(tmp_path: Path) -> None:
+    with ReferenceServer(fault="gzip") as gzipped:
+        _record(tmp_path, gzipped, "workspace-key", Secret(gzipped.keys["workspace"]).bearer())
+    text = (tmp_path / "workspace-key.yaml").read_text(encoding="utf-8")
+    assert "Content-Encoding" not in text and '"platform": "instagram"' in text
+
+
+# --- recording: redaction, matching, atomic writes ---------------------------------------------------
+
+def _record(directory: Path, server: ReferenceServer, name: str, authorization: Secret | None, *,
+            query: str = "", secrets: set[Secret] | None = None, complete: bool = True, mode: str = "new_episodes",
+            headers: dict[str, str] | None = None) -> None:
+    """What pytest-recording's ``vcr`` fixture and test_scenarios.py do for one scenario."""
+    recorder = recording.Recorder(directory, fresh=mode == "rewrite", secrets=secrets or set())
+    vcr = VCR(cassette_library_dir=str(directory), record_mode="new_episodes" if mode == "rewrite" else mode)
+    recorder.configure(vcr)
+    with TargetSession(retries=0) as session, vcr.use_cassette(f"{name}.yaml", **recorder.vcr_config()) as cassette:
+        if headers:
+            session.headers.update(headers)
+        fetch(session, server.base_url + "/accounts" + query, authorization=authorization)
+        if complete:
+            recorder.completed(cassette.path)
+        else:
+            raise KeyboardInterrupt  # the run stops before the scenario finished
+
+
+def test_no_key_is_ever_written(tmp_path: Path) -> None:
+    # Not of the documented key shape, so only knowing the run's secrets can catch it.
+    distinctive = Secret("zq-distinctive-secret-4b1d2c3e9f7a", "distinctive key")
+    with ReferenceServer(fault="echo-credential") as echoing:
+        key = Secret(echoing.keys["workspace"], "workspace key")
+        secrets = {key, distinctive}
+        # The key in the header, a query parameter and a cookie; echoed back in a 401 body.
+        _record(tmp_path, echoing, "workspace-key", key.bearer(), secrets=secrets,
+                query=f"?api_key={key.reveal()}&token={distinctive.reveal()}",
+                headers={"Cookie": f"theme=qq-cookie-value-77; session={key.reveal()}"})
+        _record(tmp_path, echoing, "unknown-key", distinctive.bearer(), secrets=secrets)
+        _record(tmp_path, echoing, "missing-key", Secret(f"Bearer {echoing.keys['personal']}"), secrets=secrets)
+    written = list(tmp_path.rglob("*"))
+    assert {p.name for p in written} == {"workspace-key.yaml", "unknown-key.yaml", "missing-key.yaml"}
+    fragments = {f for s in (key, distinctive, Secret(echoing.keys["personal"])) for f in s.fragments()}
+    for path in written:
+        text = path.read_text(encoding="utf-8")
+        assert not [f for f in fragments if f in text], f"a key is written in {path.name}"
+        assert "qq-cookie-value-77" not in text, f"a cookie is written in {path.name}"
+        assert not _leaks(text), path.name
+    echoed = cassettes.load(tmp_path / "unknown-key.yaml")[0]
+    assert recording.REDACTED_KEY.encode() in echoed.body  # the echo stays visible, as the marker
+    assert echoed.header("authorization", request=True) == f"Bearer {recording.REDACTED}"
+
+
+def test_responses_lose_set_cookie_and_every_key() -> None:
+    key = Secret("gva_live_abc123.s3cr3tS3CR3T", "key")
+    redactor = recording.Redactor({key})
+    response = {"status": {"code": 200, "message": "OK"},
+                "headers": {"Set-Cookie": ["sid=1"], "X-Echo": [f"Bearer {key.reveal()}"],
+                            "X-Other": ["gva_test_zz9.anotherSecret1"]},
+                "body": {"string": b'{"message": "your key s3cr3tS3CR3T"}'}}
+    redacted = redactor.response(response)
+    assert "Set-Cookie" not in redacted["headers"]
+    assert redacted["headers"]["X-Echo"] == [f"Bearer {recording.REDACTED_KEY}"]
+    assert redacted["headers"]["X-Other"] == [recording.REDACTED_KEY]
+    assert redacted["body"]["string"] == f'{{"message": "your key {recording.REDACTED_KEY}"}}'.encode()
+
+
+def test_replay_matches_method_and_path_whatever_the_host_port_and_key(tmp_path: Path, server: ReferenceServer) -> None:
+    _record(tmp_path, server, "workspace-key", Secret(server.keys["workspace"]).bearer())
+    with TargetSession(retries=0) as session, recording.replay(tmp_path / "workspace-key.yaml"):
+        answer = fetch(session, "http://127.0.0.2:9/api/partner/v1/accounts",
+                       authorization=Secret("Bearer gva_live_other1.otherkey99"))
+    assert answer.status == 200 and b'"scope": "workspace"' in answer.content
+
+
+def _old_file(directory: Path) -> bytes:
+    directory.mkdir(exist_ok=True)
+    shutil.copy(COMMITTED / "personal-key.yaml", directory / "workspace-key.yaml")
+    return (directory / "workspace-key.yaml").read_bytes()
+
+
+def test_an_interrupted_recording_leaves_the_old_cassette_byte_for_byte(tmp_path: Path,
+                                                                      server: ReferenceServer) -> None:
+    old = _old_file(tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        _record(tmp_path, server, "workspace-key", Secret(server.keys["workspace"]).bearer(),
+                mode="rewrite", complete=False)
+    assert (tmp_path / "workspace-key.yaml").read_bytes() == old
+    assert [p.name for p in tmp_path.iterdir()] == ["workspace-key.yaml"]
+
+
+def test_a_write_interrupted_midway_leaves_the_old_cassette(tmp_path: Path, server: ReferenceServer,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    old = _old_file(tmp_path)
+
+    def interrupted(src: str, dst: str) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _record(tmp_path, server, "workspace-key", Secret(server.keys["workspace"]).bearer(), mode="rewrite")
+    assert (tmp_path / "workspace-key.yaml").read_bytes() == old
+    assert [p.name for p in tmp_path.iterdir()] == ["workspace-key.yaml"]
+
+
+def test_a_completed_rewrite_replaces_the_cassette(tmp_path: Path, server: ReferenceServer) -> None:
+    old = _old_file(tmp_path)
+    _record(tmp_path, server, "workspace-key", Secret(server.keys["workspace"]).bearer(), mode="rewrite")
+    new = (tmp_path / "workspace-key.yaml").read_bytes()
+    assert new != old and b'"scope": "workspace"' in new
+
+
+def test_record_mode_once_replays_an_existing_cassette(tmp_path: Path, server: ReferenceServer) -> None:
+    old = _old_file(tmp_path)
+    _record(tmp_path, server, "workspace-key", Secret(server.keys["workspace"]).bearer(), mode="once")
+    assert (tmp_path / "workspace-key.yaml").read_bytes() == old and server.stats.requests == 0
+
+
+# --- clear failures ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("content", "problem"), [
+    (None, "is missing"),
+    ("  \n", "is empty"),
+    ("version: 1\ninteractions: [\n", "is not valid YAML (expected the node content, but found '<stream end>' "
+                                      "at line 3)"),
+    ("version: 1\ninteractions: []\n", "is not a cassette: `interactions` is missing or empty"),
+    ("version: 1\ninteractions:\n- request: {method: GET, uri: x, body: null, headers: {}}\n",
+     "is not a cassette: interactions[0].response is missing"),
+    ("version: 1\ninteractions:\n- request: {method: GET, uri: x, headers: {}, extra: 1}\n"
+     "  response: {status: {code: '200', message: OK}, headers: {A: b}, body: {}}\n",
+     "is not a cassette: interactions[0].request has fields ['extra', 'headers', 'method', 'uri'], expected "
+     "method, uri, body, headers; interactions[0].response.status.code is a string, expected an integer; "
+     "interactions[0].response.body.string is missing (the recorded body); …"),
+    ("- !!python/object/apply:os.system [echo]\n", "is not valid YAML (could not determine a constructor"),
+], ids=["missing", "empty", "bad-yaml", "no-interaction", "no-response", "wrong-types", "unsafe-tag"])
+def test_a_broken_cassette_names_file_scenario_problem_and_command(tmp_path: Path, content: str | None,
+                                                                   problem: str) -> None:
+    path = tmp_path / "lapsed-plan.yaml"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(cassettes.CassetteError) as caught:
+        cassettes.load(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path} (scenario lapsed-plan) {problem}")
+    assert message.endswith(f're-record it with: pytest tests/contract -k "scenarios and lapsed-plan" '
+                            f"--record-mode=rewrite --cassette-dir {tmp_path}")
+
+
+def test_a_replay_without_a_recording_says_which_request(tmp_path: Path) -> None:
+    text = (COMMITTED / "workspace-key.yaml").read_text(encoding="utf-8")
+    (tmp_path / "workspace-key.yaml").write_text(text.replace("/v1/accounts", "/v1/users"), encoding="utf-8")
+    with TargetSession(retries=0) as session, pytest.raises(cassettes.CassetteError) as caught:
+        recording.replay_scenario(tmp_path / "workspace-key.yaml", SCENARIOS["workspace-key"], session)
+    assert re.match(rf"{re.escape(str(tmp_path))}/workspace-key.yaml \(scenario workspace-key\) has no recording "
+                    r"for GET http://127\.0\.0\.1:\d+/api/partner/v1/accounts; re-record it with: ", str(caught.value))
+
+
+# --- end to end: record with pytest, replay with pytest ------------------------------------------
+
+def _pytest(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("GENVIRAL_")}
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+                           "-p", "no:xdist", *args], cwd=ROOT, env={**clean, **(env or {})},
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def _staging(server: ReferenceServer) -> dict[str, str]:
+    """The embedded server configured as if it were staging, so the test knows every key."""
+    env = {role.env: server.keys[name] for name, role in ROLES.items()}
+    return {**env, "GENVIRAL_BASE_URL": server.base_url}
+
+
+def test_rewrite_keeps_the_old_cassette_when_the_request_fails(tmp_path: Path) -> None:
+    old = _old_file(tmp_path)
+    with ReferenceServer(fault="drop-connection") as dropping:
+        run = _pytest("tests/contract", "-k", "scenarios and workspace-key", "--record-mode=rewrite",
+                      "--cassette-dir", str(tmp_path), "--genviral-retries", "0", env=_staging(dropping))
+    assert run.returncode == 1 and "HTTP-ANSWERS" in run.stdout, run.stdout[-2000:]
+    assert (tmp_path / "workspace-key.yaml").read_bytes() == old
+
+
+def test_a_regressed_or_hand_edited_cassette_replays_red_with_the_rule(tmp_path: Path) -> None:
+    with ReferenceServer(fault="echo-credential") as echoing:
+        run = _pytest("tests/contract", "-k", "scenarios", "--record-mode=rewrite", "--cassette-dir", str(tmp_path),
+                      env=_staging(echoing))
+        keys = [Secret(k) for k in echoing.keys.values()]
+    # The live run catches the echo, and the cassette is recorded all the same.
+    assert run.returncode == 1 and "1 failed, 7 passed" in run.stdout, run.stdout[-3000:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(s.filename for s in SCENARIOS.values())
+    for path in tmp_path.iterdir():
+        text = path.read_text(encoding="utf-8")
+        assert not [f for k in keys for f in k.fragments() if f in text] and not _leaks(text), path.name
+    edits = {"workspace-key": ('"platform": "tiktok"', '"platform": "twitter"'),
+             "accounts-failed": ('"code": 500', '"code": 200')}
+    for name, (old, new) in edits.items():
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    replay = _pytest("tests/replay", "--cassette-dir", str(tmp_path))
+    assert replay.returncode == 1, replay.stdout[-3000:]
+    failed = dict(re.findall(r"_ test_recorded_answer_meets_the_contract\[([a-z-]+)\] _+\n(?:.*\n){2}  ([A-Z-]+) at",
+                             replay.stdout))
+    assert failed == {"workspace-key": "ACC-PLATFORM-ENUM", "unknown-key": "ERR-NO-CREDENTIAL-ECHO",
+                      "accounts-failed": "ENV-CODE-MATCHES-STATUS"}, replay.stdout[-3000:]
