@@ -10,6 +10,7 @@ import json
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urljoin
 from typing import Any
 
 import jsonschema_rs
@@ -17,6 +18,11 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+# Each file's $id is its own file name, a relative URI: wherever the files are read from
+# (this registry, schemathesis loading openapi.yaml from disk, a URL), "$ref": "x.schema.json"
+# resolves to the file beside it. An absolute $id on a host of ours would make tools that
+# follow $id (schemathesis does) try to download the schemas instead. In the registry the
+# documents live under this base, which no tool ever fetches (.invalid never resolves).
 BASE_URI = "https://genviral-contract.invalid/schemas/"
 ACCOUNTS_RESPONSE = BASE_URI + "accounts-response.schema.json"
 ENVELOPE = BASE_URI + "envelope.schema.json"
@@ -35,11 +41,11 @@ def schema_dir() -> Path:
 
 @cache
 def documents() -> dict[str, dict[str, Any]]:
-    """Every JSON Schema document, keyed by its ``$id``."""
+    """Every JSON Schema document, keyed by its ``$id`` resolved against ``BASE_URI``."""
     docs: dict[str, dict[str, Any]] = {}
     for path in sorted(schema_dir().glob("*.schema.json")):
         doc = json.loads(path.read_text(encoding="utf-8"))
-        docs[doc["$id"]] = doc
+        docs[urljoin(BASE_URI, doc["$id"])] = doc
     return docs
 
 
@@ -54,14 +60,15 @@ def registry() -> Registry[Any]:
 @cache
 def explainer(uri: str = ACCOUNTS_RESPONSE) -> Draft202012Validator:
     """The python-jsonschema validator: slow, but it says exactly where and why."""
-    return Draft202012Validator(documents()[uri], registry=registry())
+    # Entering through a $ref gives the document its absolute base URI (its own $id is relative).
+    return Draft202012Validator({"$ref": uri}, registry=registry())
 
 
 @cache
 def fast(uri: str = ACCOUNTS_RESPONSE) -> jsonschema_rs.Validator:
     """The jsonschema-rs validator: the fast yes/no on the happy path."""
     rs_registry = jsonschema_rs.Registry(list(documents().items()))
-    return jsonschema_rs.validator_for(documents()[uri], registry=rs_registry, offline=True)
+    return jsonschema_rs.validator_for({"$ref": uri}, registry=rs_registry, offline=True)
 
 
 @cache

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 import schemathesis
+from hypothesis import settings
+from schemathesis.specs.openapi.checks import ignored_auth
 
 from genviral_contract import st_checks
 from genviral_contract.judge import Judge
@@ -24,12 +26,19 @@ schema = schemathesis.pytest.from_fixture("genviral_openapi")
 @pytest.mark.contract
 @pytest.mark.rules("OPENAPI-CONFORMANCE")
 @schema.parametrize()
+# GET /accounts takes no parameter and the suite sets the Authorization header itself, so
+# generated cases differ little; a few are enough, and staging is spared the rest.
+@settings(max_examples=10)
 def test_generated_requests_conform(case: Any, genviral: Judge) -> None:
     key = genviral.target.key("workspace")
     response = case.call(base_url=genviral.target.base_url, session=genviral.target.session,
                          headers={"Authorization": key.bearer().reveal()})
     try:
-        case.validate_response(response, additional_checks=[st_checks.scope_rules("workspace", key)])
+        # ignored_auth re-sends each case without credentials through schemathesis' own
+        # session, around the request budget and the concurrency cap; test_errors.py
+        # covers authentication through the suite's client instead.
+        case.validate_response(response, additional_checks=[st_checks.scope_rules("workspace", key)],
+                               excluded_checks=[ignored_auth])
     except AssertionError as exc:
         genviral.require("OPENAPI-CONFORMANCE", False, path="(schemathesis)",
                          expected="no failed schemathesis check", found=str(exc).splitlines()[0][:300])

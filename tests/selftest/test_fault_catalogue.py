@@ -46,7 +46,9 @@ def test_suite_catches_fault(fault: Fault, tmp_path: Path, record_property: Call
 
 
 @pytest.mark.parametrize("fault", BENIGN, ids=lambda f: f.name)
-def test_suite_passes_benign_variant(fault: Fault, tmp_path: Path, record_property: Callable[[str, object], None]) -> None:
+def test_suite_passes_benign_variant(
+    fault: Fault, tmp_path: Path, record_property: Callable[[str, object], None]
+) -> None:
     report = tmp_path / "report.json"
     run = _run_suite(fault.name, report)
     record_property("contract_selftest", f"{'passed' if run.returncode == 0 else 'flagged'} {fault.name}")

@@ -69,11 +69,15 @@ def test_a_hanging_target_fails_the_run_once_not_per_test(server: ReferenceServe
     assert "HTTP-ANSWERS" in failed_rules(report)
 
 
-def test_the_ci_profile_stays_within_the_request_budget(server: ReferenceServer) -> None:
+@pytest.mark.fault("transient-503")
+def test_the_ci_profile_stays_within_the_request_budget_and_shows_retries(server: ReferenceServer) -> None:
+    # transient-503 answers each key's first request with 503: retries count towards the budget.
     run = run_suite(env={**staging_env(server), "GENVIRAL_HYPOTHESIS_PROFILE": "ci"})
     assert run.returncode == 0, run.stdout[-3000:]
     assert 0 < server.stats.requests <= 300
     assert server.stats.max_in_flight <= 3
+    assert "genviral-contract retries" in run.stdout
+    assert "retried GET /api/partner/v1/accounts: HTTP 503" in run.stdout
 
 
 @pytest.mark.selftest

@@ -1,0 +1,66 @@
+"""Every command the README shows is exercised somewhere: by .ci/run, or by a named test.
+
+The table is the data; a command added to the README without an entry here fails.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+
+# README command -> where it runs: ".ci/run" (which must contain it) or "path::test".
+EXERCISED: dict[str, str] = {
+    "python3 -m venv .venv && . .venv/bin/activate && pip install -e . && pytest tests/contract":
+        "tests/selftest/test_fault_catalogue.py::test_conformant_server_passes",
+    "python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[dev]' && pytest": ".ci/run",
+    "export GENVIRAL_BASE_URL=https://staging.example.com/api/partner/v1":
+        "tests/selftest/test_suite_behaviour.py::test_no_key_reaches_output_junit_or_report",
+    "export GENVIRAL_WORKSPACE_API_KEY=...   GENVIRAL_PERSONAL_API_KEY=...":
+        "tests/selftest/test_suite_behaviour.py::test_a_missing_key_skips_with_the_variable_named",
+    "GENVIRAL_HYPOTHESIS_PROFILE=ci pytest tests/contract --conformance-report report.md --junitxml junit.xml":
+        "tests/selftest/test_suite_behaviour.py::test_no_key_reaches_output_junit_or_report",
+    "genviral-contract validate response.json --status 200 --key-scope workspace":
+        "tests/unit/test_validate_cli.py::test_status_and_key_scope_are_taken_into_account",
+    'curl -s -H "Authorization: Bearer $KEY" "$GENVIRAL_BASE_URL/accounts" | genviral-contract validate -':
+        "tests/unit/test_validate_cli.py::test_dash_reads_stdin",
+    "pytest -m selftest -n 2": ".ci/run",
+    'SCHEMATHESIS_HOOKS=genviral_contract.st_checks st run schemas/openapi.yaml --url "$GENVIRAL_BASE_URL" '
+    '-H "Authorization: Bearer $KEY"': "tests/unit/test_st_checks.py::test_st_run_judges_by_the_contract",
+    "pytest -m replay": "tests/replay/test_cassettes.py::test_recorded_answer_meets_the_contract",
+    "pytest tests/replay --cassette-dir path/to/cassettes":
+        "tests/unit/test_cassette_io.py::test_a_regressed_or_hand_edited_cassette_replays_red_with_the_rule",
+    "pytest tests/contract -k scenarios --record-mode=rewrite":
+        "tests/unit/test_cassette_io.py::test_a_regressed_or_hand_edited_cassette_replays_red_with_the_rule",
+    "genviral-contract drift --format markdown":
+        "tests/unit/test_drift.py::test_drift_against_the_embedded_server_finds_none",
+    "python benchmarks/run.py": "tests/unit/test_benchmark_smoke.py",
+}
+
+
+def readme_commands() -> list[str]:
+    blocks = re.findall(r"```sh\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+    lines = [line.strip() for block in blocks for line in block.splitlines()]
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+@pytest.mark.parametrize("command", readme_commands())
+def test_every_readme_command_is_exercised(command: str) -> None:
+    assert command in EXERCISED, f"README command with no test or CI step behind it: {command}"
+
+
+@pytest.mark.parametrize(("command", "where"), list(EXERCISED.items()))
+def test_the_place_that_exercises_it_exists(command: str, where: str) -> None:
+    assert command in readme_commands(), f"stale entry, the README no longer shows: {command}"
+    if where == ".ci/run":
+        ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+        tail = command.split("&& ")[-1]
+        assert tail in ci or tail == "pytest" and "\npytest " in ci
+        return
+    path, _, name = where.partition("::")
+    source = (ROOT / path).read_text(encoding="utf-8")
+    assert not name or f"def {name}(" in source
