@@ -10,6 +10,8 @@
   interrupted run leaves the committed file as it was.
 - Matching on method and path only: staging and the embedded server differ in host and
   port, and the key must not matter.
+- Unpatching before writing: every cassette context of this project is a :class:`CassetteContext`,
+  so that a write that fails cannot leave vcrpy's patches installed (see there).
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ from .scenarios import SCENARIOS, Scenario
 from .settings import masked_url
 
 if TYPE_CHECKING:
+    from types import TracebackType
+
     from vcr import VCR
-    from vcr.cassette import CassetteContextDecorator
+    from vcr.cassette import Cassette, CassetteContextDecorator
 
 REDACTED = "<redacted>"
 # Key material found in any text (an echo in a body, a header). Letters and digits, so that
@@ -146,10 +150,14 @@ class Persister:
     ``recorder`` None is the replay: a missing or broken file is a CassetteError, and
     nothing is ever written. Otherwise missing and empty files count as not recorded yet
     (as vcrpy does), and a save goes through :meth:`Recorder.may_replace`.
+
+    Inside a :class:`CassetteContext` a save only hands the cassette over; the context
+    writes it once vcrpy has removed its patches.
     """
 
     def __init__(self, recorder: Recorder | None = None) -> None:
         self.recorder = recorder
+        self._held: list[tuple[Path, dict[str, Any]]] | None = None
 
     def load_cassette(self, cassette_path: str | os.PathLike[str], serializer: Any) -> Any:
         from vcr.persisters.filesystem import CassetteNotFoundError
@@ -172,9 +180,14 @@ class Persister:
 
     def save_cassette(self, cassette_path: str | os.PathLike[str], cassette_dict: dict[str, Any],
                       serializer: Any) -> None:
+        if self._held is not None:
+            self._held.append((Path(cassette_path), cassette_dict))  # nothing here can fail
+        else:
+            self.write(Path(cassette_path), cassette_dict)
+
+    def write(self, path: Path, cassette_dict: dict[str, Any]) -> None:
         from vcr.serialize import serialize
 
-        path = Path(cassette_path)
         if self.recorder is None:
             raise RuntimeError(f"a replay does not write cassettes ({cassettes.display(path)})")
         if not self.recorder.may_replace(path):
@@ -184,6 +197,56 @@ class Persister:
             # Never name the value: the message would be the leak.
             raise RuntimeError(f"not writing {cassettes.display(path)}: a key survived redaction")
         write_atomic(path, text)
+
+    def hold(self) -> list[tuple[Path, dict[str, Any]]] | None:
+        """Keep saves from now on; returns what to give :meth:`release` (an enclosing hold)."""
+        outer, self._held = self._held, []
+        return outer
+
+    def release(self, outer: list[tuple[Path, dict[str, Any]]] | None) -> list[tuple[Path, dict[str, Any]]]:
+        """Stop keeping saves; returns the ones kept since the matching :meth:`hold`."""
+        held, self._held = self._held or [], outer
+        return held
+
+
+class CassetteContext:
+    """vcrpy's ``use_cassette`` context, with the cassette written after vcrpy unpatched.
+
+    vcrpy's ``CassetteContextDecorator.__exit__`` saves the cassette first and removes its
+    patches (urllib3's connection classes, http.client's) only then. A save that raises (a
+    key survived redaction, a full disk, Ctrl-C during the write) skips the unpatching: the
+    patches stay installed, held by a suspended generator in a reference cycle, until the
+    garbage collector closes it at some later, arbitrary point. That is usually inside
+    another cassette: mock restores the classes it saved, the live cassette loses its
+    patches, and its requests go to the network - a replay that does not replay, a
+    recording that records nothing. Until then, code outside any cassette runs through the
+    stale one.
+
+    Here vcrpy's save only hands the cassette to the persister (which cannot fail), vcrpy
+    unpatches, and then the cassette is written: a failed write raises with every patch gone.
+    """
+
+    def __init__(self, context: CassetteContextDecorator, persister: Persister) -> None:
+        self._context = context
+        self._persister = persister
+        self._outer: list[tuple[Path, dict[str, Any]]] | None = None
+
+    def __enter__(self) -> Cassette:
+        self._outer = self._persister.hold()
+        try:
+            return self._context.__enter__()
+        except BaseException:
+            self._persister.release(self._outer)
+            raise
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        try:
+            self._context.__exit__(exc_type, exc, traceback)  # saves (into the hold), then unpatches
+        finally:
+            held = self._persister.release(self._outer)
+        for path, cassette_dict in held:
+            self._persister.write(path, cassette_dict)
 
 
 class Recorder:
@@ -203,7 +266,15 @@ class Recorder:
         if Path(vcr.cassette_library_dir or "").resolve() != self.directory.resolve():
             return  # somebody else's cassettes, in a project that also uses pytest-recording
         vcr.register_serializer("yaml", cassettes)
-        vcr.register_persister(Persister(self))
+        persister = Persister(self)
+        vcr.register_persister(persister)
+        use_cassette = vcr.use_cassette
+
+        def use_written_after_unpatching(path: str, **kwargs: Any) -> CassetteContext:
+            return CassetteContext(use_cassette(path, **kwargs), persister)
+
+        # pytest-recording asks this VCR for the scenario's context right after this hook.
+        vcr.use_cassette = use_written_after_unpatching
 
     def completed(self, cassette_path: str | os.PathLike[str]) -> None:
         """The scenario's request finished (whatever the contract thinks of the answer)."""
@@ -213,14 +284,15 @@ class Recorder:
         return cassette_path.resolve() in self._completed
 
 
-def replay(path: Path) -> CassetteContextDecorator:
+def replay(path: Path) -> CassetteContext:
     """The cassette at ``path`` as vcrpy's record mode ``none`` plays it, with this project's format."""
     from vcr import VCR
 
     vcr = VCR(record_mode="none", match_on=MATCH_ON)
     vcr.register_serializer("yaml", cassettes)
-    vcr.register_persister(Persister())
-    return vcr.use_cassette(str(path))
+    persister = Persister()
+    vcr.register_persister(persister)
+    return CassetteContext(vcr.use_cassette(str(path)), persister)
 
 
 # What a replay presents as its key: the recorded one is gone, but a body that echoed it now

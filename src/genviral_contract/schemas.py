@@ -10,8 +10,8 @@ import json
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from urllib.parse import urljoin
 from typing import Any
+from urllib.parse import urljoin
 
 import jsonschema_rs
 from jsonschema import Draft202012Validator

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import shutil
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 from vcr import VCR
+from vcr.errors import CannotOverwriteExistingCassetteException
 from vcr.serialize import deserialize, serialize
 
 from genviral_contract import cassettes, recording, rules
@@ -192,6 +194,46 @@ def test_a_write_interrupted_midway_leaves_the_old_cassette(tmp_path: Path, serv
         _record(tmp_path, server, "workspace-key", Secret(server.keys["workspace"]).bearer(), mode="rewrite")
     assert (tmp_path / "workspace-key.yaml").read_bytes() == old
     assert [p.name for p in tmp_path.iterdir()] == ["workspace-key.yaml"]
+
+
+def _vcrpy_patches() -> list[str]:
+    """The classes vcrpy replaces while a cassette is in use that are still replaced."""
+    import http.client
+
+    import urllib3.connectionpool
+
+    classes = {"http.client.HTTPConnection": http.client.HTTPConnection,
+               "HTTPConnectionPool.ConnectionCls": urllib3.connectionpool.HTTPConnectionPool.ConnectionCls,
+               "HTTPSConnectionPool.ConnectionCls": urllib3.connectionpool.HTTPSConnectionPool.ConnectionCls}
+    return [name for name, cls in classes.items() if getattr(cls, "cassette", None) is not None]
+
+
+@pytest.mark.parametrize("failure", ["interrupted", "refused"])
+def test_a_failed_write_leaves_no_vcrpy_patch_behind(tmp_path: Path, server: ReferenceServer,
+                                                     monkeypatch: pytest.MonkeyPatch, failure: str) -> None:
+    # vcrpy saves a cassette before it unpatches. A save that raised used to leave the patches
+    # to the garbage collector, which removed them in the middle of some later cassette: that
+    # one's requests then reached the network instead of being replayed or recorded.
+    def interrupted(src: str, dst: str) -> None:
+        raise KeyboardInterrupt
+
+    if failure == "interrupted":
+        monkeypatch.setattr(os, "replace", interrupted)
+    else:
+        monkeypatch.setattr(recording.Redactor, "leaks", lambda self, text: True)
+    with pytest.raises(KeyboardInterrupt if failure == "interrupted" else RuntimeError):
+        _record(tmp_path, server, "workspace-key", Secret(server.keys["workspace"]).bearer(), mode="rewrite")
+    monkeypatch.undo()
+    assert _vcrpy_patches() == []
+    assert list(tmp_path.iterdir()) == []
+    # Whatever the collector finds in the middle of the next cassette, that one still replays.
+    text = (COMMITTED / "workspace-key.yaml").read_text(encoding="utf-8")
+    (tmp_path / "workspace-key.yaml").write_text(text.replace("/v1/accounts", "/v1/users"), encoding="utf-8")
+    with TargetSession(retries=0) as session, recording.replay(tmp_path / "workspace-key.yaml"), \
+            pytest.raises(CannotOverwriteExistingCassetteException):
+        gc.collect()
+        fetch(session, server.base_url + "/accounts")
+    assert server.stats.requests == 1 and _vcrpy_patches() == []  # the recording's request only
 
 
 def test_a_completed_rewrite_replaces_the_cassette(tmp_path: Path, server: ReferenceServer) -> None:

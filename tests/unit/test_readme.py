@@ -59,7 +59,7 @@ def test_the_place_that_exercises_it_exists(command: str, where: str) -> None:
     if where == ".ci/run":
         ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
         tail = command.split("&& ")[-1]
-        assert tail in ci or tail == "pytest" and "\npytest " in ci
+        assert tail in ci or (tail == "pytest" and "\npytest " in ci)
         return
     path, _, name = where.partition("::")
     source = (ROOT / path).read_text(encoding="utf-8")
