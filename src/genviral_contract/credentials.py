@@ -9,6 +9,7 @@ at the moment a header is built.
 from __future__ import annotations
 
 import re
+import secrets
 
 MASK = "***"
 MIN_FRAGMENT = 8
@@ -76,3 +77,8 @@ def mask(text: str, *secrets: Secret | None) -> str:
                 text = text.replace(fragment, MASK)
     text = _BEARER.sub(lambda m: m.group(1) + MASK, text)
     return _KEY_SHAPE.sub(MASK, text)
+
+
+def unknown_key() -> str:
+    """A well-formed key that was never issued, new on every call so no target can special-case it."""
+    return f"gva_live_{secrets.token_hex(3)}.{secrets.token_hex(8)}"

@@ -7,12 +7,11 @@ Each scenario has one cassette, ``cassettes/<name>.yaml``. The live suite record
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from .credentials import Secret
+from .credentials import Secret, unknown_key
 from .settings import ROLES
 
 # What goes into the Authorization header: the role's key, nothing, or a key of the
@@ -50,11 +49,6 @@ class Scenario:
         who = {"key": f"the {self.role} key", "none": "no Authorization header",
                "unknown": "an unknown well-formed key"}[self.auth]
         return f"GET /accounts with {who}"
-
-
-def unknown_key() -> str:
-    """A well-formed key that was never issued, new on every call so no target can special-case it."""
-    return f"gva_live_{secrets.token_hex(3)}.{secrets.token_hex(8)}"
 
 
 SCENARIOS: dict[str, Scenario] = {

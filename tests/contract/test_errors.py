@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import secrets
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from genviral_contract.credentials import Secret
+from genviral_contract.credentials import Secret, unknown_key
 from genviral_contract.judge import RESPONSE_RULES, Judge
 from genviral_contract.settings import ROLES
 
 pytestmark = pytest.mark.contract
 
-# An unknown key of the documented shape, new each run so no target can special-case it.
-_UNKNOWN = f"gva_live_{secrets.token_hex(3)}.{secrets.token_hex(8)}"
+_UNKNOWN = unknown_key()
 
 BAD_HEADERS: dict[str, str | None] = {
     "no Authorization header": None,

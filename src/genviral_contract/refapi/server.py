@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import gzip
 import ipaddress
-import secrets
 import socket
 import socketserver
 import sys
@@ -18,6 +17,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..credentials import unknown_key
 from . import seed
 from .app import BASE_PATH, App, Reply, Request, error
 from .faults import FAULTS, PROBES, Ctx, Fault
@@ -300,7 +300,7 @@ class ReferenceServer:
         made = {
             "no-auth": {},
             # Well-formed, never issued: random so no test can pass by knowing it.
-            "unknown-key": {"Authorization": f"Bearer gva_live_{secrets.token_hex(6)}.{secrets.token_hex(16)}"},
+            "unknown-key": {"Authorization": f"Bearer {unknown_key()}"},
             "other-scheme": {"Authorization": f"Token {self.keys['workspace']}"},
             # Latin-1 junk, a control character and a quote: what a broken client might send.
             "junk-auth": {"Authorization": "Bearer \u00ff\u00e9 ;\"'\x7f %00 <x>"},
