@@ -58,6 +58,12 @@ class Stats:
         with self._lock:
             return self._max_in_flight
 
+    @property
+    def in_flight(self) -> int:
+        """Requests being handled now: a handler leaves just after its answer is sent."""
+        with self._lock:
+            return self._in_flight
+
     def enter(self) -> None:
         with self._lock:
             self._requests += 1
