@@ -64,7 +64,8 @@ def check_raw(
         reason = str(exc) if isinstance(exc, BodyError) else "bytes that are not UTF-8"
         violations = [Violation("HTTP-BODY-JSON", "$", "a JSON object", reason)]
         ct = SEMANTIC["HTTP-JSON-CONTENT-TYPE"](Observed(status, None, content_type=content_type))
-        return Verdict(tuple(violations + (ct or [])), (), frozenset({"HTTP-BODY-JSON", "HTTP-JSON-CONTENT-TYPE"}))
+        checked = {"HTTP-BODY-JSON"} | ({"HTTP-JSON-CONTENT-TYPE"} if ct is not None else set())
+        return Verdict(tuple(violations + (ct or [])), (), frozenset(checked))
     return check(Observed(status, body, content_type=content_type, key_scope=key_scope, credential=credential,
                           raw_text=text, expected_workspace_id=expected_workspace_id,
                           expected_owner_user_id=expected_owner_user_id))
