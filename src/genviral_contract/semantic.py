@@ -50,7 +50,6 @@ class Observed:
         return found if isinstance(found, list) else []
 
 
-Result = "list[Violation] | None"
 RuleFunc = Callable[[Observed], "list[Violation] | None"]
 SEMANTIC: dict[str, RuleFunc] = {}
 

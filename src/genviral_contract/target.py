@@ -45,7 +45,7 @@ class Target:
 def open_target(settings: Settings) -> Target:
     if settings.base_url is not None:
         keys = dict(settings.keys)
-        return Target(settings.label(), settings.base_url, keys, _session(settings, keys),
+        return Target(settings.label(), settings.base_url, keys, session_for(settings, keys),
                       settings.workspace_id, settings.owner_user_id)
     from .refapi import ReferenceServer
 
@@ -54,10 +54,12 @@ def open_target(settings: Settings) -> Target:
     server = ReferenceServer(fault=os.environ.get("GENVIRAL_REFAPI_FAULT") or None,
                              latency=float(os.environ.get("GENVIRAL_REFAPI_LATENCY") or 0)).start()
     keys = {role: Secret(value, f"{role} key") for role, value in server.keys.items()}
-    return Target("embedded reference API", server.base_url, keys, _session(settings, keys),
+    return Target("embedded reference API", server.base_url, keys, session_for(settings, keys),
                   server.expected.get("workspace_id"), server.expected.get("owner_user_id"), server)
 
 
-def _session(settings: Settings, keys: dict[str, Secret]) -> TargetSession:
+def session_for(settings: Settings, keys: dict[str, Secret] | None = None) -> TargetSession:
+    """The client every target of these settings is reached through (the replay's too)."""
+    keys = keys or {}
     return TargetSession(timeout=settings.timeout, retries=settings.retries,
                          retry_after_cap=settings.retry_after_cap, secrets=tuple(keys.values()))

@@ -13,12 +13,11 @@ import socket
 import pytest
 
 from genviral_contract import cassettes, recording
-from genviral_contract.client import TargetSession
 from genviral_contract.judge import RESPONSE_RULES, Judge
 from genviral_contract.recording import Recorder
 from genviral_contract.scenarios import SCENARIOS, Scenario
 from genviral_contract.settings import Settings
-from genviral_contract.target import Target
+from genviral_contract.target import Target, session_for
 
 LOOPBACK = [r"127\.\d+\.\d+\.\d+$", r"::1$", r"localhost$"]
 
@@ -32,8 +31,7 @@ def test_recorded_answer_meets_the_contract(scenario: Scenario, genviral_recorde
                                             genviral_settings: Settings, request: pytest.FixtureRequest) -> None:
     path = genviral_recorder.directory / scenario.filename
     answer, problem = None, ""
-    session = TargetSession(timeout=genviral_settings.timeout, retries=genviral_settings.retries,
-                            retry_after_cap=genviral_settings.retry_after_cap)
+    session = session_for(genviral_settings)
     with session:
         try:
             answer = recording.replay_scenario(path, scenario, session)
