@@ -4,7 +4,9 @@ A cassette is vcrpy's (``version: 1``, a list of request/response interactions),
 so that a person can review it: JSON bodies pretty-printed as literal blocks, compressed
 bodies stored decoded, no Content-Length (it would be wrong for the re-formatted body,
 and nothing in the contract depends on it). Every problem with a file becomes one
-:class:`CassetteError` that names the file, the scenario and the command that re-records it.
+:class:`CassetteError` that names the file, the scenario and the command that re-records it:
+unreadable YAML, a wrong shape, or a request URI that could not be sent again (empty, not
+http(s), no host, a malformed host or port).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -31,8 +34,9 @@ class CassetteError(ValueError):
         self.path, self.problem = path, problem
         name = path.stem
         scenario = f"scenario {name}" if name in SCENARIOS else "no scenario of scenarios.py"
-        super().__init__(f"{display(path)} ({scenario}) {problem}; re-record it with: "
-                         f"{rerecord_command(name, path.parent)}")
+        super().__init__(
+            f"{display(path)} ({scenario}) {problem}; re-record it with: {rerecord_command(name, path.parent)}"
+        )
 
 
 class FormatError(ValueError):
@@ -48,14 +52,18 @@ def display(path: Path) -> str:
 
 def rerecord_command(scenario: str | None = None, directory: Path = DEFAULT_DIR) -> str:
     """The command that records ``scenario`` (every scenario when None) into ``directory``."""
-    command = RECORD_ALL if scenario not in SCENARIOS else \
-        f'pytest tests/contract -k "scenarios and {scenario}" --record-mode=rewrite'
+    command = (
+        RECORD_ALL
+        if scenario not in SCENARIOS
+        else f'pytest tests/contract -k "scenarios and {scenario}" --record-mode=rewrite'
+    )
     if directory.resolve() != DEFAULT_DIR.resolve():
         command += f" --cassette-dir {display(directory)}"
     return command
 
 
 # --- writing -------------------------------------------------------------------------------
+
 
 class _Block(str):
     """Text YAML writes as a literal block (``|``)."""
@@ -112,20 +120,26 @@ def serialize(cassette: dict[str, Any]) -> str:
     interactions = []
     for item in cassette["interactions"]:
         request, response = item["request"], item["response"]
-        interactions.append({
-            "request": {**request, "headers": _sorted(request.get("headers") or {}),
-                        "body": _readable(request.get("body"))},
-            "response": {
-                "status": response["status"],
-                "headers": _sorted(_without_length(response.get("headers") or {})),
-                "body": {**response["body"], "string": _readable(response["body"].get("string"))},
-            },
-        })
+        interactions.append(
+            {
+                "request": {
+                    **request,
+                    "headers": _sorted(request.get("headers") or {}),
+                    "body": _readable(request.get("body")),
+                },
+                "response": {
+                    "status": response["status"],
+                    "headers": _sorted(_without_length(response.get("headers") or {})),
+                    "body": {**response["body"], "string": _readable(response["body"].get("string"))},
+                },
+            }
+        )
     data = {**cassette, "interactions": interactions}
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
 
 
 # --- reading -------------------------------------------------------------------------------
+
 
 def deserialize(text: str) -> dict[str, Any]:
     """vcrpy's serializer interface: YAML to the cassette dict, checked (FormatError) and normalised."""
@@ -176,6 +190,41 @@ def _problems(data: Any) -> Iterator[str]:
         if isinstance(response.get("body"), dict) and not isinstance(response["body"].get("string"), (str, bytes)):
             yield f"{where}.response.body.string is missing (the recorded body)"
         yield from _header_lists(response.get("headers"), where + ".response.headers")
+    # After the shape: a file with the wrong shape says so first, whatever its URIs hold.
+    for i, item in enumerate(interactions):
+        request = item.get("request") if isinstance(item, dict) else None
+        if isinstance(request, dict) and isinstance(request.get("uri"), str):
+            yield from _uri_problems(request["uri"], f"interactions[{i}].request.uri")
+
+
+def _uri_problems(uri: str, where: str) -> Iterator[str]:
+    """A replay sends its request to the recorded URI's scheme, host and port: only an
+    http(s) URL with a host and a valid port can be sent. The URI itself is not quoted, so
+    that a hand-edited one cannot put a second line into the error."""
+    if not uri.strip():
+        yield f"{where} is empty, expected the http(s) URL the request was sent to"
+        return
+    if any(c.isspace() or not c.isprintable() for c in uri):
+        yield f"{where} contains whitespace or a control character"
+        return
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        yield f"{where} is not a valid URL (its host is malformed: a [ without ], or no IPv6 address between them)"
+        return
+    if parts.scheme not in ("http", "https"):
+        found = f"the scheme {parts.scheme}:" if parts.scheme else "no scheme"
+        yield f"{where} has {found}, expected http or https"
+        return
+    if not parts.hostname:
+        yield f"{where} has no host"
+        return
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        yield f"{where} has a port that is not a number from 1 to 65535"
 
 
 def _header_lists(headers: Any, where: str) -> Iterator[str]:
@@ -185,8 +234,16 @@ def _header_lists(headers: Any, where: str) -> Iterator[str]:
                 yield f"{where}.{name} is not a list of strings"
 
 
-_KINDS = {dict: "a mapping", list: "a list", str: "a string", int: "an integer", bool: "a boolean",
-          float: "a number", type(None): "null", bytes: "binary"}
+_KINDS = {
+    dict: "a mapping",
+    list: "a list",
+    str: "a string",
+    int: "an integer",
+    bool: "a boolean",
+    float: "a number",
+    type(None): "null",
+    bytes: "binary",
+}
 
 
 def _expect(mapping: dict[str, Any], where: str, **types: type) -> Iterator[str]:
@@ -242,6 +299,14 @@ def load(path: Path) -> list[Interaction]:
     for item in data["interactions"]:
         request, response = item["request"], item["response"]
         body = response["body"]["string"]
-        found.append(Interaction(request["method"], request["uri"], request["headers"], response["status"]["code"],
-                                 response["headers"], body.encode("utf-8") if isinstance(body, str) else body))
+        found.append(
+            Interaction(
+                request["method"],
+                request["uri"],
+                request["headers"],
+                response["status"]["code"],
+                response["headers"],
+                body.encode("utf-8") if isinstance(body, str) else body,
+            )
+        )
     return found

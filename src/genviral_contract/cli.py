@@ -3,6 +3,7 @@
 Each subcommand lives in its own module; this one only parses arguments, so that
 ``genviral-contract --help`` is instant and a usage error never imports the world.
 Exit codes: 0 conformant / done, 1 a rule is broken (or drift found), 2 usage or input error.
+A usage error is one line on standard error, naming the option; never a traceback.
 """
 
 from __future__ import annotations
@@ -10,24 +11,48 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
+
+
+class UsageError(Exception):
+    """The command line is wrong; the message is the one line shown."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # argparse would print the whole usage synopsis and exit; one line that names the
+        # option is easier to act on, and returning keeps main() callable in-process.
+        raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
+
+
+def _http_status(raw: str) -> int:
+    try:
+        status = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not an HTTP status, 100 to 599") from None
+    if not 100 <= status <= 599:
+        raise argparse.ArgumentTypeError(f"{status} is not an HTTP status, 100 to 599")
+    return status
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="genviral-contract", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="genviral-contract", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     val = sub.add_parser("validate", help="judge one saved response body by the whole contract")
     val.add_argument("file", metavar="FILE|-", help="the response body (JSON); - reads standard input")
-    val.add_argument("--status", type=int, default=200, help="HTTP status it came with (default 200)")
+    val.add_argument(
+        "--status", type=_http_status, default=200, help="HTTP status it came with, 100 to 599 (default 200)"
+    )
     val.add_argument("--key-scope", choices=("workspace", "personal"), help="scope of the key used, when known")
     val.add_argument("--content-type", help="Content-Type it came with, when known")
     val.add_argument("--format", choices=("text", "json"), default="text", help="output format")
 
     srv = sub.add_parser("serve", help="run the embedded reference API standalone")
     srv.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
-    srv.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    srv.add_argument("--port", type=int, default=0, help="port, 0 to 65535 (default 0: a free one)")
     srv.add_argument("--fault", default=None, help="break one rule on purpose (see --list-faults)")
-    srv.add_argument("--latency", type=float, default=0.0, help="seconds of delay per request")
+    srv.add_argument("--latency", type=float, default=0.0, help="seconds of delay per request, 0 to 60")
     srv.add_argument("--list-faults", action="store_true", help="list the fault catalogue and exit")
 
     dr = sub.add_parser("drift", help="compare the configured target's answers with the cassettes")
@@ -35,13 +60,22 @@ def _parser() -> argparse.ArgumentParser:
     dr.add_argument("--cassettes", default=None, help="cassette folder (default ./cassettes)")
     dr.add_argument("--format", choices=("text", "json", "markdown"), default="text", help="report format")
     dr.add_argument("--strict", action="store_true", help="additive and data changes count as drift too")
-    dr.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
+    # A string: settings.load judges it, with the same bounds as GENVIRAL_TIMEOUT.
+    dr.add_argument(
+        "--timeout",
+        default=None,
+        metavar="SECONDS",
+        help="seconds per request, 0.05 to 600 (default $GENVIRAL_TIMEOUT, else 10)",
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(_parser().parse_args(argv))
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # `genviral-contract validate big.json | head` closed the pipe: not an error of ours.
         sys.stderr.close()

@@ -1,33 +1,63 @@
-"""The HTTP client every live request goes through: timeouts, retries, a circuit breaker,
-a concurrency cap and a request count, with credentials kept out of every message.
+"""The HTTP client every live request goes through: a deadline and a size cap on every
+exchange, retries, a circuit breaker, the run's request budget and in-flight cap, with
+credentials kept out of every message.
 
 It is a ``requests.Session`` so that schemathesis (``case.call(session=...)``) and vcrpy
 (which patches urllib3 underneath) use the very same path as the suite's own requests.
+
+A read timeout bounds each read, not the exchange: a target that sends one byte a second
+never trips it. So each attempt also has a deadline, kept by a watchdog that shuts the
+attempt's socket down when it passes; whatever the request was waiting for then fails,
+and the failure is reported as the deadline. The body is streamed and counted, compressed
+and decoded, and abandoned past the cap.
 """
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from .credentials import Secret, mask
-from .settings import masked_url
+from .limits import BudgetSpent, Gate
+from .settings import DEFAULT_MAX_BODY, masked_url
 
 # Statuses the API documents as "back off and try again"; 500 is a contract-visible
 # answer (accounts_failed) and is never retried.
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-MAX_IN_FLIGHT = 3
+# How often the watchdog looks again for the socket of an attempt still connecting.
+_WATCH_POLL = 0.05
+_CHUNK = 64 * 1024
 
 
 class TargetError(Exception):
     """The target did not answer (timeout, refused or dropped connection); message is masked."""
+
+
+class NotSent(TargetError):
+    """The request was not sent: the run's request budget is spent."""
+
+
+class TooLarge(Exception):
+    """The body passed the size cap."""
+
+
+def size(n: int) -> str:
+    """Bytes as the settings write them (``32 MiB``)."""
+    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= factor and n % factor == 0:
+            return f"{n // factor} {unit}"
+    return f"{n} bytes"
 
 
 @dataclass(frozen=True)
@@ -67,6 +97,9 @@ class LoggedRetry(Retry):
 
     traffic: Traffic | None = None
     retry_after_cap: float = 5.0
+    # urllib3 retries these on Retry-After even when they are not in the status list (413
+    # among them); only the documented back-off statuses are retried here.
+    RETRY_AFTER_STATUS_CODES = frozenset({429, 503})
 
     def new(self, **kw: Any) -> LoggedRetry:
         fresh = super().new(**kw)
@@ -79,7 +112,8 @@ class LoggedRetry(Retry):
 
     def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
                   error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> LoggedRetry:
-        if isinstance(error, ReadTimeoutError):
+        attempt = _current_attempt()
+        if isinstance(error, ReadTimeoutError) or (error is not None and attempt is not None and attempt.expired):
             raise error
         fresh: LoggedRetry = super().increment(method, url, response, error, _pool, _stacktrace)
         if self.traffic is not None:
@@ -89,21 +123,102 @@ class LoggedRetry(Retry):
         return fresh
 
 
+class _Attempt:
+    """One exchange of one thread: the connection it uses and the watchdog on its deadline.
+
+    Each connection taken from the pool (the first try, and each retry) re-arms the
+    watchdog; when it fires, the connection's socket is shut down, which ends any read or
+    write blocked on it at once.
+    """
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self.expired = False
+        self._conn: Any = None
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+        self._done = False
+
+    def arm(self, conn: Any) -> None:
+        with self._lock:
+            self._cancel()
+            self._conn = conn
+            self._timer = threading.Timer(self.timeout, self._expire)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.expired = True
+            sock = getattr(self._conn, "sock", None)
+            if sock is None:
+                # Still connecting (bounded by the connect timeout): look again shortly.
+                self._timer = threading.Timer(_WATCH_POLL, self._expire)
+                self._timer.daemon = True
+                self._timer.start()
+                return
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+    def _cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def disarm(self) -> None:
+        with self._lock:
+            self._done = True
+            self._cancel()
+
+
+_attempts = threading.local()
+
+
+def _current_attempt() -> _Attempt | None:
+    return getattr(_attempts, "current", None)
+
+
+class _WatchedPool(HTTPConnectionPool):
+    # ConnectionCls is inherited, not set: vcrpy patches it on urllib3's pool classes.
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        conn = super()._get_conn(timeout)
+        attempt = _current_attempt()
+        if attempt is not None:
+            attempt.arm(conn)
+        return conn
+
+
+class _WatchedHTTPSPool(_WatchedPool, HTTPSConnectionPool):
+    pass
+
+
+class _WatchedAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedPool, "https": _WatchedHTTPSPool}
+
+
 class TargetSession(requests.Session):
     def __init__(self, *, timeout: float = 10.0, retries: int = 2, retry_after_cap: float = 5.0,
-                 secrets: tuple[Secret, ...] = ()) -> None:
+                 secrets: tuple[Secret, ...] = (), max_body: int = DEFAULT_MAX_BODY, gate: Gate | None = None,
+                 sleep: bool = True) -> None:
+        """``sleep`` False never waits between retries (a replay: the recorded Retry-After
+        is history, not a request to wait)."""
         super().__init__()
         self.timeout = timeout
+        self.max_body = max_body
         self.traffic = Traffic()
         self.secrets = secrets
+        self.gate = gate or Gate()
         self.broken: str | None = None  # why the target is considered unresponsive
-        self._gate = threading.BoundedSemaphore(MAX_IN_FLIGHT)
         retry = LoggedRetry(total=retries, connect=retries, read=retries, status=retries, other=0,
                             allowed_methods=frozenset({"GET", "HEAD", "OPTIONS"}),
-                            status_forcelist=RETRY_STATUSES, backoff_factor=0.2,
-                            respect_retry_after_header=True, raise_on_status=False)
+                            status_forcelist=RETRY_STATUSES, backoff_factor=0.2 if sleep else 0,
+                            respect_retry_after_header=sleep, raise_on_status=False)
         retry.traffic, retry.retry_after_cap = self.traffic, retry_after_cap
-        adapter = HTTPAdapter(max_retries=retry)
+        adapter = _WatchedAdapter(max_retries=retry)
         self.mount("http://", adapter)
         self.mount("https://", adapter)
         # Proxies from the environment would send loopback test traffic elsewhere.
@@ -111,29 +226,68 @@ class TargetSession(requests.Session):
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         url = masked_url(request.url or "")
+        where = f"{request.method} {url}"
         if self.broken is not None:
-            raise TargetError(f"{request.method} {url}: not sent, the target is unresponsive ({self.broken})")
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self.timeout
+            raise TargetError(f"{where}: not sent, the target is unresponsive ({self.broken})")
+        timeout = kwargs.get("timeout") or self.timeout
+        kwargs["timeout"] = timeout
+        kwargs["stream"] = True  # the body is read here, under the cap and the deadline
+        try:
+            self.gate.spend()
+        except BudgetSpent as exc:
+            raise NotSent(f"{where}: not sent, {exc}") from None
         traffic = self.traffic
-        with self._gate:
+        attempt = _Attempt(timeout if isinstance(timeout, (int, float)) else max(t or 0 for t in timeout))
+        with self.gate.slot():
             with traffic.lock:
                 traffic.requests += 1
                 traffic.in_flight += 1
                 traffic.max_in_flight = max(traffic.max_in_flight, traffic.in_flight)
+            _attempts.current = attempt
             try:
-                return super().send(request, **kwargs)
-            except requests.Timeout:
-                self.broken = f"no answer within {kwargs['timeout']:g} s"
-                raise TargetError(f"{request.method} {url}: {self.broken}") from None
-            except requests.RequestException as exc:
-                # The exception text can carry headers or URLs: mask before it goes anywhere.
-                reason = mask(_first_line(exc), *self.secrets)
-                self.broken = f"connection failed: {reason}"
-                raise TargetError(f"{request.method} {url}: {self.broken}") from None
+                response = super().send(request, **kwargs)
+                self._read_body(response)
+                return response
+            except TooLarge as exc:
+                raise TargetError(f"{where}: {exc}") from None
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+                # A read timeout and the watchdog can fire together: one message for both.
+                if attempt.expired or isinstance(exc, requests.Timeout):
+                    self.broken = f"no complete answer within {attempt.timeout:g} s (connect, headers and body)"
+                else:
+                    # The exception text can carry headers or URLs: mask before it goes anywhere.
+                    self.broken = f"connection failed: {mask(_first_line(exc), *self.secrets)}"
+                raise TargetError(f"{where}: {self.broken}") from None
             finally:
+                attempt.disarm()
+                _attempts.current = None
                 with traffic.lock:
                     traffic.in_flight -= 1
+
+    def _read_body(self, response: requests.Response) -> None:
+        """Read the whole body into ``response`` (as ``stream=False`` would), counting the
+        bytes as they arrive and as they decode; TooLarge past the cap."""
+        cap = self.max_body
+        raw = response.raw
+        try:
+            declared = int(response.headers.get("Content-Length", ""))
+        except ValueError:
+            declared = None
+        why = f"the body is larger than the cap of {size(cap)} (GENVIRAL_MAX_BODY)"
+        if declared is not None and declared > cap:
+            response.close()
+            raise TooLarge(f"{why}: Content-Length says {declared} bytes")
+        chunks, decoded = [], 0
+        for chunk in raw.stream(_CHUNK, decode_content=True):
+            decoded += len(chunk)
+            if decoded > cap or raw.tell() > cap:
+                response.close()
+                stage = "decoded" if decoded > cap else "as sent"
+                raise TooLarge(f"{why}: more than {decoded if decoded > cap else raw.tell()} bytes {stage}, "
+                               "abandoned there")
+            chunks.append(chunk)
+        response._content = b"".join(chunks)
+        response._content_consumed = True  # type: ignore[attr-defined]  # as requests does after reading
 
 
 def _first_line(exc: BaseException) -> str:
@@ -148,10 +302,5 @@ def fetch(session: TargetSession, url: str, *, role: str | None = None, authoriz
     headers = {"Accept": "application/json", "Accept-Encoding": "gzip"}
     if authorization is not None:
         headers["Authorization"] = authorization.reveal()
-    try:
-        response = session.request(method, url, headers=headers)
-        content = response.content
-    except requests.RequestException as exc:  # a body cut short while reading it
-        session.broken = f"connection failed while reading the body: {_first_line(exc)}"
-        raise TargetError(f"{method} {masked_url(url)}: {mask(session.broken, *session.secrets)}") from None
-    return Exchange(method, masked_url(url), role, response.status_code, dict(response.headers), content)
+    response = session.request(method, url, headers=headers)
+    return Exchange(method, masked_url(url), role, response.status_code, dict(response.headers), response.content)

@@ -8,8 +8,12 @@ at the moment a header is built.
 
 from __future__ import annotations
 
+import base64
+import functools
 import re
 import secrets
+from collections.abc import Iterable, Iterator
+from urllib.parse import quote
 
 MASK = "***"
 MIN_FRAGMENT = 8
@@ -17,8 +21,12 @@ MIN_FRAGMENT = 8
 _SECRETISH = re.compile(r"^(?=\S*[A-Za-z])(?=\S*[0-9])\S+$")
 # Anything after "Bearer " in text that is about to be shown (a header dump, an error).
 _BEARER = re.compile(r"(?i)(bearer\s+)[^\s\"',;]+")
-# A Genviral-shaped key, even without the Bearer prefix.
-_KEY_SHAPE = re.compile(r"gva_[A-Za-z0-9]+_[A-Za-z0-9]+\.[A-Za-z0-9]+")
+# A Genviral-shaped key, even without the Bearer prefix, in any case.
+KEY_SHAPE = re.compile(r"gva_[A-Za-z0-9]+_[A-Za-z0-9]+\.[A-Za-z0-9]+", re.IGNORECASE)
+# The public half of a key alone: the documentation shows these in the open.
+_PUBLIC_ID = re.compile(r"(?:bearer\s+)?gva_[A-Za-z0-9]+_[A-Za-z0-9]+", re.IGNORECASE)
+# A form shorter than this is not masked on its own: too likely to be ordinary text.
+MIN_FORM = 8
 
 
 class Secret:
@@ -37,10 +45,14 @@ class Secret:
         """The ``Authorization`` header value for this key, itself a Secret."""
         return Secret(f"Bearer {self._value}", self.label)
 
+    def token(self) -> str:
+        """The credential without its auth scheme (the key, for ``Bearer <key>``)."""
+        return self._value.strip().split()[-1] if self._value.strip() else ""
+
     def fragments(self) -> tuple[str, ...]:
         """What to mask in output: the whole value, the token after an auth scheme, and the
         secret half of a ``public.secret`` key."""
-        token = self._value.strip().split()[-1] if self._value.strip() else ""
+        token = self.token()
         parts = {self._value, self._value.strip(), token, token.partition(".")[2]}
         return tuple(sorted((p for p in parts if len(p) >= 4), key=len, reverse=True))
 
@@ -51,7 +63,8 @@ class Secret:
         digits both): a presented "Authorization" found in "Missing Authorization header"
         is the server naming the header, not leaking a secret.
         """
-        return tuple(p for p in self.fragments() if len(p) >= MIN_FRAGMENT and _SECRETISH.match(p))
+        return tuple(p for p in self.fragments()
+                     if len(p) >= MIN_FRAGMENT and _SECRETISH.match(p) and not _PUBLIC_ID.fullmatch(p))
 
     def __repr__(self) -> str:
         return f"Secret({self.label}={MASK})"
@@ -69,14 +82,83 @@ class Secret:
         raise TypeError("a Secret is not serialisable")
 
 
-def mask(text: str, *secrets: Secret | None) -> str:
-    """``text`` with every known secret, every bearer token and every key-shaped string masked."""
-    for secret in secrets:
-        if secret is not None:
-            for fragment in secret.fragments():
-                text = text.replace(fragment, MASK)
-    text = _BEARER.sub(lambda m: m.group(1) + MASK, text)
-    return _KEY_SHAPE.sub(MASK, text)
+def encoded_forms(value: str) -> Iterator[str]:
+    """``value`` as a hostile or careless target may send it back, besides as it is:
+    percent-encoded (every byte, or only what a URL must escape) and base64-encoded
+    (standard and URL-safe alphabets). Case is left to the caller: :func:`mask` ignores it.
+    """
+    raw = value.encode("utf-8")
+    yield "".join(f"%{b:02X}" for b in raw)
+    yield quote(value, safe="")
+    for form in _base64_forms(raw):
+        yield form
+        yield form.replace("+", "-").replace("/", "_")
+
+
+def _base64_forms(raw: bytes) -> Iterator[str]:
+    whole = base64.b64encode(raw).decode("ascii")
+    yield whole
+    yield whole.rstrip("=")
+    # In the base64 of a longer text, ``raw`` encodes differently at each of the three
+    # alignments; each contributes the characters that depend on ``raw`` alone, without
+    # the first and last group of four, which mix with the bytes around it.
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + raw).decode("ascii")
+        yield encoded[4 if offset else 0 : len(encoded) - (4 if (offset + len(raw)) % 3 else 0)]
+
+
+def forms(secret: Secret) -> frozenset[str]:
+    """Every form of a secret that must never leave the process: each fragment
+    (:meth:`Secret.fragments`) as it is and encoded, and ``Bearer <token>`` encoded."""
+    found: set[str] = set()
+    for fragment in secret.fragments():
+        found.add(fragment)
+        found.update(encoded_forms(fragment))
+    token = secret.token()
+    if token:
+        found.update(encoded_forms(f"Bearer {token}"))
+    return frozenset(f for f in found if len(f) >= MIN_FORM or f in secret.fragments())
+
+
+@functools.lru_cache(maxsize=64)
+def _pattern(secrets: frozenset[Secret]) -> re.Pattern[str] | None:
+    every = {form for secret in secrets for form in forms(secret)}
+    if not every:
+        return None
+    # Longest first, so that a form inside another does not leave the outer one's rest.
+    alternatives = sorted(every, key=len, reverse=True)
+    return re.compile("|".join(re.escape(a) for a in alternatives), re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=256)
+def echo_pattern(secret: Secret) -> re.Pattern[str] | None:
+    """What counts as an echo of ``secret`` in an answer, in any case: its secret-looking
+    fragments (:meth:`Secret.echo_fragments`; a public id alone is none) as they are and
+    encoded, and ``Bearer <token>`` encoded."""
+    fragments = secret.echo_fragments()
+    if not fragments:
+        return None
+    every = {form for f in fragments for form in (f, *encoded_forms(f))}
+    every.update(encoded_forms(f"Bearer {secret.token()}"))
+    alternatives = sorted((f for f in every if len(f) >= MIN_FORM), key=len, reverse=True)
+    return re.compile("|".join(re.escape(a) for a in alternatives), re.IGNORECASE)
+
+
+def mask(text: str, *secrets: Secret | None, marker: str = MASK, bearer: bool = True) -> str:
+    """``text`` with every form of every known secret and every key-shaped string masked,
+    and (``bearer``) every token after "Bearer"."""
+    pattern = _pattern(frozenset(s for s in secrets if s is not None))
+    if pattern is not None:
+        text = pattern.sub(marker, text)
+    if bearer:
+        text = _BEARER.sub(lambda m: m.group(1) + marker, text)
+    return KEY_SHAPE.sub(marker, text)
+
+
+def leaks(text: str, secrets: Iterable[Secret]) -> bool:
+    """Whether ``text`` holds a form of one of ``secrets`` or a key-shaped string."""
+    pattern = _pattern(frozenset(secrets))
+    return (pattern is not None and pattern.search(text) is not None) or KEY_SHAPE.search(text) is not None
 
 
 def unknown_key() -> str:

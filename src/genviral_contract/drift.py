@@ -3,7 +3,10 @@
 The comparison is structural: fields added or removed, types that changed, values of an
 enumerated field the contract does not list, accounts that appeared or disappeared.
 Breaking changes (a field removed, a type changed, an unlisted value, another HTTP
-status) exit 1; additive and data changes exit 0 unless ``--strict``.
+status) exit 1; additive and data changes exit 0 unless ``--strict``. Exit 2, before any
+request, for anything the user has to fix: a setting or option out of bounds (the same
+checks as the pytest plugin's, through :func:`settings.load`), missing or malformed
+cassettes; and exit 2 when the target does not answer.
 """
 
 from __future__ import annotations
@@ -78,8 +81,14 @@ def contract_enums() -> dict[str, frozenset[str]]:
 # --- the differ (pure) ---------------------------------------------------------------------------
 
 _TYPES: tuple[tuple[type, str], ...] = (
-    (type(None), "null"), (bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"), (list, "array"),
-    (dict, "object"))
+    (type(None), "null"),
+    (bool, "boolean"),
+    (int, "integer"),
+    (float, "number"),
+    (str, "string"),
+    (list, "array"),
+    (dict, "object"),
+)
 
 
 def _type(value: Any) -> str:
@@ -127,7 +136,7 @@ def _structure(recorded: Any, live: Any) -> Iterator[Change]:
             continue
         if parent is not None and path not in rec.types:
             if rec.objects[parent]:
-                yield Change("additive", "field added", path, '|'.join(sorted(now.types[path])))
+                yield Change("additive", "field added", path, "|".join(sorted(now.types[path])))
             continue
         if path not in rec.types or path not in now.types:
             continue  # items of an array that is empty on one side: nothing to compare
@@ -135,8 +144,12 @@ def _structure(recorded: Any, live: Any) -> Iterator[Change]:
             missing = now.objects[parent] - now.seen[path]
             yield Change("breaking", "field removed", path, f"missing in {missing} of {now.objects[parent]}")
         if now.types[path] - rec.types[path]:
-            yield Change("breaking", "type changed", path,
-                         f"{'|'.join(sorted(rec.types[path]))} → {'|'.join(sorted(now.types[path]))}")
+            yield Change(
+                "breaking",
+                "type changed",
+                path,
+                f"{'|'.join(sorted(rec.types[path]))} → {'|'.join(sorted(now.types[path]))}",
+            )
 
 
 def _leaves(value: Any, path: str = "$") -> Iterator[tuple[str, Any]]:
@@ -158,8 +171,12 @@ def _unlisted(live: Any, enums: dict[str, frozenset[str]]) -> Iterator[Change]:
             counts[path, value] += 1
     for (path, value), count in sorted(counts.items()):
         times = f" ({count} times)" if count > 1 else ""
-        yield Change("breaking", "unlisted value", path,
-                     f"{render_value(value)}{times}; the contract lists {', '.join(sorted(enums[path]))}")
+        yield Change(
+            "breaking",
+            "unlisted value",
+            path,
+            f"{render_value(value)}{times}; the contract lists {', '.join(sorted(enums[path]))}",
+        )
 
 
 def _keyed(value: Any) -> dict[str, Any] | None:
@@ -209,6 +226,7 @@ def diff(recorded: Answer, live: Answer, enums: dict[str, frozenset[str]] | None
 
 # --- the command -------------------------------------------------------------------------------
 
+
 @dataclass
 class Result:
     scenario: str
@@ -251,12 +269,20 @@ def _compare(scenario: Scenario, recorded: Interaction, target: Target, used: li
     return result
 
 
+# By the variable each overrides: an error in a value typed on the command line names the option typed.
+OPTIONS = {"GENVIRAL_BASE_URL": "--base-url", "GENVIRAL_TIMEOUT": "--timeout"}
+
+
 def run(args: argparse.Namespace) -> int:
+    """Exit 0 / 1 by the report; 2, with a line per problem and no request sent, for a setting,
+    an option or a cassette the user has to fix, and for a target that does not answer."""
     directory = Path(args.cassettes) if args.cassettes else DEFAULT_DIR
     try:
+        # Settings first: they are cheaper to check, and a bad one makes the cassettes moot.
+        loaded = settings_mod.load(
+            overrides={"GENVIRAL_BASE_URL": args.base_url, "GENVIRAL_TIMEOUT": args.timeout}, options=OPTIONS
+        )
         recorded = _cassettes(directory)
-        loaded = settings_mod.load(overrides={"GENVIRAL_BASE_URL": args.base_url,
-                                              "GENVIRAL_TIMEOUT": str(args.timeout)})
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -272,8 +298,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     finally:
         target.close()
-    where = target.label + (" (neither --base-url nor GENVIRAL_BASE_URL is set: a fresh one for this run)"
-                            if loaded.embedded else "")
+    where = target.label + (
+        " (neither --base-url nor GENVIRAL_BASE_URL is set: a fresh one for this run)" if loaded.embedded else ""
+    )
     report = Report(where, display(directory), args.strict, results)
     render = {"json": report.json, "markdown": report.markdown}.get(args.format, report.text)
     # The last line of defence, as in the pytest reports: a body that echoed a key stays masked.
@@ -309,8 +336,10 @@ class Report:
     def summary(self) -> str:
         compared = sum(1 for r in self.results if r.skipped is None)
         skipped = len(self.results) - compared
-        return (f"{self.count('breaking')} breaking, {self.count('additive')} additive, {self.count('data')} data "
-                f"change(s); {compared} scenario(s) compared" + (f", {skipped} skipped" if skipped else ""))
+        return (
+            f"{self.count('breaking')} breaking, {self.count('additive')} additive, {self.count('data')} data "
+            f"change(s); {compared} scenario(s) compared" + (f", {skipped} skipped" if skipped else "")
+        )
 
     def text(self) -> str:
         lines = ["genviral-contract drift", f"target:    {self.target}", f"cassettes: {self.cassettes}", ""]
@@ -331,26 +360,43 @@ class Report:
         return "\n".join(lines)
 
     def markdown(self) -> str:
-        lines = ["## Drift: GET /api/partner/v1/accounts", "", f"Target: {self.target}  ",
-                 f"Cassettes: `{self.cassettes}`  ", f"Verdict: **{self.verdict()}**  ", f"Summary: {self.summary()}",
-                 "", "| scenario | HTTP | kind | change | path | detail |", "|---|---|---|---|---|---|"]
+        lines = [
+            "## Drift: GET /api/partner/v1/accounts",
+            "",
+            f"Target: {self.target}  ",
+            f"Cassettes: `{self.cassettes}`  ",
+            f"Verdict: **{self.verdict()}**  ",
+            f"Summary: {self.summary()}",
+            "",
+            "| scenario | HTTP | kind | change | path | detail |",
+            "|---|---|---|---|---|---|",
+        ]
         for r in self.results:
             if r.skipped is not None:
                 lines.append(f"| {r.scenario} | | | skipped | | {_cell(r.skipped)} |")
             elif not r.changes:
                 lines.append(f"| {r.scenario} | {r.recorded_status} → {r.live_status} | | no change | | |")
             for kind, change, path, details in _grouped(r.changes):
-                lines.append(f"| {r.scenario} | {r.recorded_status} → {r.live_status} | {kind} | {change} "
-                             f"| `{path}` | {_cell('; '.join(details))} |")
+                lines.append(
+                    f"| {r.scenario} | {r.recorded_status} → {r.live_status} | {kind} | {change} "
+                    f"| `{path}` | {_cell('; '.join(details))} |"
+                )
         return "\n".join(lines) + "\n"
 
     def json(self) -> str:
-        return json.dumps({
-            "target": self.target, "cassettes": self.cassettes, "strict": self.strict,
-            "exit_code": self.exit_code, "verdict": self.verdict(),
-            "summary": {k: self.count(k) for k in ("breaking", "additive", "data")},
-            "scenarios": [{**asdict(r), "changes": [asdict(c) for c in r.changes]} for r in self.results],
-        }, indent=2, ensure_ascii=False)
+        return json.dumps(
+            {
+                "target": self.target,
+                "cassettes": self.cassettes,
+                "strict": self.strict,
+                "exit_code": self.exit_code,
+                "verdict": self.verdict(),
+                "summary": {k: self.count(k) for k in ("breaking", "additive", "data")},
+                "scenarios": [{**asdict(r), "changes": [asdict(c) for c in r.changes]} for r in self.results],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
 
 
 def _grouped(changes: list[Change]) -> Iterator[tuple[str, str, str, list[str]]]:

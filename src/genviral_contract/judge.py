@@ -10,7 +10,7 @@ from typing import NoReturn
 import pytest
 
 from . import report, rules
-from .client import Exchange, TargetError, fetch
+from .client import Exchange, NotSent, TargetError, fetch
 from .credentials import Secret, mask
 from .findings import Verdict, Violation
 from .settings import ROLES
@@ -37,11 +37,17 @@ class Judge:
             answer = fetch(self.target.session, self.target.url(path), role=role, authorization=authorization,
                            method=method)
         except TargetError as exc:
-            self.record(["HTTP-ANSWERS"], [Violation("HTTP-ANSWERS", "(transport)", "an answer", str(exc))])
-            pytest.fail(f"HTTP-ANSWERS broken: {exc}\n  rule: {rules.get('HTTP-ANSWERS').statement}",
-                        pytrace=False)
+            self.unanswered(exc)
         self.passed("HTTP-ANSWERS")
         return answer
+
+    def unanswered(self, exc: TargetError) -> NoReturn:
+        """Fail the test for a request that got no (complete) answer."""
+        if isinstance(exc, NotSent):
+            # Not the target's doing: no rule is judged, and the test fails all the same.
+            pytest.fail(f"not judged: {exc}", pytrace=False)
+        self.record(["HTTP-ANSWERS"], [Violation("HTTP-ANSWERS", "(transport)", "an answer", str(exc))])
+        pytest.fail(f"HTTP-ANSWERS broken: {exc}\n  rule: {rules.get('HTTP-ANSWERS').statement}", pytrace=False)
 
     # --- verdicts ----------------------------------------------------------------
     def judge(self, exchange: Exchange, *, role: str | None = None, credential: Secret | None = None,
@@ -52,7 +58,7 @@ class Judge:
         if credential is None and role is not None:
             credential = self.target.keys.get(role)
         verdict = check_raw(exchange.status, exchange.content, content_type=exchange.content_type,
-                            key_scope=key_scope, credential=credential,
+                            key_scope=key_scope, credential=credential, headers=exchange.headers,
                             expected_workspace_id=self.target.workspace_id if key_scope else None,
                             expected_owner_user_id=self.target.owner_user_id if key_scope else None)
         found = list(verdict.violations)

@@ -6,10 +6,13 @@ every report, and the per-rule summary at the end of the run.
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
+import tempfile
 from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -18,19 +21,26 @@ from . import report
 from . import settings as settings_mod
 from .credentials import Secret, mask
 from .judge import Judge
-from .recording import Recorder
+from .limits import Gate
+from .recording import KEPT, Recorder
 from .target import Target, open_target
 
 SETTINGS = pytest.StashKey[settings_mod.Settings]()
 SECRETS = pytest.StashKey[set[Secret]]()
 TARGET = pytest.StashKey[Target]()
 RECORDER = pytest.StashKey[Recorder]()
+GATE = pytest.StashKey[Gate]()
+# The folder the processes of one run share for the request budget and in-flight cap;
+# the controlling process makes it and hands it to xdist workers in their workerinput.
+RUN_DIR = "genviral_run_dir"
 
 # Option name -> the environment variable it overrides.
 _OPTIONS = {
     "genviral_base_url": "GENVIRAL_BASE_URL",
     "genviral_timeout": "GENVIRAL_TIMEOUT",
     "genviral_retries": "GENVIRAL_RETRIES",
+    "genviral_max_body": "GENVIRAL_MAX_BODY",
+    "genviral_max_requests": "GENVIRAL_MAX_REQUESTS",
     "genviral_workspace_id": "GENVIRAL_WORKSPACE_ID",
     "genviral_owner_user_id": "GENVIRAL_OWNER_USER_ID",
 }
@@ -42,6 +52,9 @@ settings.register_profile("dev", max_examples=20, deadline=None)
 settings.register_profile("ci", max_examples=30, deadline=None, derandomize=True, print_blob=True)
 settings.register_profile("nightly", max_examples=1000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
+# The request budget of a whole run (every xdist worker together), unless GENVIRAL_MAX_REQUESTS
+# says otherwise: about four times what the profile sends, so only a runaway run meets it.
+REQUEST_BUDGET = {"dev": 300, "ci": 300, "nightly": 5000}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -50,6 +63,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="target base URL incl. /api/partner/v1 (default $GENVIRAL_BASE_URL, else the embedded API)")
     group.addoption("--genviral-timeout", metavar="SECONDS", help="per-request timeout (default 10)")
     group.addoption("--genviral-retries", metavar="N", help="retries on connection errors and 429/502/503/504 (2)")
+    group.addoption("--genviral-max-body", metavar="BYTES", help="largest response body read (default 32MiB)")
+    group.addoption("--genviral-max-requests", metavar="N",
+                    help="request budget of the whole run (default 300; nightly profile 5000)")
     group.addoption("--genviral-workspace-id", metavar="UUID", help="expected data.workspace_id of the workspace key")
     group.addoption("--genviral-owner-user-id", metavar="UUID", help="expected data.owner_user_id of the keys")
     group.addoption("--cassette-dir", metavar="DIR",
@@ -58,6 +74,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="write the per-rule report to PATH (.json for JSON, anything else Markdown)")
 
 
+@pytest.hookimpl(trylast=True)  # after the terminal reporter exists: its output is masked
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rules(*ids): the contract rules a test checks")
     profile = os.environ.get(PROFILE_ENV, "dev")
@@ -67,17 +84,98 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"{PROFILE_ENV}={profile!r}: expected one of dev, ci, nightly") from None
     overrides = {env: config.getoption(opt) for opt, env in _OPTIONS.items()}
     try:
-        loaded = settings_mod.load(overrides=overrides)
+        loaded = settings_mod.load(overrides=overrides,
+                                   options={env: "--" + opt.replace("_", "-") for opt, env in _OPTIONS.items()})
     except settings_mod.SettingsError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[SETTINGS] = loaded
     config.stash[SECRETS] = set(loaded.keys.values())
+    _mask_terminal(config)
+    config.stash[GATE] = Gate(_run_dir(config), budget=loaded.max_requests or REQUEST_BUDGET[profile])
     cassette_dir = Path(config.getoption("cassette_dir") or config.rootpath / "cassettes")
     # The recorder reads the secrets set when it writes, so keys added later are masked too.
     secrets: set[Secret] = config.stash[SECRETS]
     config.stash[RECORDER] = Recorder(cassette_dir, fresh=config.getoption("record_mode", None) == "rewrite",
                                       secrets=secrets)
     config.pluginmanager.register(RunState(config), "genviral-contract-run")
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_XdistHooks(config), "genviral-contract-xdist")
+
+
+def _run_dir(config: pytest.Config) -> Path:
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and RUN_DIR in workerinput:
+        return Path(workerinput[RUN_DIR])
+    path = Path(tempfile.mkdtemp(prefix="genviral-run-"))
+    config.add_cleanup(lambda: shutil.rmtree(path, ignore_errors=True))
+    return path
+
+
+class _XdistHooks:
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        directory = self.config.stash[GATE].directory
+        if directory is not None:
+            node.workerinput[RUN_DIR] = str(directory)
+
+
+# --- masking where text leaves the process -------------------------------------------------
+
+class _MaskedStream:
+    """The terminal's stream, masking every write: whatever path a text takes to the
+    terminal (a report, a traceback with --full-trace, live logs, a summary), it passes here."""
+
+    def __init__(self, inner: TextIO, secrets: set[Secret]) -> None:
+        self._inner = inner
+        self._secrets = secrets
+
+    def write(self, text: str) -> int:
+        return self._inner.write(mask(text, *self._secrets))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def _mask_terminal(config: pytest.Config) -> None:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    writer = getattr(reporter, "_tw", None)
+    if writer is not None and not isinstance(writer._file, _MaskedStream):
+        writer._file = _MaskedStream(writer._file, config.stash[SECRETS])
+
+
+class _MaskRecords(logging.Filter):
+    """Masks a record before any handler of pytest's formats it (log file, live logs,
+    captured logs): the message with its arguments, the exception and the stack."""
+
+    def __init__(self, secrets: set[Secret]) -> None:
+        super().__init__()
+        self._secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = mask(record.getMessage(), *self._secrets), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask(record.exc_text, *self._secrets)
+        if record.stack_info:
+            record.stack_info = mask(record.stack_info, *self._secrets)
+        return True
+
+
+def _mask_files(config: pytest.Config) -> None:
+    """JUnit XML is written by pytest's own plugin: mask the file once it is complete."""
+    path = getattr(config.option, "xmlpath", None)
+    if not path or hasattr(config, "workerinput"):
+        return
+    file = Path(path)
+    if file.is_file():
+        text = file.read_text(encoding="utf-8")
+        masked = mask(text, *config.stash[SECRETS])
+        if masked != text:
+            file.write_text(masked, encoding="utf-8")
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -93,7 +191,7 @@ def genviral_settings(pytestconfig: pytest.Config) -> settings_mod.Settings:
 @pytest.fixture(scope="session")
 def genviral_target(pytestconfig: pytest.Config, genviral_settings: settings_mod.Settings) -> Iterator[Target]:
     """The target, opened once per session (once per xdist worker: each gets its own server)."""
-    target = open_target(genviral_settings)
+    target = open_target(genviral_settings, pytestconfig.stash[GATE])
     pytestconfig.stash[SECRETS].update(target.keys.values())
     pytestconfig.stash[TARGET] = target
     yield target
@@ -125,7 +223,19 @@ class RunState:
         self.ledger = report.Ledger()
         self.retries: list[str] = []
         self.selftest: list[str] = []
+        self.kept: list[str] = []
         self.retry_cursor = 0
+
+    def pytest_sessionstart(self) -> None:
+        logging_plugin = self.config.pluginmanager.get_plugin("logging-plugin")
+        records = _MaskRecords(self.config.stash[SECRETS])
+        for name in ("caplog_handler", "report_handler", "log_file_handler", "log_cli_handler"):
+            handler = getattr(logging_plugin, name, None)
+            if isinstance(handler, logging.Handler):
+                handler.addFilter(records)
+
+    def pytest_unconfigure(self) -> None:
+        _mask_files(self.config)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
@@ -148,7 +258,8 @@ class RunState:
             skip_reason = str(report.longrepr[2]).removeprefix("Skipped: ")
         self.ledger.add(report.when, report.outcome, list(report.user_properties), skip_reason)
         self.retries.extend(str(v) for name, v in report.user_properties if name == "contract_retry")
-        if report.when == "call":
+        if report.when == "call":  # the teardown report carries the same properties again
+            self.kept.extend(str(v) for name, v in report.user_properties if name == KEPT)
             self.selftest.extend(str(v) for name, v in report.user_properties if name == "contract_selftest")
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
@@ -166,6 +277,10 @@ class RunState:
                     terminalreporter.write_line(f"  {line}")
         if self.ledger.empty:
             return
+        if self.kept:
+            terminalreporter.section("genviral-contract: cassettes kept")
+            for line in self.kept:
+                terminalreporter.write_line(f"kept {line}; re-record it once the target answers as documented")
         if self.retries:
             terminalreporter.section("genviral-contract retries")
             for line in self.retries:
@@ -175,7 +290,7 @@ class RunState:
             terminalreporter.write_line(line)
         path = self.config.getoption("conformance_report")
         if path:
-            self.ledger.write(Path(path))
+            self.ledger.write(Path(path), lambda text: mask(text, *self.config.stash[SECRETS]))
             terminalreporter.write_line(f"conformance report written to {path}")
 
 
@@ -190,3 +305,5 @@ def _mask_report(rep: pytest.TestReport, secrets: set[Secret]) -> None:
         if masked != text:
             rep.longrepr = masked
     rep.sections = [(title, mask(content, *secrets)) for title, content in rep.sections]
+    rep.user_properties = [(name, mask(value, *secrets) if isinstance(value, str) else value)
+                           for name, value in rep.user_properties]

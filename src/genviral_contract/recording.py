@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -27,7 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from . import cassettes
 from .client import RETRY_STATUSES, Exchange, TargetSession, fetch
-from .credentials import Secret
+from .credentials import Secret, leaks, mask
 from .scenarios import SCENARIOS, Scenario
 from .settings import masked_url
 
@@ -38,14 +37,13 @@ if TYPE_CHECKING:
     from vcr.cassette import Cassette, CassetteContextDecorator
 
 REDACTED = "<redacted>"
+# The user property under which a scenario says it kept its previous cassette, and why.
+KEPT = "contract_cassette_kept"
 # Key material found in any text (an echo in a body, a header). Letters and digits, so that
 # at replay the contract's echo rule still takes it for a key (credentials.echo_fragments).
 REDACTED_KEY = "<redacted-key-0>"
 BASE_PATH = "/api/partner/v1"  # the documented one, for a recording whose path is not …/accounts
 MATCH_ON = ("method", "path")
-# The documented key shape, also for keys this run does not know (an old or a leaked one).
-KEY_SHAPE = re.compile(r"gva_[A-Za-z0-9]+_[A-Za-z0-9]+\.[A-Za-z0-9]+")
-_KEY_SHAPE_BYTES = re.compile(KEY_SHAPE.pattern.encode())
 SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie", "x-api-key", "x-genviral-api-key")
 # Names APIs commonly carry credentials under, in a query string or a form/JSON body.
 KEY_PARAMETERS = ("api_key", "apikey", "key", "token", "access_token", "auth", "authorization", "secret",
@@ -59,7 +57,8 @@ def _keep_scheme(key: str, value: str, request: Any) -> str:
 
 
 class Redactor:
-    """Masks the run's keys (read when used: keys are added as targets open) and key-shaped text."""
+    """Masks every form of the run's keys (read when used: keys are added as targets open)
+    and key-shaped text, as :func:`credentials.mask` does for output."""
 
     def __init__(self, secrets: Iterable[Secret]) -> None:
         self._secrets = secrets
@@ -69,21 +68,16 @@ class Redactor:
         # a Secret refuses to be copied out of the process anyway).
         return self
 
-    def _fragments(self) -> list[str]:
-        return sorted({f for s in self._secrets for f in s.fragments()}, key=len, reverse=True)
-
     def text(self, text: str) -> str:
-        for fragment in self._fragments():
-            text = text.replace(fragment, REDACTED_KEY)
-        return KEY_SHAPE.sub(REDACTED_KEY, text)
+        # No Bearer rule: "Bearer <redacted>" from the header filter stays as it is.
+        return mask(text, *self._secrets, marker=REDACTED_KEY, bearer=False)
 
     def bytes(self, data: bytes) -> bytes:
-        for fragment in self._fragments():
-            data = data.replace(fragment.encode(), REDACTED_KEY.encode())
-        return _KEY_SHAPE_BYTES.sub(REDACTED_KEY.encode(), data)
+        # Latin-1 maps each byte to one character and back: UTF-8 text survives the trip.
+        return self.text(data.decode("latin-1")).encode("latin-1")
 
     def leaks(self, text: str) -> bool:
-        return any(f in text for f in self._fragments()) or KEY_SHAPE.search(text) is not None
+        return leaks(text, self._secrets)
 
     def request(self, request: Any) -> Any:
         """vcrpy's before_record_request, after its own filters: whatever they did not know about."""

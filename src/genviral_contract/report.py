@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,9 +120,8 @@ class Ledger:
         lines.append("summary: " + ", ".join(f"{n} {v}" for v, n in sorted(self.summary().items())))
         return lines
 
-    def write(self, path: Path) -> None:
+    def write(self, path: Path, scrub: Callable[[str], str] = str) -> None:
+        """Write the report, JSON for a ``.json`` path, else Markdown; ``scrub`` masks secrets."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        if path.suffix.lower() == ".json":
-            path.write_text(json.dumps(self.as_json(), indent=2) + "\n", encoding="utf-8")
-        else:
-            path.write_text(self.markdown(), encoding="utf-8")
+        text = json.dumps(self.as_json(), indent=2) + "\n" if path.suffix.lower() == ".json" else self.markdown()
+        path.write_text(scrub(text), encoding="utf-8")

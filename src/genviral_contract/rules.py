@@ -40,7 +40,8 @@ RULES: tuple[Rule, ...] = (
     # --- transport ---------------------------------------------------------------
     Rule("HTTP-JSON-CONTENT-TYPE", "The response has a JSON media type (application/json, any parameters).",
          f"{_ENVELOPE}: every response is a JSON envelope.", "semantic"),
-    Rule("HTTP-ANSWERS", "The target answers every request within the timeout, without dropping the connection.",
+    Rule("HTTP-ANSWERS", "The target answers every request completely within the timeout (connect, headers and "
+         "body) and the body-size cap, without dropping the connection.",
          f"{_ENVELOPE}: every request gets a response envelope.", "suite"),
     Rule("HTTP-BODY-JSON", "The body is one complete JSON object (not empty, HTML or truncated).",
          f"{_ENVELOPE}: every response is a JSON envelope.", "semantic"),
@@ -119,7 +120,8 @@ RULES: tuple[Rule, ...] = (
     Rule("ERR-DOCUMENTED-ERROR-CODE",
          "402 carries error_code subscription_required, 403 tier_not_allowed, 500 accounts_failed.",
          f"{_ERRORS}: 402 subscription_required, 403 tier_not_allowed, 500 accounts_failed.", "semantic"),
-    Rule("ERR-NO-CREDENTIAL-ECHO", "An error body never echoes the credential that was presented.",
+    Rule("ERR-NO-CREDENTIAL-ECHO", "No answer, success or error, carries the presented key in its body or a header, "
+         "in any case, percent- or base64-encoded (a public id alone is no secret).",
          "Authentication: the secret is shown once, at creation.", "semantic"),
     Rule("AUTH-REQUIRED", "A request without a valid bearer key gets a 401 error envelope, never data.",
          f"{_ERRORS}: 401 — authentication failed (missing/invalid/revoked token).", "suite"),

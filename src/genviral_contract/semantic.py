@@ -6,14 +6,15 @@ per-rule report does not count it as passed), else the list of its violations.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import repeat
 from operator import itemgetter, ne
 from typing import Any
 
-from .credentials import Secret
+from .credentials import Secret, echo_pattern
 from .findings import Violation, render_value
 
 DOCUMENTED_ERROR_CODES = {402: "subscription_required", 403: "tier_not_allowed", 500: "accounts_failed"}
@@ -29,6 +30,7 @@ class Observed:
     key_scope: str | None = None
     credential: Secret | None = None
     raw_text: str | None = None  # the text ``body`` was parsed from, when known
+    headers: Mapping[str, str] | None = None  # the response headers, when known
     expected_workspace_id: str | None = None
     expected_owner_user_id: str | None = None
 
@@ -220,27 +222,25 @@ def documented_error_code(obs: Observed) -> list[Violation] | None:
 
 @rule("ERR-NO-CREDENTIAL-ECHO")
 def no_credential_echo(obs: Observed) -> list[Violation] | None:
-    if obs.credential is None or obs.raw_text is None:
+    if obs.credential is None or (obs.raw_text is None and obs.headers is None):
         return None
-    fragments = _innermost(obs.credential.echo_fragments())
+    pattern = echo_pattern(obs.credential)
+    if pattern is None:
+        return []
+    # The found value is described, never quoted: quoting it would be the leak.
+    found = "a form of the presented key (as sent, in another case, percent- or base64-encoded; masked)"
+    expected = "no form of the presented key anywhere in the answer"
+    violations = [Violation("ERR-NO-CREDENTIAL-ECHO", f"(header {name})", expected, found)
+                  for name, value in (obs.headers or {}).items() if pattern.search(f"{name}: {value}")]
+    raw = obs.raw_text
     # The raw text catches an echo anywhere; the decoded strings catch one hidden in JSON
     # escapes. They are walked only when an escape in the raw text may stand for a
-    # character of a fragment: otherwise the walk finds nothing more (and it costs more
-    # than parsing, for a body of many accounts).
-    if any(f in obs.raw_text for f in fragments) or (
-            _escapes_may_hide(obs.raw_text, fragments) and _in_strings(obs.body, fragments)):
-        # The found value is described, never quoted: quoting it would be the leak.
-        return [Violation("ERR-NO-CREDENTIAL-ECHO", "$", "a body that does not contain the presented key",
-                          "the presented key (masked) in the body")]
-    return []
-
-
-def _innermost(fragments: tuple[str, ...]) -> list[str]:
-    """The fragments that contain no other one. A text that holds a longer fragment holds
-    the ones inside it too, so searching for these alone finds the same echoes, in fewer
-    passes over a big body (the token and its secret half are usually nested)."""
-    by_length = sorted(fragments, key=len)
-    return [f for i, f in enumerate(by_length) if not any(g in f for g in by_length[:i])]
+    # character of a form: otherwise the walk finds nothing more (and it costs more than
+    # parsing, for a body of many accounts).
+    if raw is not None and (pattern.search(raw) or (
+            _escapes_may_hide(raw, pattern) and pattern.search("\0".join(_strings(obs.body))))):
+        violations.insert(0, Violation("ERR-NO-CREDENTIAL-ECHO", "$", expected, found))
+    return violations
 
 
 # Characters the short JSON escapes stand for (\" \\ \/ \b \f \n \r \t).
@@ -248,35 +248,32 @@ _SHORT_ESCAPED = frozenset('"\\/\b\f\n\r\t')
 _UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
 
-def _escapes_may_hide(raw_text: str, fragments: list[str]) -> bool:
+def _escapes_may_hide(raw_text: str, pattern: re.Pattern[str]) -> bool:
     """Whether a JSON escape in ``raw_text`` (the text the body was parsed from) may stand
-    for a character of a fragment.
+    for a character of a form that ``pattern`` looks for.
 
-    When none may, a fragment inside a decoded string was written out literally, escape-free,
+    When none may, a form inside a decoded string was written out literally, escape-free,
     so the search of the raw text has found it already. Common escapes (a quote, a newline,
     ``\\u2728`` in an ASCII-only body) stand for characters no key has, and cost no walk.
     """
     if "\\" not in raw_text:
         return False
-    chars = set("".join(fragments))
+    chars = _pattern_chars(pattern)
     # A character beyond U+FFFF is escaped as a surrogate pair, which the check below misses.
     if not chars.isdisjoint(_SHORT_ESCAPED) or any(ord(c) > 0xFFFF for c in chars):
         return True
     if "\\u" not in raw_text:
         return False
     # This also counts "\\u0067" (an escaped backslash, then "u0067"): a needless walk, never a miss.
-    return not chars.isdisjoint(chr(int(code, 16)) for code in set(_UNICODE_ESCAPE.findall(raw_text)))
+    escaped = {chr(int(code, 16)) for code in set(_UNICODE_ESCAPE.findall(raw_text))}
+    return not chars.isdisjoint(escaped | {c.swapcase() for c in escaped})
 
 
-def _in_strings(value: Any, fragments: list[str]) -> bool:
-    """Whether a fragment is inside a string (a key or a value) anywhere in ``value``."""
-    found = list(_strings(value))
-    if any("\0" in f for f in fragments):
-        return any(f in s for s in found for f in fragments)
-    # Joined by NUL, the strings are searched in one pass per fragment; a fragment without
-    # NUL cannot match across a separator, so this finds what searching each string finds.
-    joined = "\0".join(found)
-    return any(f in joined for f in fragments)
+@functools.lru_cache(maxsize=256)
+def _pattern_chars(pattern: re.Pattern[str]) -> frozenset[str]:
+    """The characters of the forms a pattern looks for, in either case."""
+    text = re.sub(r"\\(.)", r"\1", pattern.pattern).replace("|", "")
+    return frozenset(text) | frozenset(text.swapcase())
 
 
 def _strings(value: Any) -> Iterator[str]:

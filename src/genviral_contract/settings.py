@@ -1,12 +1,24 @@
 """Where the suite points: the environment, overridden by command-line options.
 
 Every problem here is the user's to fix, so it becomes one :class:`SettingsError` line
-that names the setting, never a traceback.
+that names the setting, never a traceback. The settings bound what a run can cost and
+what a target can make it do: a base URL can carry no credential (userinfo, query,
+fragment), a key must be sendable as a header, and timeout, retries, body size and the
+request budget each have a floor and a ceiling.
+
+| variable | field | default | allowed |
+|---|---|---|---|
+| ``GENVIRAL_BASE_URL`` | ``base_url`` | None (embedded API) | http(s), a host, no userinfo, query or fragment |
+| ``GENVIRAL_*_API_KEY`` | ``keys`` | none | printable Latin-1, no whitespace |
+| ``GENVIRAL_TIMEOUT`` | ``timeout`` | 10 | 0.05 to 600 seconds |
+| ``GENVIRAL_RETRIES`` | ``retries`` | 2 | 0 to :data:`MAX_RETRIES` |
+| ``GENVIRAL_MAX_BODY`` | ``max_body`` | :data:`DEFAULT_MAX_BODY` | 1 KiB to 1 GiB (bytes, or KiB/MiB/GiB) |
+| ``GENVIRAL_MAX_REQUESTS`` | ``max_requests`` | None (the profile's) | 1 to :data:`MAX_REQUESTS_LIMIT` |
 """
 
 from __future__ import annotations
 
-import math
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -14,6 +26,22 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
 from .credentials import Secret
+
+KiB = 1 << 10
+MiB = 1 << 20
+GiB = 1 << 30
+
+DEFAULT_TIMEOUT = 10.0
+# Below this nothing but loopback answers; above it a hung target holds the gate for ten minutes.
+MIN_TIMEOUT, MAX_TIMEOUT = 0.05, 600.0
+DEFAULT_RETRIES = 2
+MAX_RETRIES = 10
+DEFAULT_MAX_BODY = 32 * MiB
+MIN_MAX_BODY, MAX_MAX_BODY = KiB, GiB
+MAX_REQUESTS_LIMIT = 100_000
+
+_EXAMPLE_URL = "https://staging.example.com/api/partner/v1"
+_PUT_KEYS = "put keys in GENVIRAL_*_API_KEY"
 
 
 class SettingsError(ValueError):
@@ -43,6 +71,9 @@ ROLES: dict[str, Role] = {
 }
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_WHOLE = re.compile(r"[0-9]+", re.ASCII)
+_SIZE = re.compile(r"([0-9]+)\s*(kib|mib|gib|k|m|g)?", re.ASCII | re.IGNORECASE)
+_UNITS = {"": 1, "k": KiB, "kib": KiB, "m": MiB, "mib": MiB, "g": GiB, "gib": GiB}
 
 
 @dataclass(frozen=True)
@@ -51,9 +82,11 @@ class Settings:
     keys: Mapping[str, Secret] = field(default_factory=dict)
     workspace_id: str | None = None
     owner_user_id: str | None = None
-    timeout: float = 10.0
-    retries: int = 2
+    timeout: float = DEFAULT_TIMEOUT  # seconds per request
+    retries: int = DEFAULT_RETRIES
     retry_after_cap: float = 5.0
+    max_body: int = DEFAULT_MAX_BODY  # bytes of one response body the client reads at most
+    max_requests: int | None = None  # the run's request budget; None: the hypothesis profile's
 
     @property
     def embedded(self) -> bool:
@@ -73,50 +106,156 @@ def masked_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
-def _number(name: str, raw: str, *, minimum: float, integer: bool = False) -> float:
+def _shown(raw: str) -> str:
+    """A value as an error message quotes it: short, so a pasted blob cannot flood the terminal."""
+    return repr(raw if len(raw) <= 40 else raw[:40] + "…")
+
+
+def _unsendable(text: str) -> bool:
+    """Whether ``text`` holds a character that breaks a request line or a header."""
+    return any(c.isspace() or not c.isprintable() for c in text)
+
+
+def _check_key(name: str, value: str) -> None:
+    # http.client encodes header values as Latin-1; anything else fails mid-request, with
+    # the header (the key) in the traceback's locals.
+    if _unsendable(value) or any(ord(c) > 0xFF for c in value):
+        raise SettingsError(
+            f"{name} contains a character that cannot be sent in an HTTP header (allowed: printable Latin-1, no spaces)"
+        )
+
+
+def _check_base_url(name: str, url: str) -> None:
+    """Refuse a base URL that is malformed or carries a credential; never quote the credential."""
+    if _unsendable(url):
+        raise SettingsError(f"{name} contains whitespace or a control character")
+    # Quoted only when it has none of @ ? #: then it holds no userinfo, query or fragment to leak.
+    label = name if any(c in url for c in "@?#") else f"{name}={_shown(url)}"
     try:
-        value = int(raw) if integer else float(raw)
+        parts = urlsplit(url)
     except ValueError:
-        kind = "a whole number" if integer else "a number of seconds"
-        raise SettingsError(f"{name}={raw!r} is not {kind}") from None
-    if not math.isfinite(value) or value < minimum:
-        raise SettingsError(f"{name}={raw!r} must be at least {minimum:g}")
+        raise SettingsError(
+            f"{label} is not a valid URL: its host is malformed (a [ without ], or not an IPv6 address between them)"
+        ) from None
+    if "@" in parts.netloc:
+        raise SettingsError(
+            f"{name} must not carry a user name or password (user:password@ would be sent to the target); {_PUT_KEYS}"
+        )
+    if "?" in url:
+        raise SettingsError(
+            f"{name} must not carry a query string (it would be sent with every request and "
+            f"can hold a secret); {_PUT_KEYS}"
+        )
+    if "#" in url:
+        raise SettingsError(
+            f"{name} must not carry a fragment (#…: a base URL has none, and it can hold a secret); {_PUT_KEYS}"
+        )
+    if parts.scheme not in ("http", "https"):
+        raise SettingsError(f"{label} does not start with http:// or https:// (expected e.g. {_EXAMPLE_URL})")
+    if not parts.hostname:
+        raise SettingsError(f"{label} has no host (expected e.g. {_EXAMPLE_URL})")
+    host = parts.netloc.rpartition("@")[2]
+    if host.startswith("["):
+        try:
+            ipaddress.IPv6Address(parts.hostname.partition("%")[0])
+        except ValueError:
+            raise SettingsError(f"{label} has a host between [ ] that is not an IPv6 address") from None
+    elif not all(c.isalnum() or c in "-._" for c in parts.hostname):
+        raise SettingsError(f"{label} has a host with a character no host name contains")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise SettingsError(f"{label} has a port that is not a number from 1 to 65535")
+
+
+def _whole(name: str, raw: str, lo: int, hi: int) -> int:
+    # int() alone would take "+3", " 3", "1_0" and other scripts' digits.
+    if _WHOLE.fullmatch(raw) and len(raw.lstrip("0")) <= len(str(hi)) and lo <= int(raw) <= hi:
+        return int(raw)
+    raise SettingsError(f"{name}={_shown(raw)} must be a whole number from {lo} to {hi}")
+
+
+def _seconds(name: str, raw: str) -> float:
+    bounds = f"{MIN_TIMEOUT:g} to {MAX_TIMEOUT:g} seconds"
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={_shown(raw)} is not a number of seconds (allowed: {bounds})") from None
+    # Written so that NaN, which fails every comparison, is refused; an infinite or huge
+    # timeout would overflow the socket layer mid-run.
+    if not MIN_TIMEOUT <= value <= MAX_TIMEOUT:
+        raise SettingsError(f"{name}={_shown(raw)} is out of range (allowed: {bounds})")
     return value
 
 
-def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, str | None] | None = None) -> Settings:
-    """Read the settings; ``overrides`` (command-line options, by env-variable name) win."""
+def _size(name: str, raw: str) -> int:
+    match = _SIZE.fullmatch(raw)
+    if match and len(match[1].lstrip("0")) <= len(str(MAX_MAX_BODY)):
+        value = int(match[1]) * _UNITS[(match[2] or "").lower()]
+        if MIN_MAX_BODY <= value <= MAX_MAX_BODY:
+            return value
+    raise SettingsError(
+        f"{name}={_shown(raw)} must be a size from 1 KiB to 1 GiB: a number of bytes, or a whole "
+        "number with KiB, MiB or GiB (e.g. 32MiB)"
+    )
+
+
+def load(
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, str | None] | None = None,
+    *,
+    options: Mapping[str, str] | None = None,
+) -> Settings:
+    """Read the settings; ``overrides`` (command-line options, by env-variable name) win.
+
+    ``options`` names the command-line option of an override (``{"GENVIRAL_TIMEOUT": "--timeout"}``):
+    an error in a value that came from the command line names the option the user typed.
+    SettingsError, one line naming the setting, for any value out of bounds.
+    """
     merged = dict(os.environ if env is None else env)
+    from_option: dict[str, str] = {}
     for name, value in (overrides or {}).items():
         if value is not None:
             merged[name] = value
+            from_option[name] = (options or {}).get(name, name)
 
     def get(name: str) -> str | None:
         value = merged.get(name, "").strip()
         return value or None
 
+    def named(name: str) -> str:
+        return from_option.get(name, name)
+
+    keys = {}
+    for role in ROLES.values():
+        if (key := get(role.env)) is not None:
+            _check_key(role.env, key)
+            keys[role.name] = Secret(key, f"{role.name} key")
     base_url = get("GENVIRAL_BASE_URL")
-    keys = {role.name: Secret(v, f"{role.name} key") for role in ROLES.values() if (v := get(role.env))}
     if base_url is not None:
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise SettingsError(f"GENVIRAL_BASE_URL={masked_url(base_url)!r} is not an http(s) URL with a host "
-                                "(expected e.g. https://staging.example.com/api/partner/v1)")
+        _check_base_url(named("GENVIRAL_BASE_URL"), base_url)
         if not keys:
             names = ", ".join(r.env for r in ROLES.values())
-            raise SettingsError(f"GENVIRAL_BASE_URL is set but no API key is: set at least one of {names}")
+            raise SettingsError(f"{named('GENVIRAL_BASE_URL')} is set but no API key is: set at least one of {names}")
         base_url = base_url.rstrip("/")
     for name in ("GENVIRAL_WORKSPACE_ID", "GENVIRAL_OWNER_USER_ID"):
         value = get(name)
         if value is not None and not _UUID.match(value):
-            raise SettingsError(f"{name}={value!r} is not a UUID")
-    timeout = _number("GENVIRAL_TIMEOUT", get("GENVIRAL_TIMEOUT") or "10", minimum=0.05)
-    retries = int(_number("GENVIRAL_RETRIES", get("GENVIRAL_RETRIES") or "2", minimum=0, integer=True))
+            raise SettingsError(f"{named(name)}={_shown(value)} is not a UUID")
+    timeout, retries, max_body, max_requests = (
+        get(n) for n in ("GENVIRAL_TIMEOUT", "GENVIRAL_RETRIES", "GENVIRAL_MAX_BODY", "GENVIRAL_MAX_REQUESTS")
+    )
     return Settings(
         base_url=base_url,
         keys=keys,
         workspace_id=get("GENVIRAL_WORKSPACE_ID"),
         owner_user_id=get("GENVIRAL_OWNER_USER_ID"),
-        timeout=timeout,
-        retries=retries,
+        timeout=DEFAULT_TIMEOUT if timeout is None else _seconds(named("GENVIRAL_TIMEOUT"), timeout),
+        retries=DEFAULT_RETRIES if retries is None else _whole(named("GENVIRAL_RETRIES"), retries, 0, MAX_RETRIES),
+        max_body=DEFAULT_MAX_BODY if max_body is None else _size(named("GENVIRAL_MAX_BODY"), max_body),
+        max_requests=None
+        if max_requests is None
+        else _whole(named("GENVIRAL_MAX_REQUESTS"), max_requests, 1, MAX_REQUESTS_LIMIT),
     )

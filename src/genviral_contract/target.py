@@ -10,6 +10,7 @@ import pytest
 
 from .client import TargetSession
 from .credentials import Secret
+from .limits import Gate
 from .settings import ROLES, Settings
 
 if TYPE_CHECKING:
@@ -42,10 +43,11 @@ class Target:
             self.server.stop()
 
 
-def open_target(settings: Settings) -> Target:
+def open_target(settings: Settings, gate: Gate | None = None) -> Target:
+    """The target of ``settings``; ``gate`` holds the run's request budget and in-flight cap."""
     if settings.base_url is not None:
         keys = dict(settings.keys)
-        return Target(settings.label(), settings.base_url, keys, session_for(settings, keys),
+        return Target(settings.label(), settings.base_url, keys, session_for(settings, keys, gate),
                       settings.workspace_id, settings.owner_user_id)
     from .refapi import ReferenceServer
 
@@ -54,12 +56,20 @@ def open_target(settings: Settings) -> Target:
     server = ReferenceServer(fault=os.environ.get("GENVIRAL_REFAPI_FAULT") or None,
                              latency=float(os.environ.get("GENVIRAL_REFAPI_LATENCY") or 0)).start()
     keys = {role: Secret(value, f"{role} key") for role, value in server.keys.items()}
-    return Target("embedded reference API", server.base_url, keys, session_for(settings, keys),
+    return Target("embedded reference API", server.base_url, keys, session_for(settings, keys, gate),
                   server.expected.get("workspace_id"), server.expected.get("owner_user_id"), server)
 
 
-def session_for(settings: Settings, keys: dict[str, Secret] | None = None) -> TargetSession:
-    """The client every target of these settings is reached through (the replay's too)."""
+def replay_session(settings: Settings) -> TargetSession:
+    """The client a cassette replay goes through: the live one's, but never waiting on a
+    recorded Retry-After (it is history, not a request to wait)."""
+    return session_for(settings, sleep=False)
+
+
+def session_for(settings: Settings, keys: dict[str, Secret] | None = None, gate: Gate | None = None, *,
+                sleep: bool = True) -> TargetSession:
+    """The client every target of these settings is reached through (the replay's too,
+    with ``sleep`` False: a replay never waits on a recorded Retry-After)."""
     keys = keys or {}
-    return TargetSession(timeout=settings.timeout, retries=settings.retries,
-                         retry_after_cap=settings.retry_after_cap, secrets=tuple(keys.values()))
+    return TargetSession(timeout=settings.timeout, retries=settings.retries, retry_after_cap=settings.retry_after_cap,
+                         secrets=tuple(keys.values()), max_body=settings.max_body, gate=gate, sleep=sleep)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from jsonschema import ValidationError
@@ -55,8 +55,9 @@ def check_raw(
     credential: Secret | None = None,
     expected_workspace_id: str | None = None,
     expected_owner_user_id: str | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Verdict:
-    """Judge a response body as it came over the wire."""
+    """Judge a response body as it came over the wire (and its headers, for echoed keys)."""
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
         body = parse_body(text)
@@ -64,10 +65,15 @@ def check_raw(
         reason = str(exc) if isinstance(exc, BodyError) else "bytes that are not UTF-8"
         violations = [Violation("HTTP-BODY-JSON", "$", "a JSON object", reason)]
         ct = SEMANTIC["HTTP-JSON-CONTENT-TYPE"](Observed(status, None, content_type=content_type))
-        checked = {"HTTP-BODY-JSON"} | ({"HTTP-JSON-CONTENT-TYPE"} if ct is not None else set())
-        return Verdict(tuple(violations + (ct or [])), (), frozenset(checked))
+        # A body that is no JSON can still hold the key (a TRACE-like echo of the request).
+        text = raw if isinstance(raw, str) else raw.decode("utf-8", errors="replace")
+        echo = SEMANTIC["ERR-NO-CREDENTIAL-ECHO"](Observed(status, None, credential=credential, raw_text=text,
+                                                           headers=headers))
+        checked = ({"HTTP-BODY-JSON"} | ({"HTTP-JSON-CONTENT-TYPE"} if ct is not None else set())
+                   | ({"ERR-NO-CREDENTIAL-ECHO"} if echo is not None else set()))
+        return Verdict(tuple(violations + (ct or []) + (echo or [])), (), frozenset(checked))
     return check(Observed(status, body, content_type=content_type, key_scope=key_scope, credential=credential,
-                          raw_text=text, expected_workspace_id=expected_workspace_id,
+                          raw_text=text, headers=headers, expected_workspace_id=expected_workspace_id,
                           expected_owner_user_id=expected_owner_user_id))
 
 

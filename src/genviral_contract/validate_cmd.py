@@ -3,6 +3,10 @@
 Exit 0 when it conforms, 1 when a rule is broken, 2 when it cannot be judged at all
 (unreadable, not UTF-8, not JSON): a body that is not JSON is an input error here, since
 nothing about it can be checked.
+
+Everything it prints goes through :func:`_write`, which masks key material (anything
+after ``Bearer``, anything of the documented key shape): a saved body that echoed a key
+must not put it on a terminal or into a CI log a second time.
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any, TextIO
 
+from .credentials import mask
 from .findings import Verdict
 from .semantic import Observed
 from .validate import BodyError, check, parse_body
@@ -48,8 +54,32 @@ def _plural(n: int, word: str) -> str:
 def summary(verdict: Verdict) -> str:
     if verdict.ok:
         return f"conformant ({_plural(0, 'violation')}, {_plural(len(verdict.notes), 'note')})"
-    return (f"NOT conformant: {_plural(len(verdict.violations), 'violation')} "
-            f"of {_plural(len(verdict.broken), 'rule')}")
+    return f"NOT conformant: {_plural(len(verdict.violations), 'violation')} of {_plural(len(verdict.broken), 'rule')}"
+
+
+def _masked(value: Any) -> Any:
+    """``value`` with every string in it masked; a document, so masking cannot break its syntax."""
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    return value
+
+
+def _write(document: list[str] | dict[str, Any], stream: TextIO) -> None:
+    """The one way out: lines as text, a mapping as JSON, masked either way.
+
+    Masked before serialising: a mask applied to the JSON text could swallow the backslash
+    of an escaped quote and leave invalid JSON.
+    """
+    masked = _masked(document)
+    if isinstance(masked, dict):
+        print(json.dumps(masked, ensure_ascii=False, indent=2), file=stream)
+    else:
+        for line in masked:
+            print(line, file=stream)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,14 +90,13 @@ def run(args: argparse.Namespace) -> int:
         except BodyError as exc:
             raise InputError(f"{label}: cannot be validated: {exc}") from None
     except InputError as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
+        _write([f"{PROG}: {exc}"], sys.stderr)
         return 2
-    verdict = check(Observed(args.status, body, content_type=args.content_type, key_scope=args.key_scope,
-                             raw_text=text))
+    verdict = check(
+        Observed(args.status, body, content_type=args.content_type, key_scope=args.key_scope, raw_text=text)
+    )
     if args.format == "json":
-        print(json.dumps({"file": label, **verdict.as_dict()}, ensure_ascii=False, indent=2))
+        _write({"file": label, **verdict.as_dict()}, sys.stdout)
     else:
-        for line in verdict.lines():
-            print(line)
-        print(summary(verdict))
+        _write([*verdict.lines(), summary(verdict)], sys.stdout)
     return 0 if verdict.ok else 1

@@ -10,13 +10,15 @@ can be recorded and its replay turns red.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from genviral_contract import cassettes
 from genviral_contract.judge import RESPONSE_RULES, Judge
 from genviral_contract.plugin import SECRETS
-from genviral_contract.recording import Recorder
+from genviral_contract.recording import KEPT, Recorder
 from genviral_contract.scenarios import SCENARIOS, Scenario
 
 pytestmark = pytest.mark.contract
@@ -59,7 +61,7 @@ def vcr_config(genviral_recorder: Recorder) -> dict[str, Any]:
     pytest.param(s, id=s.name, marks=pytest.mark.rules(s.rule, *RESPONSE_RULES)) for s in SCENARIOS.values()
 ])
 def test_scenario(genviral: Judge, scenario: Scenario, vcr: Any, genviral_recorder: Recorder,
-                  pytestconfig: pytest.Config) -> None:
+                  pytestconfig: pytest.Config, request: pytest.FixtureRequest) -> None:
     credential = None  # judge() takes the role's key
     if scenario.auth == "key":
         answer = genviral.get(scenario.role)  # skips, naming the variable, when the key is not configured
@@ -69,7 +71,14 @@ def test_scenario(genviral: Judge, scenario: Scenario, vcr: Any, genviral_record
             pytestconfig.stash[SECRETS].add(credential)  # masked in reports and cassettes like any key
         answer = genviral.get(authorization=credential)
     if vcr is not None:
-        # The request completed, whatever the verdict below: its cassette may replace the old one.
-        genviral_recorder.completed(vcr.path)
+        if answer.status == scenario.status:
+            # The scenario's documented status, whatever the verdict below: a regressed body
+            # is recorded, so that its replay turns red too.
+            genviral_recorder.completed(vcr.path)
+        else:
+            # Another status (an outage, a 503 after the retries) documents nothing: the
+            # previous cassette stays, and the run says so.
+            why = f"the target answered HTTP {answer.status}, not the documented {scenario.status}"
+            request.node.user_properties.append((KEPT, f"{cassettes.display(Path(vcr.path))}: {why}"))
     genviral.judge(answer, role=scenario.role, credential=credential, expect_status=scenario.status,
                    status_rule=scenario.rule)

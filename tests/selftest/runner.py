@@ -15,15 +15,28 @@ from genviral_contract.refapi import ReferenceServer
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_suite(args: Sequence[str] = (), *, env: Mapping[str, str] | None = None,
-              timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """`pytest tests/contract ARGS` with no GENVIRAL_* variable but those in ``env``."""
+def run_suite(args: Sequence[str] = (), *, env: Mapping[str, str] | None = None, timeout: float = 300,
+              paths: Sequence[str] = ("tests/contract",)) -> subprocess.CompletedProcess[str]:
+    """`pytest tests/contract ARGS` (or ``paths``) with no GENVIRAL_* variable but those in ``env``."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("GENVIRAL_")}
     clean.setdefault("GENVIRAL_HYPOTHESIS_PROFILE", "dev")
     clean.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider", *args],
+        [sys.executable, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider", *args],
         cwd=ROOT, env=clean, capture_output=True, text=True, timeout=timeout, check=False,
+    )
+
+
+def start_suite(args: Sequence[str] = (), *, env: Mapping[str, str] | None = None,
+                launcher: Sequence[str] = ("-m", "pytest")) -> subprocess.Popen[str]:
+    """`run_suite`, started and not waited for (to interrupt it, or to measure it): ``launcher``
+    replaces ``-m pytest``; the child leads its own process group, so killing it kills its workers."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("GENVIRAL_")}
+    clean.setdefault("GENVIRAL_HYPOTHESIS_PROFILE", "dev")
+    clean.update(env or {})
+    return subprocess.Popen(
+        [sys.executable, *launcher, "tests/contract", "-q", "-p", "no:cacheprovider", *args],
+        cwd=ROOT, env=clean, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )
 
 

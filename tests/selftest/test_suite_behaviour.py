@@ -20,7 +20,7 @@ def server(request: pytest.FixtureRequest) -> Iterator[ReferenceServer]:
 
 
 @pytest.mark.parametrize(("env", "expected"), [
-    ({"GENVIRAL_BASE_URL": "staging.example.com/api"}, "GENVIRAL_BASE_URL='staging.example.com/api' is not"),
+    ({"GENVIRAL_BASE_URL": "staging.example.com/api"}, "GENVIRAL_BASE_URL='staging.example.com/api' does not start with http"),
     ({"GENVIRAL_BASE_URL": "http://127.0.0.1:9/api/partner/v1"}, "no API key is"),
     ({"GENVIRAL_TIMEOUT": "soon"}, "GENVIRAL_TIMEOUT='soon' is not a number"),
     ({"GENVIRAL_WORKSPACE_ID": "not-a-uuid"}, "GENVIRAL_WORKSPACE_ID='not-a-uuid' is not a UUID"),
@@ -64,7 +64,7 @@ def test_a_hanging_target_fails_the_run_once_not_per_test(server: ReferenceServe
     report = tmp_path / "report.json"
     run = run_suite(["--genviral-timeout", "1", "--conformance-report", str(report)], env=staging_env(server))
     assert run.returncode == 1
-    assert "no answer within 1 s" in run.stdout
+    assert "no complete answer within 1 s" in run.stdout
     assert "not sent, the target is unresponsive" in run.stdout
     assert "HTTP-ANSWERS" in failed_rules(report)
 
@@ -86,7 +86,7 @@ def test_with_default_settings_a_hanging_target_costs_one_timeout(server: Refere
     run = run_suite(env=staging_env(server), timeout=120)
     assert run.returncode == 1
     broken = [line for line in run.stdout.splitlines() if line.startswith("HTTP-ANSWERS broken:")]
-    waited = [line for line in broken if line.endswith(": no answer within 10 s")]
+    waited = [line for line in broken if line.endswith(": no complete answer within 10 s (connect, headers and body)")]
     assert len(waited) == 1, waited
     assert "not sent, the target is unresponsive" in run.stdout
 

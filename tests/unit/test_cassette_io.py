@@ -34,8 +34,11 @@ _BEARER_LINE = re.compile(r"(?i)^[ \t]*-?[ \t]*authorization:[ \t]*(\[?-?[ \t]*)
 
 
 def _leaks(text: str) -> list[str]:
-    bearer = [line for line in text.splitlines()
-              if _BEARER_LINE.search(line) and not re.search(r"(?i)redacted|filtered|\*\*\*", line)]
+    bearer = [
+        line
+        for line in text.splitlines()
+        if _BEARER_LINE.search(line) and not re.search(r"(?i)redacted|filtered|\*\*\*", line)
+    ]
     return bearer + [m.group(0)[:12] + "…" for m in KEY_GREP.finditer(text)]
 
 
@@ -49,9 +52,14 @@ def _cassette(*bodies: Any, headers: dict[str, list[str]] | None = None) -> dict
     from vcr.request import Request
 
     requests = [Request("GET", "http://127.0.0.1:1/api/partner/v1/accounts", None, {}) for _ in bodies]
-    responses = [{"status": {"code": 200, "message": "OK"},
-                  "headers": headers or {"Content-Type": ["application/json"], "Content-Length": ["999"]},
-                  "body": {"string": body}} for body in bodies]
+    responses = [
+        {
+            "status": {"code": 200, "message": "OK"},
+            "headers": headers or {"Content-Type": ["application/json"], "Content-Length": ["999"]},
+            "body": {"string": body},
+        }
+        for body in bodies
+    ]
     return {"requests": requests, "responses": responses}
 
 
@@ -60,6 +68,7 @@ def _bodies(text: str) -> list[Any]:
 
 
 # --- the data is checked too ---------------------------------------------------------------------
+
 
 def test_the_scenario_table_names_roles_rules_and_statuses_that_exist() -> None:
     for s in SCENARIOS.values():
@@ -73,6 +82,7 @@ def test_the_scenario_table_names_roles_rules_and_statuses_that_exist() -> None:
 
 # --- format --------------------------------------------------------------------------------------
 
+
 def test_json_bodies_are_pretty_literal_blocks_without_content_length() -> None:
     body = '{"ok":true,"code":200,"message":"Jörg 🌿 — «ok»","data":{"accounts":[]}}'.encode()
     text = serialize(_cassette(body), cassettes)
@@ -81,14 +91,18 @@ def test_json_bodies_are_pretty_literal_blocks_without_content_length() -> None:
     assert yaml.safe_load(_bodies(text)[0]) == yaml.safe_load(body)
 
 
-@pytest.mark.parametrize("body", [
-    b'{"ok": true, "ok": false}',  # a duplicate key: pretty-printing would drop one
-    b'{"code": NaN}',
-    b"<html>\n<body>502 Bad Gateway</body>\n</html>\n",
-    b"",
-    b"\xff\xfe not UTF-8",
-    b'{"ok": tru',
-], ids=["duplicate-key", "nan", "html", "empty", "binary", "truncated"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"ok": true, "ok": false}',  # a duplicate key: pretty-printing would drop one
+        b'{"code": NaN}',
+        b"<html>\n<body>502 Bad Gateway</body>\n</html>\n",
+        b"",
+        b"\xff\xfe not UTF-8",
+        b'{"ok": tru',
+    ],
+    ids=["duplicate-key", "nan", "html", "empty", "binary", "truncated"],
+)
 def test_bodies_a_reformatting_would_change_are_kept_verbatim(body: bytes) -> None:
     assert _bodies(serialize(_cassette(body), cassettes)) == [body]
 
@@ -102,9 +116,19 @@ def test_compressed_bodies_are_stored_decoded(tmp_path: Path) -> None:
 
 # --- recording: redaction, matching, atomic writes ---------------------------------------------------
 
-def _record(directory: Path, server: ReferenceServer, name: str, authorization: Secret | None, *,
-            query: str = "", secrets: set[Secret] | None = None, complete: bool = True, mode: str = "new_episodes",
-            headers: dict[str, str] | None = None) -> None:
+
+def _record(
+    directory: Path,
+    server: ReferenceServer,
+    name: str,
+    authorization: Secret | None,
+    *,
+    query: str = "",
+    secrets: set[Secret] | None = None,
+    complete: bool = True,
+    mode: str = "new_episodes",
+    headers: dict[str, str] | None = None,
+) -> None:
     """What pytest-recording's ``vcr`` fixture and test_scenarios.py do for one scenario."""
     recorder = recording.Recorder(directory, fresh=mode == "rewrite", secrets=secrets or set())
     vcr = VCR(cassette_library_dir=str(directory), record_mode="new_episodes" if mode == "rewrite" else mode)
@@ -126,9 +150,15 @@ def test_no_key_is_ever_written(tmp_path: Path) -> None:
         key = Secret(echoing.keys["workspace"], "workspace key")
         secrets = {key, distinctive}
         # The key in the header, a query parameter and a cookie; echoed back in a 401 body.
-        _record(tmp_path, echoing, "workspace-key", key.bearer(), secrets=secrets,
-                query=f"?api_key={key.reveal()}&token={distinctive.reveal()}",
-                headers={"Cookie": f"theme=qq-cookie-value-77; session={key.reveal()}"})
+        _record(
+            tmp_path,
+            echoing,
+            "workspace-key",
+            key.bearer(),
+            secrets=secrets,
+            query=f"?api_key={key.reveal()}&token={distinctive.reveal()}",
+            headers={"Cookie": f"theme=qq-cookie-value-77; session={key.reveal()}"},
+        )
         _record(tmp_path, echoing, "unknown-key", distinctive.bearer(), secrets=secrets)
         _record(tmp_path, echoing, "missing-key", Secret(f"Bearer {echoing.keys['personal']}"), secrets=secrets)
     written = list(tmp_path.rglob("*"))
@@ -147,10 +177,15 @@ def test_no_key_is_ever_written(tmp_path: Path) -> None:
 def test_responses_lose_set_cookie_and_every_key() -> None:
     key = Secret("gva_live_abc123.s3cr3tS3CR3T", "key")
     redactor = recording.Redactor({key})
-    response = {"status": {"code": 200, "message": "OK"},
-                "headers": {"Set-Cookie": ["sid=1"], "X-Echo": [f"Bearer {key.reveal()}"],
-                            "X-Other": ["gva_test_zz9.anotherSecret1"]},
-                "body": {"string": b'{"message": "your key s3cr3tS3CR3T"}'}}
+    response = {
+        "status": {"code": 200, "message": "OK"},
+        "headers": {
+            "Set-Cookie": ["sid=1"],
+            "X-Echo": [f"Bearer {key.reveal()}"],
+            "X-Other": ["gva_test_zz9.anotherSecret1"],
+        },
+        "body": {"string": b'{"message": "your key s3cr3tS3CR3T"}'},
+    }
     redacted = redactor.response(response)
     assert "Set-Cookie" not in redacted["headers"]
     assert redacted["headers"]["X-Echo"] == [f"Bearer {recording.REDACTED_KEY}"]
@@ -161,8 +196,11 @@ def test_responses_lose_set_cookie_and_every_key() -> None:
 def test_replay_matches_method_and_path_whatever_the_host_port_and_key(tmp_path: Path, server: ReferenceServer) -> None:
     _record(tmp_path, server, "workspace-key", Secret(server.keys["workspace"]).bearer())
     with TargetSession(retries=0) as session, recording.replay(tmp_path / "workspace-key.yaml"):
-        answer = fetch(session, "http://127.0.0.2:9/api/partner/v1/accounts",
-                       authorization=Secret("Bearer gva_live_other1.otherkey99"))
+        answer = fetch(
+            session,
+            "http://127.0.0.2:9/api/partner/v1/accounts",
+            authorization=Secret("Bearer gva_live_other1.otherkey99"),
+        )
     assert answer.status == 200 and b'"scope": "workspace"' in answer.content
 
 
@@ -172,18 +210,21 @@ def _old_file(directory: Path) -> bytes:
     return (directory / "workspace-key.yaml").read_bytes()
 
 
-def test_an_interrupted_recording_leaves_the_old_cassette_byte_for_byte(tmp_path: Path,
-                                                                      server: ReferenceServer) -> None:
+def test_an_interrupted_recording_leaves_the_old_cassette_byte_for_byte(
+    tmp_path: Path, server: ReferenceServer
+) -> None:
     old = _old_file(tmp_path)
     with pytest.raises(KeyboardInterrupt):
-        _record(tmp_path, server, "workspace-key", Secret(server.keys["workspace"]).bearer(),
-                mode="rewrite", complete=False)
+        _record(
+            tmp_path, server, "workspace-key", Secret(server.keys["workspace"]).bearer(), mode="rewrite", complete=False
+        )
     assert (tmp_path / "workspace-key.yaml").read_bytes() == old
     assert [p.name for p in tmp_path.iterdir()] == ["workspace-key.yaml"]
 
 
-def test_a_write_interrupted_midway_leaves_the_old_cassette(tmp_path: Path, server: ReferenceServer,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_write_interrupted_midway_leaves_the_old_cassette(
+    tmp_path: Path, server: ReferenceServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     old = _old_file(tmp_path)
 
     def interrupted(src: str, dst: str) -> None:
@@ -202,15 +243,18 @@ def _vcrpy_patches() -> list[str]:
 
     import urllib3.connectionpool
 
-    classes = {"http.client.HTTPConnection": http.client.HTTPConnection,
-               "HTTPConnectionPool.ConnectionCls": urllib3.connectionpool.HTTPConnectionPool.ConnectionCls,
-               "HTTPSConnectionPool.ConnectionCls": urllib3.connectionpool.HTTPSConnectionPool.ConnectionCls}
+    classes = {
+        "http.client.HTTPConnection": http.client.HTTPConnection,
+        "HTTPConnectionPool.ConnectionCls": urllib3.connectionpool.HTTPConnectionPool.ConnectionCls,
+        "HTTPSConnectionPool.ConnectionCls": urllib3.connectionpool.HTTPSConnectionPool.ConnectionCls,
+    }
     return [name for name, cls in classes.items() if getattr(cls, "cassette", None) is not None]
 
 
 @pytest.mark.parametrize("failure", ["interrupted", "refused"])
-def test_a_failed_write_leaves_no_vcrpy_patch_behind(tmp_path: Path, server: ReferenceServer,
-                                                     monkeypatch: pytest.MonkeyPatch, failure: str) -> None:
+def test_a_failed_write_leaves_no_vcrpy_patch_behind(
+    tmp_path: Path, server: ReferenceServer, monkeypatch: pytest.MonkeyPatch, failure: str
+) -> None:
     # vcrpy saves a cassette before it unpatches. A save that raised used to leave the patches
     # to the garbage collector, which removed them in the middle of some later cassette: that
     # one's requests then reached the network instead of being replayed or recorded.
@@ -229,8 +273,11 @@ def test_a_failed_write_leaves_no_vcrpy_patch_behind(tmp_path: Path, server: Ref
     # Whatever the collector finds in the middle of the next cassette, that one still replays.
     text = (COMMITTED / "workspace-key.yaml").read_text(encoding="utf-8")
     (tmp_path / "workspace-key.yaml").write_text(text.replace("/v1/accounts", "/v1/users"), encoding="utf-8")
-    with TargetSession(retries=0) as session, recording.replay(tmp_path / "workspace-key.yaml"), \
-            pytest.raises(CannotOverwriteExistingCassetteException):
+    with (
+        TargetSession(retries=0) as session,
+        recording.replay(tmp_path / "workspace-key.yaml"),
+        pytest.raises(CannotOverwriteExistingCassetteException),
+    ):
         gc.collect()
         fetch(session, server.base_url + "/accounts")
     assert server.stats.requests == 1 and _vcrpy_patches() == []  # the recording's request only
@@ -251,23 +298,35 @@ def test_record_mode_once_replays_an_existing_cassette(tmp_path: Path, server: R
 
 # --- clear failures ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("content", "problem"), [
-    (None, "is missing"),
-    ("  \n", "is empty"),
-    ("version: 1\ninteractions: [\n", "is not valid YAML (expected the node content, but found '<stream end>' "
-                                      "at line 3)"),
-    ("version: 1\ninteractions: []\n", "is not a cassette: `interactions` is missing or empty"),
-    ("version: 1\ninteractions:\n- request: {method: GET, uri: x, body: null, headers: {}}\n",
-     "is not a cassette: interactions[0].response is missing"),
-    ("version: 1\ninteractions:\n- request: {method: GET, uri: x, headers: {}, extra: 1}\n"
-     "  response: {status: {code: '200', message: OK}, headers: {A: b}, body: {}}\n",
-     "is not a cassette: interactions[0].request has fields ['extra', 'headers', 'method', 'uri'], expected "
-     "method, uri, body, headers; interactions[0].response.status.code is a string, expected an integer; "
-     "interactions[0].response.body.string is missing (the recorded body); …"),
-    ("- !!python/object/apply:os.system [echo]\n", "is not valid YAML (could not determine a constructor"),
-], ids=["missing", "empty", "bad-yaml", "no-interaction", "no-response", "wrong-types", "unsafe-tag"])
-def test_a_broken_cassette_names_file_scenario_problem_and_command(tmp_path: Path, content: str | None,
-                                                                   problem: str) -> None:
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (None, "is missing"),
+        ("  \n", "is empty"),
+        (
+            "version: 1\ninteractions: [\n",
+            "is not valid YAML (expected the node content, but found '<stream end>' at line 3)",
+        ),
+        ("version: 1\ninteractions: []\n", "is not a cassette: `interactions` is missing or empty"),
+        (
+            "version: 1\ninteractions:\n- request: {method: GET, uri: x, body: null, headers: {}}\n",
+            "is not a cassette: interactions[0].response is missing",
+        ),
+        (
+            "version: 1\ninteractions:\n- request: {method: GET, uri: x, headers: {}, extra: 1}\n"
+            "  response: {status: {code: '200', message: OK}, headers: {A: b}, body: {}}\n",
+            "is not a cassette: interactions[0].request has fields ['extra', 'headers', 'method', 'uri'], expected "
+            "method, uri, body, headers; interactions[0].response.status.code is a string, expected an integer; "
+            "interactions[0].response.body.string is missing (the recorded body); …",
+        ),
+        ("- !!python/object/apply:os.system [echo]\n", "is not valid YAML (could not determine a constructor"),
+    ],
+    ids=["missing", "empty", "bad-yaml", "no-interaction", "no-response", "wrong-types", "unsafe-tag"],
+)
+def test_a_broken_cassette_names_file_scenario_problem_and_command(
+    tmp_path: Path, content: str | None, problem: str
+) -> None:
     path = tmp_path / "lapsed-plan.yaml"
     if content is not None:
         path.write_text(content, encoding="utf-8")
@@ -275,8 +334,10 @@ def test_a_broken_cassette_names_file_scenario_problem_and_command(tmp_path: Pat
         cassettes.load(path)
     message = str(caught.value)
     assert message.startswith(f"{path} (scenario lapsed-plan) {problem}")
-    assert message.endswith(f're-record it with: pytest tests/contract -k "scenarios and lapsed-plan" '
-                            f"--record-mode=rewrite --cassette-dir {tmp_path}")
+    assert message.endswith(
+        f're-record it with: pytest tests/contract -k "scenarios and lapsed-plan" '
+        f"--record-mode=rewrite --cassette-dir {tmp_path}"
+    )
 
 
 def test_a_replay_without_a_recording_says_which_request(tmp_path: Path) -> None:
@@ -284,17 +345,99 @@ def test_a_replay_without_a_recording_says_which_request(tmp_path: Path) -> None
     (tmp_path / "workspace-key.yaml").write_text(text.replace("/v1/accounts", "/v1/users"), encoding="utf-8")
     with TargetSession(retries=0) as session, pytest.raises(cassettes.CassetteError) as caught:
         recording.replay_scenario(tmp_path / "workspace-key.yaml", SCENARIOS["workspace-key"], session)
-    assert re.match(rf"{re.escape(str(tmp_path))}/workspace-key.yaml \(scenario workspace-key\) has no recording "
-                    r"for GET http://127\.0\.0\.1:\d+/api/partner/v1/accounts; re-record it with: ", str(caught.value))
+    assert re.match(
+        rf"{re.escape(str(tmp_path))}/workspace-key.yaml \(scenario workspace-key\) has no recording "
+        r"for GET http://127\.0\.0\.1:\d+/api/partner/v1/accounts; re-record it with: ",
+        str(caught.value),
+    )
+
+
+# As YAML scalars: quoted where YAML would otherwise read something else.
+BAD_URIS = [
+    ("''", "is empty, expected the http(s) URL the request was sent to"),
+    ("'   '", "is empty, expected the http(s) URL the request was sent to"),
+    ("file:///etc/passwd", "has the scheme file:, expected http or https"),
+    ("ftp://127.0.0.1/api/partner/v1/accounts", "has the scheme ftp:, expected http or https"),
+    ("127.0.0.1/api/partner/v1/accounts", "has no scheme, expected http or https"),
+    ("'http://[::1/api/partner/v1/accounts'", "is not a valid URL (its host is malformed"),
+    ("http://127.0.0.1:99999/api/partner/v1/accounts", "has a port that is not a number from 1 to 65535"),
+    ("http://127.0.0.1:0/api/partner/v1/accounts", "has a port that is not a number from 1 to 65535"),
+    ("http://127.0.0.1:x/api/partner/v1/accounts", "has a port that is not a number from 1 to 65535"),
+    ("http:///api/partner/v1/accounts", "has no host"),
+    ('"http://127.0.0.1:1/api/partner/v1/accounts\\nX-Injected: 1"', "contains whitespace or a control character"),
+]
+
+
+def _with_uri(directory: Path, uri: str) -> Path:
+    text = (COMMITTED / "workspace-key.yaml").read_text(encoding="utf-8")
+    assert text.count("\n    uri: ") == 1
+    path = directory / "workspace-key.yaml"
+    path.write_text(re.sub(r"(?m)^    uri: .*$", lambda _: f"    uri: {uri}", text), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("uri", "problem"),
+    BAD_URIS,
+    ids=[
+        "empty",
+        "blank",
+        "file",
+        "ftp",
+        "no-scheme",
+        "unclosed-bracket",
+        "port-99999",
+        "port-0",
+        "port-letters",
+        "no-host",
+        "newline",
+    ],
+)
+def test_a_request_uri_that_cannot_be_sent_again_is_a_cassette_error(tmp_path: Path, uri: str, problem: str) -> None:
+    path = _with_uri(tmp_path, uri)
+    with pytest.raises(cassettes.CassetteError) as caught:
+        cassettes.load(path)
+    message = str(caught.value)
+    assert message.startswith(
+        f"{path} (scenario workspace-key) is not a cassette: interactions[0].request.uri {problem}"
+    )
+    assert "\n" not in message and "/etc/passwd" not in message and "Injected" not in message
+
+
+@pytest.mark.parametrize(
+    "uri",
+    ["https://staging.example.com/api/partner/v1/accounts", "http://[::1]:8080/api/partner/v1/accounts", "HTTP://H/a"],
+)
+def test_a_request_uri_of_any_http_host_is_taken(tmp_path: Path, uri: str) -> None:
+    assert cassettes.load(_with_uri(tmp_path, uri))[0].uri == uri
+
+
+@pytest.mark.parametrize("uri", ["file:///etc/passwd", "'http://[::1/api/partner/v1/accounts'"])
+def test_replay_gets_the_same_cassette_error_before_any_request(tmp_path: Path, uri: str) -> None:
+    path = _with_uri(tmp_path, uri)
+    with TargetSession(retries=0) as session, pytest.raises(cassettes.CassetteError) as caught:
+        recording.replay_scenario(path, SCENARIOS["workspace-key"], session)
+    assert str(caught.value).startswith(
+        f"{path} (scenario workspace-key) is not a cassette: interactions[0].request.uri"
+    )
+    with pytest.raises(cassettes.FormatError, match=r"^is not a cassette: interactions\[0\]\.request\.uri "):
+        deserialize(path.read_text(encoding="utf-8"), cassettes)
 
 
 # --- end to end: record with pytest, replay with pytest ------------------------------------------
 
+
 def _pytest(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("GENVIRAL_")}
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-                           "-p", "no:xdist", *args], cwd=ROOT, env={**clean, **(env or {})},
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:xdist", *args],
+        cwd=ROOT,
+        env={**clean, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def _staging(server: ReferenceServer) -> dict[str, str]:
@@ -306,16 +449,32 @@ def _staging(server: ReferenceServer) -> dict[str, str]:
 def test_rewrite_keeps_the_old_cassette_when_the_request_fails(tmp_path: Path) -> None:
     old = _old_file(tmp_path)
     with ReferenceServer(fault="drop-connection") as dropping:
-        run = _pytest("tests/contract", "-k", "scenarios and workspace-key", "--record-mode=rewrite",
-                      "--cassette-dir", str(tmp_path), "--genviral-retries", "0", env=_staging(dropping))
+        run = _pytest(
+            "tests/contract",
+            "-k",
+            "scenarios and workspace-key",
+            "--record-mode=rewrite",
+            "--cassette-dir",
+            str(tmp_path),
+            "--genviral-retries",
+            "0",
+            env=_staging(dropping),
+        )
     assert run.returncode == 1 and "HTTP-ANSWERS" in run.stdout, run.stdout[-2000:]
     assert (tmp_path / "workspace-key.yaml").read_bytes() == old
 
 
 def test_a_regressed_or_hand_edited_cassette_replays_red_with_the_rule(tmp_path: Path) -> None:
     with ReferenceServer(fault="echo-credential") as echoing:
-        run = _pytest("tests/contract", "-k", "scenarios", "--record-mode=rewrite", "--cassette-dir", str(tmp_path),
-                      env=_staging(echoing))
+        run = _pytest(
+            "tests/contract",
+            "-k",
+            "scenarios",
+            "--record-mode=rewrite",
+            "--cassette-dir",
+            str(tmp_path),
+            env=_staging(echoing),
+        )
         keys = [Secret(k) for k in echoing.keys.values()]
     # The live run catches the echo, and the cassette is recorded all the same.
     assert run.returncode == 1 and "1 failed, 7 passed" in run.stdout, run.stdout[-3000:]
@@ -323,14 +482,22 @@ def test_a_regressed_or_hand_edited_cassette_replays_red_with_the_rule(tmp_path:
     for path in tmp_path.iterdir():
         text = path.read_text(encoding="utf-8")
         assert not [f for k in keys for f in k.fragments() if f in text] and not _leaks(text), path.name
-    edits = {"workspace-key": ('"platform": "tiktok"', '"platform": "twitter"'),
-             "accounts-failed": ('"code": 500', '"code": 200')}
+    edits = {
+        "workspace-key": ('"platform": "tiktok"', '"platform": "twitter"'),
+        "accounts-failed": ('"code": 500', '"code": 200'),
+    }
     for name, (old, new) in edits.items():
         path = tmp_path / f"{name}.yaml"
         path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
     replay = _pytest("tests/replay", "--cassette-dir", str(tmp_path))
     assert replay.returncode == 1, replay.stdout[-3000:]
-    failed = dict(re.findall(r"_ test_recorded_answer_meets_the_contract\[([a-z-]+)\] _+\n(?:.*\n){2}  ([A-Z-]+) at",
-                             replay.stdout))
-    assert failed == {"workspace-key": "ACC-PLATFORM-ENUM", "unknown-key": "ERR-NO-CREDENTIAL-ECHO",
-                      "accounts-failed": "ENV-CODE-MATCHES-STATUS"}, replay.stdout[-3000:]
+    failed = dict(
+        re.findall(
+            r"_ test_recorded_answer_meets_the_contract\[([a-z-]+)\] _+\n(?:.*\n){2}  ([A-Z-]+) at", replay.stdout
+        )
+    )
+    assert failed == {
+        "workspace-key": "ACC-PLATFORM-ENUM",
+        "unknown-key": "ERR-NO-CREDENTIAL-ECHO",
+        "accounts-failed": "ENV-CODE-MATCHES-STATUS",
+    }, replay.stdout[-3000:]

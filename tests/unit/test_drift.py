@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -60,8 +61,12 @@ def test_a_type_change_is_breaking_and_reported_once_at_its_top() -> None:
 def test_an_unlisted_enum_value_is_breaking_and_values_of_other_types_are_type_changes() -> None:
     live = _ok(_acc("a", platform="twitter"), _acc("b", platform="twitter"), _acc("c", platform=None))
     changes = _changes(_ok(_acc("a"), _acc("b"), _acc("c")), live)
-    assert ("breaking", "unlisted value", "$.data.accounts[*].platform",
-            '"twitter" (2 times); the contract lists tiktok, youtube') in changes
+    assert (
+        "breaking",
+        "unlisted value",
+        "$.data.accounts[*].platform",
+        '"twitter" (2 times); the contract lists tiktok, youtube',
+    ) in changes
     assert ("breaking", "type changed", "$.data.accounts[*].platform", "string → null|string") in changes
 
 
@@ -91,11 +96,14 @@ def test_breaking_changes_come_first() -> None:
 def test_the_enumerations_come_from_the_schemas() -> None:
     account = schemas.documents()[schemas.ACCOUNT]["properties"]
     assert contract_enums()["$.data.accounts[*].platform"] == frozenset(account["platform"]["enum"])
-    assert set(contract_enums()) == {"$.data.scope", *(f"$.data.accounts[*].{f}" for f in ("platform", "type",
-                                                                                            "status"))}
+    assert set(contract_enums()) == {
+        "$.data.scope",
+        *(f"$.data.accounts[*].{f}" for f in ("platform", "type", "status")),
+    }
 
 
 # --- the command, against a fresh embedded server ---------------------------------------------
+
 
 @pytest.fixture
 def cassette_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -124,8 +132,10 @@ def test_a_tampered_cassette_is_breaking_drift(cassette_copy: Path, capsys: pyte
     assert main(["drift", "--cassettes", str(cassette_copy), "--format", "json"]) == 1
     report = json.loads(capsys.readouterr().out)
     found = {(s["scenario"], c["kind"], c["change"], c["path"]) for s in report["scenarios"] for c in s["changes"]}
-    assert found == {("workspace-key", "breaking", "field removed", "$.data.accounts[*].nickname"),
-                     ("lapsed-plan", "breaking", "type changed", "$.code")}
+    assert found == {
+        ("workspace-key", "breaking", "field removed", "$.data.accounts[*].nickname"),
+        ("lapsed-plan", "breaking", "type changed", "$.code"),
+    }
     assert report["exit_code"] == 1 and report["summary"] == {"breaking": 2, "additive": 0, "data": 0}
 
 
@@ -133,12 +143,13 @@ def test_data_changes_pass_unless_strict(cassette_copy: Path, capsys: pytest.Cap
     _edit(cassette_copy / "personal-key.yaml", '"username": "jorg.makes"', '"username": "jorg.made"')
     assert main(["drift", "--cassettes", str(cassette_copy), "--format", "markdown"]) == 0
     out = capsys.readouterr().out
-    assert '| personal-key | 200 → 200 | data | value changed | `$.data.accounts[*].username` |' in out
+    assert "| personal-key | 200 → 200 | data | value changed | `$.data.accounts[*].username` |" in out
     assert main(["drift", "--cassettes", str(cassette_copy), "--strict"]) == 1
 
 
-def test_missing_or_broken_cassettes_are_usage_errors(tmp_path: Path, cassette_copy: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_or_broken_cassettes_are_usage_errors(
+    tmp_path: Path, cassette_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["drift", "--cassettes", str(tmp_path / "nowhere")]) == 2
     assert "drift: no cassettes in" in capsys.readouterr().err
     (cassette_copy / "missing-key.yaml").write_text("interactions: [", encoding="utf-8")
@@ -146,3 +157,127 @@ def test_missing_or_broken_cassettes_are_usage_errors(tmp_path: Path, cassette_c
     err = capsys.readouterr().err
     assert "missing-key.yaml (scenario missing-key) is not valid YAML" in err and "--record-mode=rewrite" in err
 
+
+# --- what the user supplies is checked before any request ------------------------------------
+
+Capture = pytest.CaptureFixture[str]
+
+
+def _usage_error(capsys: Capture) -> list[str]:
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Traceback" not in captured.err
+    return captured.err.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("timeout", "says"),
+    [
+        ("1e308", "is out of range"),
+        ("nan", "is out of range"),
+        ("inf", "is out of range"),
+        ("-1", "is out of range"),
+        ("0", "is out of range"),
+        ("601", "is out of range"),
+        ("soon", "is not a number of seconds"),
+    ],
+)
+def test_a_timeout_out_of_bounds_exits_2(cassette_copy: Path, capsys: Capture, timeout: str, says: str) -> None:
+    assert main(["drift", "--cassettes", str(cassette_copy), "--timeout", timeout]) == 2
+    assert _usage_error(capsys) == [f"drift: --timeout={timeout!r} {says} (allowed: 0.05 to 600 seconds)"]
+
+
+def test_the_timeout_variable_is_checked_when_the_option_is_not_given(
+    cassette_copy: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GENVIRAL_TIMEOUT", "1e308")
+    assert main(["drift", "--cassettes", str(cassette_copy)]) == 2
+    assert _usage_error(capsys) == ["drift: GENVIRAL_TIMEOUT='1e308' is out of range (allowed: 0.05 to 600 seconds)"]
+    # The option wins over the variable, as everywhere.
+    assert main(["drift", "--cassettes", str(cassette_copy), "--timeout", "5"]) == 0
+
+
+KEY = "gva_live_pub7k.pr1vateSecret9"
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "says", "secret"),
+    [
+        (
+            ["--base-url", "https://alice:pw5ecret@staging.example/api"],
+            {"GENVIRAL_WORKSPACE_API_KEY": KEY},
+            "drift: --base-url must not carry a user name or password",
+            "pw5ecret",
+        ),
+        (
+            [],
+            {"GENVIRAL_BASE_URL": "https://staging.example/api?api_key=qs5ecret", "GENVIRAL_WORKSPACE_API_KEY": KEY},
+            "drift: GENVIRAL_BASE_URL must not carry a query string",
+            "qs5ecret",
+        ),
+        (
+            ["--base-url", "http://staging.example:99999/api"],
+            {"GENVIRAL_WORKSPACE_API_KEY": KEY},
+            "drift: --base-url='http://staging.example:99999/api' has a port that is not a number from 1 to 65535",
+            "pr1vateSecret9",
+        ),
+        (
+            ["--base-url", "http://[::1"],
+            {"GENVIRAL_WORKSPACE_API_KEY": KEY},
+            "drift: --base-url='http://[::1' is not a valid URL",
+            "pr1vateSecret9",
+        ),
+        (
+            ["--base-url", "https://staging.example/api"],
+            {},
+            "drift: --base-url is set but no API key is",
+            None,
+        ),
+        (
+            [],
+            {
+                "GENVIRAL_BASE_URL": "https://staging.example/api",
+                "GENVIRAL_WORKSPACE_API_KEY": "gva_live_pub7k.pr1v ate",
+            },
+            "drift: GENVIRAL_WORKSPACE_API_KEY contains a character that cannot be sent in an HTTP header",
+            "pub7k",
+        ),
+    ],
+    ids=["userinfo", "query", "port", "unclosed-bracket", "no-key", "bad-key"],
+)
+def test_a_bad_target_setting_exits_2_before_any_request(
+    cassette_copy: Path,
+    capsys: Capture,
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    env: dict[str, str],
+    says: str,
+    secret: str | None,
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["drift", "--cassettes", str(cassette_copy), *argv]) == 2
+    lines = _usage_error(capsys)
+    assert len(lines) == 1 and lines[0].startswith(says)
+    assert secret is None or secret not in lines[0]
+
+
+def _set_uri(path: Path, uri: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count("\n    uri: ") == 1
+    path.write_text(re.sub(r"(?m)^    uri: .*$", lambda _: f"    uri: {uri}", text), encoding="utf-8")
+
+
+def test_cassettes_whose_request_cannot_be_sent_again_exit_2_one_line_each(
+    cassette_copy: Path, capsys: Capture
+) -> None:
+    _set_uri(cassette_copy / "workspace-key.yaml", "file:///etc/passwd")
+    _set_uri(cassette_copy / "lapsed-plan.yaml", "http://127.0.0.1:99999/api/partner/v1/accounts")
+    assert main(["drift", "--cassettes", str(cassette_copy)]) == 2
+    lines = _usage_error(capsys)
+    by_file = {line.split(" (scenario ")[0]: line for line in lines}
+    assert len(lines) == 2 and len(by_file) == 2
+    workspace = by_file[f"drift: {cassette_copy}/workspace-key.yaml"]
+    assert "is not a cassette: interactions[0].request.uri has the scheme file:, expected http or https" in workspace
+    lapsed = by_file[f"drift: {cassette_copy}/lapsed-plan.yaml"]
+    assert "interactions[0].request.uri has a port that is not a number from 1 to 65535" in lapsed
+    assert "/etc/passwd" not in workspace and "99999" not in lapsed

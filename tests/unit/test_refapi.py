@@ -8,6 +8,7 @@ import http.client
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -17,6 +18,7 @@ from genviral_contract import rules
 from genviral_contract.credentials import Secret
 from genviral_contract.findings import Verdict
 from genviral_contract.refapi import FAULTS, PROBES, Fault, ReferenceServer, serve
+from genviral_contract.refapi.server import BOMB_SIZE, TRICKLE_EVERY
 from genviral_contract.validate import check_raw
 
 SCOPES = {"workspace": "workspace", "personal": "personal", "empty": "workspace"}
@@ -33,7 +35,7 @@ def _single_response(fault: Fault) -> bool:
 
 
 # No response to judge (or none worth judging): each has a targeted test below instead.
-TRANSPORT = {"hang", "drop-connection", "always-503"}
+TRANSPORT = {"hang", "drop-connection", "always-503", "trickle-body", "gzip-bomb"}
 BREAKING = [f for f in FAULTS.values() if f.kind == "breaks"]
 SINGLE = [f for f in BREAKING if _single_response(f) and f.name not in TRANSPORT]
 BENIGN = [f for f in FAULTS.values() if f.kind == "benign"]
@@ -60,14 +62,16 @@ def get(server: ReferenceServer, probe: str, path: str = "/accounts", *, method:
 
 
 def judge(server: ReferenceServer, probe: str, response: requests.Response, credential: Secret | None) -> Verdict:
-    expected: dict[str, str] = {}
+    expected: dict[str, str | None] = {}
     if probe == "workspace":
         expected = {"expected_workspace_id": server.expected["workspace_id"],
                     "expected_owner_user_id": server.expected["owner_user_id"]}
     elif probe == "personal":
         expected = {"expected_owner_user_id": server.expected["owner_user_id"]}
     return check_raw(response.status_code, response.content, content_type=response.headers.get("Content-Type"),
-                     key_scope=SCOPES.get(probe), credential=credential, **expected)
+                     key_scope=SCOPES.get(probe), credential=credential, headers=dict(response.headers),
+                     expected_workspace_id=expected.get("expected_workspace_id"),
+                     expected_owner_user_id=expected.get("expected_owner_user_id"))
 
 
 def fetch_judged(server: ReferenceServer, probe: str) -> tuple[requests.Response, Verdict]:
@@ -305,6 +309,24 @@ def _drops(server: ReferenceServer) -> None:
         get(server, "workspace")
 
 
+def _trickles(server: ReferenceServer) -> None:
+    with requests.get(server.base_url + "/accounts", headers=server.headers_for("workspace"), stream=True,
+                      timeout=5) as response:
+        assert response.status_code == 200
+        started = time.monotonic()
+        assert len(response.raw.read(2)) == 2
+        assert time.monotonic() - started >= 2 * TRICKLE_EVERY * 0.8
+
+
+def _bombs(server: ReferenceServer) -> None:
+    with requests.get(server.base_url + "/accounts", headers=server.headers_for("workspace"), stream=True,
+                      timeout=5) as response:
+        assert response.headers["Content-Encoding"] == "gzip"
+        sent = response.raw.read(decode_content=False)
+    assert len(sent) < 1 << 20
+    assert len(zlib.decompress(sent, wbits=31)) == BOMB_SIZE
+
+
 def _always_503(server: ReferenceServer) -> None:
     for _ in range(3):
         response, _ = get(server, "workspace")
@@ -326,6 +348,8 @@ TARGETED: dict[str, Callable[[ReferenceServer], None]] = {
     "hang": _hangs,
     "drop-connection": _drops,
     "always-503": _always_503,
+    "trickle-body": _trickles,
+    "gzip-bomb": _bombs,
 }
 
 

@@ -50,8 +50,10 @@ def test_undocumented_fields_are_notes_not_violations(tmp_path: Path, capsys: Ca
         account["capabilities"] = {"supported_content_kinds": ["video"]}
     assert main(["validate", str(write(tmp_path, body))]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out == ["note: undocumented field $.data.accounts[*].capabilities (2 occurrences)",
-                   "conformant (0 violations, 1 note)"]
+    assert out == [
+        "note: undocumented field $.data.accounts[*].capabilities (2 occurrences)",
+        "conformant (0 violations, 1 note)",
+    ]
 
 
 def test_broken_file_exits_1_with_one_line_per_violation(broken: Path, capsys: Capture) -> None:
@@ -60,8 +62,11 @@ def test_broken_file_exits_1_with_one_line_per_violation(broken: Path, capsys: C
     assert out[-1] == "NOT conformant: 3 violations of 2 rules"
     violations = out[:-1]
     assert len(violations) == 3
-    assert any(line.startswith("ACC-PLATFORM-ENUM at $.data.accounts[0].platform: expected one of ")
-               and line.endswith('found "x"') for line in violations)
+    assert any(
+        line.startswith("ACC-PLATFORM-ENUM at $.data.accounts[0].platform: expected one of ")
+        and line.endswith('found "x"')
+        for line in violations
+    )
     assert "PAY-OWNER-USER-ID-UUID at $.data.owner_user_id: expected `owner_user_id` present; found missing" in out
 
 
@@ -158,7 +163,66 @@ def test_console_script_smoke(broken: Path) -> None:
     assert "ACC-PLATFORM-ENUM" in done.stdout
     not_json = broken.with_name("not.json")
     not_json.write_text("<html>", encoding="utf-8")
-    done = subprocess.run([script, "validate", str(not_json)], capture_output=True, text=True, timeout=60,
-                          check=False)
+    done = subprocess.run([script, "validate", str(not_json)], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2
     assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+# --- what the user supplies: --status, and key material in the body -----------------------------
+
+
+@pytest.mark.parametrize("status", ["99", "600", "0", "-1", "1e2", "ok", ""], ids=lambda s: s or "empty")
+def test_a_status_outside_100_to_599_is_a_usage_error(conformant: Path, capsys: Capture, status: str) -> None:
+    assert main(["validate", str(conformant), "--status", status]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Traceback" not in captured.err
+    lines = captured.err.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("genviral-contract validate: error: argument --status: ")
+    assert "is not an HTTP status, 100 to 599" in lines[0]
+
+
+@pytest.mark.parametrize(("status", "code"), [("100", 1), ("599", 1), ("200", 0)])
+def test_a_status_in_bounds_is_judged(conformant: Path, capsys: Capture, status: str, code: int) -> None:
+    assert main(["validate", str(conformant), "--status", status]) == code
+
+
+ECHOED = "gva_live_abc123.secretXYZ"
+
+
+@pytest.fixture
+def echoing(tmp_path: Path) -> Path:
+    """A body that echoed key material where the report quotes it: two found values and a field name."""
+    body = build_response(2)
+    body["data"]["accounts"][0]["platform"] = f"Bearer {ECHOED}"
+    body["data"]["accounts"][1]["platform"] = ECHOED
+    body["data"]["accounts"][1]["gva_test_zz9.anotherSecret1"] = True
+    return write(tmp_path, body, "echo.json")
+
+
+def _no_key_material(text: str) -> None:
+    for part in ("abc123", "secretXYZ", "zz9", "anotherSecret1"):
+        assert part not in text
+
+
+def test_text_output_masks_key_material(echoing: Path, capsys: Capture) -> None:
+    assert main(["validate", str(echoing)]) == 1
+    out = capsys.readouterr().out
+    _no_key_material(out)
+    assert 'found "Bearer ***"' in out and 'found "***"' in out and "undocumented field $.data.accounts[*].***" in out
+
+
+def test_json_output_masks_key_material_and_stays_json(echoing: Path, capsys: Capture) -> None:
+    assert main(["validate", str(echoing), "--format", "json"]) == 1
+    out = capsys.readouterr().out
+    _no_key_material(out)
+    report = json.loads(out)
+    assert [v["found"] for v in report["violations"]] == ['"Bearer ***"', '"***"']
+    assert report["notes"][0]["path"] == "$.data.accounts[*].***"
+
+
+def test_an_error_line_masks_key_material_too(tmp_path: Path, capsys: Capture) -> None:
+    assert main(["validate", str(tmp_path / f"{ECHOED}.json")]) == 2
+    err = capsys.readouterr().err
+    _no_key_material(err)
+    assert len(err.splitlines()) == 1 and "/***.json: cannot read" in err

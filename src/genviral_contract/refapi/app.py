@@ -43,7 +43,9 @@ class Reply:
     raw: bytes | None = None
     content_type: str = JSON_TYPE
     headers: dict[str, str] = field(default_factory=dict)
-    action: Literal["answer", "hang", "drop"] = "answer"
+    # hang: never answer; drop: close without answering; trickle: the headers, then the
+    # body one byte at a time; bomb: a small gzip body that decodes to far more than any cap.
+    action: Literal["answer", "hang", "drop", "trickle", "bomb"] = "answer"
     # Compress when the client accepts gzip; off unless a fault turns it on.
     gzip: bool = False
 

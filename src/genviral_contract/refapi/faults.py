@@ -13,6 +13,7 @@ server never issued), ``other-scheme`` (a valid workspace key under ``Token``), 
 
 from __future__ import annotations
 
+import base64
 import random
 import uuid
 from collections.abc import Callable
@@ -170,6 +171,45 @@ def _echo_credential(reply: Reply, ctx: Ctx) -> Reply:
     # The whole header, so the echo shows whatever form the caller's credential took.
     if reply.status == 401 and ctx.request.authorization and isinstance(reply.body, dict):
         reply.body["message"] = f"Invalid Authorization header: {ctx.request.authorization}"
+    return reply
+
+
+def _echo(where: str, encode: Callable[[str], str]) -> Transform:
+    """Echo the presented Authorization value, encoded, into the message or a header."""
+
+    def transform(reply: Reply, ctx: Ctx) -> Reply:
+        presented = ctx.request.authorization
+        if not presented or not isinstance(reply.body, dict):
+            return reply
+        if where == "header":
+            reply.headers["X-Debug-Authorization"] = encode(presented)
+        else:
+            reply.body["message"] = f"{reply.body.get('message', '')} (you sent {encode(presented)})"
+        return reply
+
+    return transform
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def _percent(text: str) -> str:
+    return "".join(f"%{b:02x}" for b in text.encode())
+
+
+def _public_id_in_message(reply: Reply, ctx: Ctx) -> Reply:
+    # The public half of a key is shown in the open by the documentation itself: no leak.
+    parts = split_credentials(ctx.request.authorization or "")
+    if reply.status == 401 and parts and "." in parts[1] and isinstance(reply.body, dict):
+        reply.body["message"] = f"API key {parts[1].partition('.')[0]} not found"
+    return reply
+
+
+def _request_id(reply: Reply, ctx: Ctx) -> Reply:
+    # Random base64 and hex header values, as tracing proxies add them.
+    reply.headers["X-Request-Id"] = base64.b64encode(random.randbytes(24)).decode()
+    reply.headers["X-Trace-Id"] = random.randbytes(16).hex()
     return reply
 
 
@@ -370,6 +410,17 @@ _CASES: tuple[Fault, ...] = (
           ("AUTH-REQUIRED",), "other-scheme", _any_scheme),
     Fault("echo-credential", "the 401 message quotes the presented key", _B,
           ("ERR-NO-CREDENTIAL-ECHO",), "unknown-key", _echo_credential),
+    Fault("echo-in-header", "the 401 answer carries the presented Authorization in a header", _B,
+          ("ERR-NO-CREDENTIAL-ECHO",), "unknown-key", _auth_outcome("unknown", _echo("header", str))),
+    Fault("echo-on-200", "a success's message quotes the Authorization it was sent", _B,
+          ("ERR-NO-CREDENTIAL-ECHO",), transform=lambda reply, ctx: _echo("message", str)(reply, ctx)
+          if reply.status == 200 else reply),
+    Fault("echo-base64", "the 401 message quotes the presented Authorization base64-encoded", _B,
+          ("ERR-NO-CREDENTIAL-ECHO",), "unknown-key", _auth_outcome("unknown", _echo("message", _b64))),
+    Fault("echo-uppercase", "the 401 message quotes the presented Authorization upper-cased", _B,
+          ("ERR-NO-CREDENTIAL-ECHO",), "unknown-key", _auth_outcome("unknown", _echo("message", str.upper))),
+    Fault("echo-percent", "a 401 header carries the presented Authorization percent-encoded", _B,
+          ("ERR-NO-CREDENTIAL-ECHO",), "unknown-key", _auth_outcome("unknown", _echo("header", _percent))),
     Fault("junk-auth-500", "an Authorization header that is no bearer key crashes the server (500)", _B,
           ("AUTH-REQUIRED",), "junk-auth",
           _auth_outcome("malformed", lambda reply, ctx: error(500, "Internal server error", "accounts_failed"))),
@@ -400,6 +451,10 @@ _CASES: tuple[Fault, ...] = (
           ("HTTP-ANSWERS",), transform=every(action="hang")),
     Fault("drop-connection", "the connection is closed without an answer", _B,
           ("HTTP-ANSWERS",), transform=every(action="drop")),
+    Fault("trickle-body", "the headers come at once, then the body one byte every half second", _B,
+          ("HTTP-ANSWERS",), transform=every(action="trickle")),
+    Fault("gzip-bomb", "a success is 64 KiB of gzip that decodes to 64 MiB", _B,
+          ("HTTP-ANSWERS",), transform=on_success_reply(action="bomb")),
     # Only successes turn into 503s, so 401/402/403/500 promises still hold and only one breaks.
     Fault("always-503", "every request that would succeed gets 503 with Retry-After: 1, forever", _B,
           ("ACC-LIST-OK",), transform=lambda reply, ctx: _unavailable("1")() if reply.status == 200 else reply),
@@ -420,6 +475,10 @@ _CASES: tuple[Fault, ...] = (
           transform=first_call(_rate_limited)),
     Fault("connection-close", "every answer closes the connection (no keep-alive)", "benign",
           transform=_close_connection),
+    Fault("public-id-in-message", "the 401 message names the public id of the presented key", "benign",
+          transform=_public_id_in_message),
+    Fault("request-id-headers", "every answer carries random base64 and hex tracing headers", "benign",
+          transform=_request_id),
 )
 
 FAULTS: dict[str, Fault] = {fault.name: fault for fault in _CASES}

@@ -1,4 +1,8 @@
-"""``genviral-contract serve``: the reference API in the foreground, for poking at by hand."""
+"""``genviral-contract serve``: the reference API in the foreground, for poking at by hand.
+
+Its arguments are checked here, not only by the parser, since tests and scripts call
+:func:`run` with a Namespace of their own: a bad one is one line and exit 2.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ import time
 
 from .faults import FAULTS
 from .server import ReferenceServer, is_loopback
+
+MAX_LATENCY = 60.0
 
 
 def list_faults() -> None:
@@ -39,8 +45,9 @@ def run(args: argparse.Namespace) -> int:
         return _usage_error(f"--host must be a loopback address (127.0.0.1, ::1, localhost), not {args.host!r}")
     if not 0 <= args.port <= 65535:
         return _usage_error(f"--port must be between 0 and 65535, not {args.port}")
-    if args.latency < 0:
-        return _usage_error(f"--latency must be >= 0, not {args.latency}")
+    # Not `latency < 0`, which lets NaN through; inf, or hours, would hang every request.
+    if not 0 <= args.latency <= MAX_LATENCY:
+        return _usage_error(f"--latency must be a number of seconds from 0 to {MAX_LATENCY:g}, not {args.latency}")
     server = ReferenceServer(fault=args.fault, latency=args.latency, host=args.host, port=args.port)
     try:
         server.start()

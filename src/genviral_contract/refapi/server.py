@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import ipaddress
 import socket
@@ -10,6 +11,7 @@ import socketserver
 import sys
 import threading
 import time
+import zlib
 from collections import Counter
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,6 +30,18 @@ HANG_LIMIT = 60.0
 _POLL = 0.05
 # Request bodies are read and discarded (keep-alive needs that); bigger ones close the connection.
 _MAX_BODY = 1 << 20
+# The bomb fault's body decodes to this much: twice the client's default cap.
+BOMB_SIZE = 64 << 20
+# The trickle fault sends one body byte this often.
+TRICKLE_EVERY = 0.5
+
+
+@functools.cache
+def gzip_bomb() -> bytes:
+    """About 64 KiB of gzip that decodes to BOMB_SIZE zero bytes (made once, in ~0.2 s)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: the gzip container
+    zeros = bytes(1 << 20)
+    return b"".join(packer.compress(zeros) for _ in range(BOMB_SIZE >> 20)) + packer.flush()
 
 
 def is_loopback(host: str) -> bool:
@@ -161,9 +175,15 @@ class _Handler(BaseHTTPRequestHandler):
                 pass
             self.close_connection = True
             return
+        if reply.action == "trickle":
+            self._trickle(reply)
+            return
         body = reply.payload()
         headers = dict(reply.headers)
-        if reply.gzip and accepts_gzip(self.headers.get("Accept-Encoding", "")):
+        if reply.action == "bomb":
+            body = gzip_bomb()
+            headers["Content-Encoding"] = "gzip"
+        elif reply.gzip and accepts_gzip(self.headers.get("Accept-Encoding", "")):
             body = gzip.compress(body)
             headers.update({"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
         self.send_response(reply.status)
@@ -174,6 +194,21 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+    def _trickle(self, reply: Reply) -> None:
+        body = reply.payload()
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.flush()
+        deadline = time.monotonic() + HANG_LIMIT
+        for byte in body:
+            if self.server.stopping.wait(TRICKLE_EVERY) or time.monotonic() > deadline:
+                break
+            self.wfile.write(bytes([byte]))
+            self.wfile.flush()
+        self.close_connection = True
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         # The stdlib answers bad request lines in HTML; the contract wants an envelope everywhere.
