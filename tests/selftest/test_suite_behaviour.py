@@ -20,7 +20,8 @@ def server(request: pytest.FixtureRequest) -> Iterator[ReferenceServer]:
 
 
 @pytest.mark.parametrize(("env", "expected"), [
-    ({"GENVIRAL_BASE_URL": "staging.example.com/api"}, "GENVIRAL_BASE_URL='staging.example.com/api' does not start with http"),
+    ({"GENVIRAL_BASE_URL": "staging.example.com/api"},
+     "GENVIRAL_BASE_URL='staging.example.com/api' does not start with http"),
     ({"GENVIRAL_BASE_URL": "http://127.0.0.1:9/api/partner/v1"}, "no API key is"),
     ({"GENVIRAL_TIMEOUT": "soon"}, "GENVIRAL_TIMEOUT='soon' is not a number"),
     ({"GENVIRAL_WORKSPACE_ID": "not-a-uuid"}, "GENVIRAL_WORKSPACE_ID='not-a-uuid' is not a UUID"),
