@@ -1,0 +1,429 @@
+"""Targets that answer like a broken or hostile staging, on loopback, for the self-tests.
+
+``HostileServer(name)`` serves one behaviour from :data:`BEHAVIOURS` on 127.0.0.1 (a free
+port), for any path and method, over raw sockets so that it can misbehave below HTTP:
+echo the presented key back in many disguises, trickle bytes, stream without end, or send
+a gzip bomb. It counts requests and the most it handled at once. Every loop polls a stop
+flag and a lifetime, so :meth:`HostileServer.stop` ends all threads promptly and nothing
+runs longer than ``lifetime`` seconds whatever the client does.
+
+:func:`key_forms` lists the disguises a key can leak in; the tests look for every one.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import itertools
+import json
+import socket
+import struct
+import threading
+import time
+import uuid
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from types import TracebackType
+
+LIFETIME = 120.0  # no loop of a server outlives this, whatever the client does
+POLL = 0.1  # how often a blocked socket operation looks at the stop flag
+CHUNK = 64 * 1024
+_MAX_HEAD = 64 * 1024  # a request head larger than this is not HTTP: hang up
+
+
+# --- the forms a key can leak in --------------------------------------------------------------
+
+
+def percent_encoded(text: str, *, upper: bool = True) -> str:
+    """Every byte as %XX, safe characters included (quote() would leave a key unchanged)."""
+    return "".join(f"%{b:02X}" if upper else f"%{b:02x}" for b in text.encode())
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def _b64url(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+def key_forms(key: str) -> dict[str, tuple[str, bool]]:
+    """Form name -> (text, whether to match it case-insensitively) for everything that would
+    give ``key`` away: the key and its secret half in any case, percent-encoded, and base64
+    (standard and urlsafe, padded or not) of the key and of its ``Authorization`` value."""
+    secret = key.partition(".")[2]
+    forms: dict[str, tuple[str, bool]] = {"the key (any case)": (key, True)}
+    if secret:
+        forms["its secret half (any case)"] = (secret, True)
+        forms["its secret half percent-encoded"] = (percent_encoded(secret), True)
+    forms["the key percent-encoded"] = (percent_encoded(key), True)  # %XX in either case
+    for label, text in (("the key", key), ("Bearer <key>", f"Bearer {key}")):
+        forms[f"base64 of {label}"] = (_b64(text), False)
+        forms[f"base64 of {label} without padding"] = (_b64(text).rstrip("="), False)
+        forms[f"urlsafe base64 of {label}"] = (_b64url(text), False)
+        forms[f"urlsafe base64 of {label} without padding"] = (_b64url(text).rstrip("="), False)
+    return forms
+
+
+def echo_forms(token: str) -> dict[str, str]:
+    """What the echo-forms server sends back: the presented token in several disguises."""
+    return {
+        "Upper": token.upper(),
+        "Lower": token.lower(),
+        "Percent": percent_encoded(token),
+        "Base64": _b64(token),
+        "Base64-Bearer": _b64(f"Bearer {token}"),
+        "Base64url": _b64url(token).rstrip("="),
+    }
+
+
+# --- the gzip bomb ---------------------------------------------------------------------------
+
+BOMB_SIZE = 1 << 30  # decoded size: 1 GiB of zeros
+_bomb: bytes | None = None
+_bomb_lock = threading.Lock()
+
+
+def gzip_bomb() -> bytes:
+    """~1 MB of gzip that decodes to 1 GiB of zeros, built once per process (~0.5 s).
+
+    After a full flush, deflate forgets its history, so compressing another MiB of zeros
+    gives the same bytes again: the stream is one such block repeated, then an empty final
+    block and the gzip trailer."""
+    global _bomb
+    with _bomb_lock:
+        if _bomb is None:
+            mib = bytes(1 << 20)
+            deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+            deflate.compress(mib)
+            deflate.flush(zlib.Z_FULL_FLUSH)
+            block = deflate.compress(mib) + deflate.flush(zlib.Z_FULL_FLUSH)
+            count = BOMB_SIZE // len(mib)
+            crc = 0
+            for _ in range(count):
+                crc = zlib.crc32(mib, crc)
+            header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"  # gzip, deflate, no name, no mtime
+            final = b"\x03\x00"  # an empty fixed-Huffman block with BFINAL set
+            _bomb = header + block * count + final + struct.pack("<II", crc, BOMB_SIZE & 0xFFFFFFFF)
+        return _bomb
+
+
+# --- the server ------------------------------------------------------------------------------
+
+
+class Hangup(Exception):
+    """The client went away, or the server is stopping: end this connection."""
+
+
+@dataclass(frozen=True)
+class Request:
+    head: bytes  # request line and headers, exactly as received
+    method: str
+    target: str
+    headers: dict[str, str]  # lower-cased names; latin-1 values, as HTTP carries them
+
+    def header(self, name: str) -> str:
+        return self.headers.get(name.lower(), "")
+
+    @property
+    def token(self) -> str:
+        """What follows the auth scheme: the key, for "Bearer <key>" (or any other scheme)."""
+        words = self.header("Authorization").split()
+        return words[-1] if words else ""
+
+
+class _Connection:
+    def __init__(self, sock: socket.socket, server: HostileServer) -> None:
+        self.sock = sock
+        self.server = server
+        self.buffer = b""
+
+    def recv(self) -> bytes:
+        while self.server.running:
+            try:
+                return self.sock.recv(CHUNK)
+            except TimeoutError:
+                continue
+            except OSError as exc:
+                raise Hangup from exc
+        raise Hangup
+
+    def read_request(self) -> Request | None:
+        """The next request, its body read and dropped; None when the client closed cleanly."""
+        while b"\r\n\r\n" not in self.buffer:
+            if len(self.buffer) > _MAX_HEAD:
+                raise Hangup
+            data = self.recv()
+            if not data:
+                if self.buffer:
+                    raise Hangup
+                return None
+            self.buffer += data
+        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        method, target = ([*lines[0].split(" "), "", ""])[:2]
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        try:
+            length = int(headers.get("content-length", "0"))
+        except ValueError:
+            raise Hangup from None
+        while len(self.buffer) < length:
+            data = self.recv()
+            if not data:
+                raise Hangup
+            self.buffer += data
+        self.buffer = self.buffer[length:]
+        return Request(head + b"\r\n\r\n", method, target, headers)
+
+    def send(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            if not self.server.running:
+                raise Hangup
+            try:
+                sent = self.sock.send(view)
+            except TimeoutError:
+                continue
+            except OSError as exc:
+                raise Hangup from exc
+            view = view[sent:]
+
+    def send_head(self, status: str, headers: Iterable[tuple[str, str]]) -> None:
+        lines = [f"HTTP/1.1 {status}", *(f"{name}: {value}" for name, value in headers), "", ""]
+        # Echoed junk upper-cased can leave latin-1 ("ÿ" -> "Ÿ"): such characters go out as "?".
+        self.send("\r\n".join(lines).encode("latin-1", errors="replace"))
+
+    def reply(
+        self, body: bytes, *, content_type: str = "application/json", headers: Iterable[tuple[str, str]] = ()
+    ) -> None:
+        self.send_head("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body))), *headers])
+        self.send(body)
+
+    def trickle(self, data: Iterable[int]) -> None:
+        """One byte per second, until the data, the client or the server ends."""
+        for byte in data:
+            self.send(bytes([byte]))
+            self.server.sleep(1.0)
+
+
+# A behaviour answers one request; True keeps the connection open for the next one.
+Behaviour = Callable[["HostileServer", _Connection, Request], bool]
+
+
+def _echo_message(server: HostileServer, conn: _Connection, request: Request) -> bool:
+    presented = request.header("Authorization")
+    conn.reply(server.conformant(f"you sent {presented}"), headers=[("X-Echo", presented)])
+    return True
+
+
+def _echo_forms(server: HostileServer, conn: _Connection, request: Request) -> bool:
+    forms = echo_forms(request.token)
+    conn.reply(
+        server.conformant("you sent " + " ".join(forms.values())),
+        headers=[(f"X-Echo-{name}", value) for name, value in forms.items()],
+    )
+    return True
+
+
+def _trace(server: HostileServer, conn: _Connection, request: Request) -> bool:
+    conn.reply(request.head, content_type="message/http")
+    return True
+
+
+def _trickle_status(server: HostileServer, conn: _Connection, request: Request) -> bool:
+    # A header line that never ends: every byte arrives well within any read timeout.
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Trickle: "
+    conn.trickle(itertools.chain(head, itertools.repeat(ord("a"))))
+    return False
+
+
+def _trickle_body(server: HostileServer, conn: _Connection, request: Request) -> bool:
+    conn.send_head("200 OK", [("Content-Type", "application/json"), ("Content-Length", "100000")])
+    conn.trickle(itertools.repeat(ord(" "), 100_000))
+    return False
+
+
+def _gzip_bomb(server: HostileServer, conn: _Connection, request: Request) -> bool:
+    bomb = gzip_bomb()
+    conn.send_head(
+        "200 OK",
+        [("Content-Type", "application/json"), ("Content-Encoding", "gzip"), ("Content-Length", str(len(bomb)))],
+    )
+    conn.send(bomb)
+    return True
+
+
+def _huge_body(server: HostileServer, conn: _Connection, request: Request) -> bool:
+    size = 1 << 31
+    conn.send_head("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(size))])
+    zeros = bytes(CHUNK)
+    for _ in range(size // CHUNK):
+        conn.send(zeros)
+    return False
+
+
+def _endless_chunked(server: HostileServer, conn: _Connection, request: Request) -> bool:
+    conn.send_head("200 OK", [("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")])
+    chunk = b"%x\r\n" % CHUNK + bytes(CHUNK) + b"\r\n"
+    while True:  # conn.send raises Hangup when the client or the lifetime ends
+        conn.send(chunk)
+
+
+def _slow_ok(server: HostileServer, conn: _Connection, request: Request) -> bool:
+    server.sleep(0.3)
+    conn.reply(server.conformant("ok"))
+    return True
+
+
+BEHAVIOURS: dict[str, Behaviour] = {
+    "echo-message": _echo_message,
+    "echo-forms": _echo_forms,
+    "trace": _trace,
+    "trickle-status": _trickle_status,
+    "trickle-body": _trickle_body,
+    "gzip-bomb": _gzip_bomb,
+    "huge-body": _huge_body,
+    "endless-chunked": _endless_chunked,
+    "slow-ok": _slow_ok,
+}
+
+
+class HostileServer:
+    """One behaviour from :data:`BEHAVIOURS`, on 127.0.0.1, for at most ``lifetime`` seconds."""
+
+    def __init__(self, behaviour: str, *, lifetime: float = LIFETIME) -> None:
+        if behaviour not in BEHAVIOURS:
+            raise ValueError(f"unknown behaviour {behaviour!r}; known: {', '.join(BEHAVIOURS)}")
+        self.behaviour = behaviour
+        self.lifetime = lifetime
+        self.workspace_id, self.owner_user_id = str(uuid.uuid4()), str(uuid.uuid4())
+        self.first_request = threading.Event()
+        self._stopping = threading.Event()
+        self._deadline = 0.0
+        self._lock = threading.Lock()
+        self._requests = self._in_flight = self._max_in_flight = 0
+        self._listener: socket.socket | None = None
+        self._port = 0
+        self._threads: list[threading.Thread] = []
+        self._sockets: set[socket.socket] = set()
+
+    # --- life cycle ----------------------------------------------------------------------
+    def start(self) -> HostileServer:
+        if self.behaviour == "gzip-bomb":
+            gzip_bomb()  # built before the first request, not during it
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(POLL)
+        self._port = self._listener.getsockname()[1]
+        self._deadline = time.monotonic() + self.lifetime
+        self._spawn(self._accept_loop, "accept")
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        with self._lock:
+            sockets, threads = list(self._sockets), list(self._threads)
+        for sock in sockets:  # wakes a thread blocked in recv or send at once
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        end = time.monotonic() + 5
+        for thread in threads:
+            thread.join(max(0.0, end - time.monotonic()))
+
+    def __enter__(self) -> HostileServer:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return not self._stopping.is_set() and time.monotonic() < self._deadline
+
+    def sleep(self, seconds: float) -> None:
+        if self._stopping.wait(seconds) or not self.running:
+            raise Hangup
+
+    # --- where and how much --------------------------------------------------------------
+    @property
+    def port(self) -> int:
+        assert self._port, "the server is not started"
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/partner/v1"
+
+    @property
+    def requests(self) -> int:
+        with self._lock:
+            return self._requests
+
+    @property
+    def max_in_flight(self) -> int:
+        with self._lock:
+            return self._max_in_flight
+
+    def conformant(self, message: str) -> bytes:
+        """A documented 200 for a workspace key with no accounts, carrying ``message``."""
+        data = {
+            "scope": "workspace",
+            "owner_user_id": self.owner_user_id,
+            "workspace_id": self.workspace_id,
+            "accounts": [],
+        }
+        return json.dumps({"ok": True, "code": 200, "message": message, "data": data}).encode()
+
+    # --- threads -------------------------------------------------------------------------
+    def _spawn(self, target: Callable[..., None], name: str, *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, name=f"hostile-{self.behaviour}-{name}", daemon=True)
+        with self._lock:
+            self._threads = [t for t in self._threads if t.is_alive()]
+            self._threads.append(thread)
+        thread.start()
+
+    def _accept_loop(self) -> None:
+        assert self._listener is not None
+        with self._listener:  # closed when the loop ends: late clients are refused, not left waiting
+            while self.running:
+                try:
+                    sock, _ = self._listener.accept()
+                except TimeoutError:
+                    continue
+                except OSError:
+                    return
+                sock.settimeout(POLL)
+                with self._lock:
+                    self._sockets.add(sock)
+                self._spawn(self._serve, "conn", sock)
+
+    def _serve(self, sock: socket.socket) -> None:
+        conn = _Connection(sock, self)
+        try:
+            while self.running:
+                request = conn.read_request()
+                if request is None:
+                    return
+                with self._lock:
+                    self._requests += 1
+                    self._in_flight += 1
+                    self._max_in_flight = max(self._max_in_flight, self._in_flight)
+                self.first_request.set()
+                try:
+                    keep = BEHAVIOURS[self.behaviour](self, conn, request)
+                finally:
+                    with self._lock:
+                        self._in_flight -= 1
+                if not keep or request.header("Connection").lower() == "close":
+                    return
+        except Hangup:
+            pass
+        finally:
+            with self._lock:
+                self._sockets.discard(sock)
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
