@@ -58,7 +58,7 @@ def key_forms(key: str) -> dict[str, tuple[str, bool]]:
         forms["its secret half (any case)"] = (secret, True)
         forms["its secret half percent-encoded"] = (percent_encoded(secret), True)
     forms["the key percent-encoded"] = (percent_encoded(key), True)  # %XX in either case
-    for label, text in (("the key", key), ("Bearer <key>", f"Bearer {key}")):
+    for label, text in (("the key", key), ("the Authorization value", f"Bearer {key}")):
         forms[f"base64 of {label}"] = (_b64(text), False)
         forms[f"base64 of {label} without padding"] = (_b64(text).rstrip("="), False)
         forms[f"urlsafe base64 of {label}"] = (_b64url(text), False)

@@ -51,7 +51,9 @@ finally:
 sys.exit(code)
 """
 
-VERBOSE = ("-vv", "-l", "--tb=long", "--full-trace", "-rA", "--log-cli-level=DEBUG")
+# The runner passes -q, which takes one -v back: -vvvv is pytest's -vvv, at which -l shows every
+# local (-vv) and every argument (-vvv) in full instead of cutting them at 240 characters.
+VERBOSE = ("-vvvv", "-l", "--tb=long", "--full-trace", "-rA", "--log-cli-level=DEBUG")
 # Flag set -> (pytest flags, conformance report format): every echo is run under each one.
 FLAG_SETS: dict[str, tuple[tuple[str, ...], str]] = {
     "long": (VERBOSE, ".md"),
@@ -219,16 +221,25 @@ def attack(
 
 
 def leaks(run: Run, keys: Mapping[str, str]) -> list[str]:
-    """Which artefact shows which form of which key; never the key itself."""
+    """One line per artefact and key that leaked: which forms of the key it shows (never the key)."""
     found = []
     for artefact, data in run.artefacts().items():
         folded = data.lower()
         for role, key in keys.items():
-            for form, (text, any_case) in key_forms(key).items():
-                needle = text.encode()
-                if (needle.lower() in folded) if any_case else (needle in data):
-                    found.append(f"{artefact} shows the {role} key as {form}")
+            forms = [
+                form
+                for form, (text, any_case) in key_forms(key).items()
+                if (text.lower().encode() in folded if any_case else text.encode() in data)
+            ]
+            if forms:
+                found.append(f"{artefact} shows the {role} key as: {'; '.join(forms)}")
     return found
+
+
+def shown_forms(found: list[str], role: str) -> set[str]:
+    """The forms of ``role``'s key that :func:`leaks` found, in any artefact."""
+    prefix = f" shows the {role} key as: "
+    return {form for line in found if prefix in line for form in line.split(prefix, 1)[1].split("; ")}
 
 
 def masked(text: str, keys: Mapping[str, str]) -> str:
@@ -303,7 +314,7 @@ def test_the_leak_check_sees_every_form_and_shows_none(keys: dict[str, str]) -> 
     disguises["the key percent-encoded"] = percent_encoded(key, upper=False)
     for form, text in disguises.items():
         found = leaks(Run(1, f"message: 'you sent {text}'", "", 0.0), keys)
-        assert any(line.endswith(f"the workspace key as {form}") for line in found), form
+        assert form in shown_forms(found, "workspace"), form
         assert key.partition(".")[2].lower() not in "\n".join(found).lower()
     assert masked(" ".join(disguises.values()), keys).replace("<KEY>", "").strip() == ""
 
@@ -324,10 +335,10 @@ def test_each_echo_really_gives_the_key_away(server: HostileServer, keys: dict[s
         for form in (
             "the key percent-encoded",
             "base64 of the key",
-            "base64 of Bearer <key>",
+            "base64 of the Authorization value",
             "urlsafe base64 of the key without padding",
         ):
-            assert any(line.endswith(f"the workspace key as {form}") for line in found), form
+            assert form in shown_forms(found, "workspace"), form
 
 
 @pytest.mark.selftest
@@ -355,7 +366,7 @@ def test_parallel_workers_share_the_concurrency_cap_and_the_budget(
 def test_ctrl_c_in_the_middle_of_a_request_prints_no_key(server: HostileServer, keys: dict[str, str]) -> None:
     # --full-trace -l: pytest prints the interrupted stack with every frame's arguments and locals.
     started = time.monotonic()
-    proc = start_suite(["--full-trace", "-l", "-vv"], env=staging(server, keys))
+    proc = start_suite(["--full-trace", "-l", "-vvvv"], env=staging(server, keys))
     try:
         assert server.first_request.wait(60), "the suite sent no request within 60 s"
         time.sleep(0.5)  # the body is being read, a byte a second
