@@ -17,14 +17,14 @@ import contextlib
 import itertools
 import json
 import socket
-import struct
 import threading
 import time
 import uuid
-import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import TracebackType
+
+from genviral_contract.refapi.server import gzip_bomb
 
 LIFETIME = 120.0  # no loop of a server outlives this, whatever the client does
 POLL = 0.1  # how often a blocked socket operation looks at the stop flag
@@ -80,33 +80,7 @@ def echo_forms(token: str) -> dict[str, str]:
 
 # --- the gzip bomb ---------------------------------------------------------------------------
 
-BOMB_SIZE = 1 << 30  # decoded size: 1 GiB of zeros
-_bomb: bytes | None = None
-_bomb_lock = threading.Lock()
-
-
-def gzip_bomb() -> bytes:
-    """~1 MB of gzip that decodes to 1 GiB of zeros, built once per process (~0.5 s).
-
-    After a full flush, deflate forgets its history, so compressing another MiB of zeros
-    gives the same bytes again: the stream is one such block repeated, then an empty final
-    block and the gzip trailer."""
-    global _bomb
-    with _bomb_lock:
-        if _bomb is None:
-            mib = bytes(1 << 20)
-            deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
-            deflate.compress(mib)
-            deflate.flush(zlib.Z_FULL_FLUSH)
-            block = deflate.compress(mib) + deflate.flush(zlib.Z_FULL_FLUSH)
-            count = BOMB_SIZE // len(mib)
-            crc = 0
-            for _ in range(count):
-                crc = zlib.crc32(mib, crc)
-            header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"  # gzip, deflate, no name, no mtime
-            final = b"\x03\x00"  # an empty fixed-Huffman block with BFINAL set
-            _bomb = header + block * count + final + struct.pack("<II", crc, BOMB_SIZE & 0xFFFFFFFF)
-        return _bomb
+BOMB_SIZE = 1 << 30  # decoded size: 1 GiB of zeros, built by the reference API's own builder
 
 
 # --- the server ------------------------------------------------------------------------------
@@ -248,7 +222,7 @@ def _trickle_body(server: HostileServer, conn: _Connection, request: Request) ->
 
 
 def _gzip_bomb(server: HostileServer, conn: _Connection, request: Request) -> bool:
-    bomb = gzip_bomb()
+    bomb = gzip_bomb(BOMB_SIZE)
     conn.send_head(
         "200 OK",
         [("Content-Type", "application/json"), ("Content-Encoding", "gzip"), ("Content-Length", str(len(bomb)))],
@@ -314,7 +288,7 @@ class HostileServer:
     # --- life cycle ----------------------------------------------------------------------
     def start(self) -> HostileServer:
         if self.behaviour == "gzip-bomb":
-            gzip_bomb()  # built before the first request, not during it
+            gzip_bomb(BOMB_SIZE)  # built before the first request, not during it
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(POLL)
         self._port = self._listener.getsockname()[1]

@@ -8,6 +8,7 @@ import gzip
 import ipaddress
 import socket
 import socketserver
+import struct
 import sys
 import threading
 import time
@@ -37,11 +38,24 @@ TRICKLE_EVERY = 0.5
 
 
 @functools.cache
-def gzip_bomb() -> bytes:
-    """About 64 KiB of gzip that decodes to BOMB_SIZE zero bytes (made once, in ~0.2 s)."""
-    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: the gzip container
-    zeros = bytes(1 << 20)
-    return b"".join(packer.compress(zeros) for _ in range(BOMB_SIZE >> 20)) + packer.flush()
+def gzip_bomb(size: int = BOMB_SIZE) -> bytes:
+    """Gzip of ``size`` zero bytes (a whole number of MiB), about 1/1000 of that, made once.
+
+    After a full flush, deflate forgets its history, so compressing another MiB of zeros
+    gives the same bytes again: the stream is one such block repeated, then an empty final
+    block and the gzip trailer (1 GiB takes about half a second)."""
+    mib = bytes(1 << 20)
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    deflate.compress(mib)
+    deflate.flush(zlib.Z_FULL_FLUSH)
+    block = deflate.compress(mib) + deflate.flush(zlib.Z_FULL_FLUSH)
+    count = size // len(mib)
+    crc = 0
+    for _ in range(count):
+        crc = zlib.crc32(mib, crc)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"  # gzip, deflate, no name, no mtime
+    final = b"\x03\x00"  # an empty fixed-Huffman block with BFINAL set
+    return header + block * count + final + struct.pack("<II", crc, (count << 20) & 0xFFFFFFFF)
 
 
 def is_loopback(host: str) -> bool:
