@@ -53,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     srv.add_argument("--port", type=int, default=0, help="port, 0 to 65535 (default 0: a free one)")
     srv.add_argument("--fault", default=None, help="break one rule on purpose (see --list-faults)")
     srv.add_argument("--latency", type=float, default=0.0, help="seconds of delay per request, 0 to 60")
+    srv.add_argument("--rate-limit", default=None, metavar="COUNT/WINDOW",
+                     help="answer 429 past COUNT requests per WINDOW, all keys together (e.g. 40/15s, 100/min)")
     srv.add_argument("--list-faults", action="store_true", help="list the fault catalogue and exit")
 
     dr = sub.add_parser("drift", help="compare the configured target's answers with the cassettes")

@@ -15,26 +15,37 @@ and decoded, and abandoned past the cap.
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import socket
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from .credentials import Secret, mask
-from .limits import BudgetSpent, Gate
+from .limits import BudgetSpent, Gate, WaitSpent
 from .settings import DEFAULT_MAX_BODY, masked_url
 
-# Statuses the API documents as "back off and try again"; 500 is a contract-visible
-# answer (accounts_failed) and is never retried.
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# Statuses retried at once (after a short exponential back-off) by urllib3: a proxy's
+# hiccup. 500 is a contract-visible answer (accounts_failed) and is never retried.
+RETRY_STATUSES = frozenset({502, 503, 504})
+# "Slow down": the whole run waits as the target asks (see limits.Gate), then asks again.
+# A 503 is one only with a Retry-After.
+SLOW_DOWN = frozenset({429, 503})
+# A 429 that says nothing of when to come back: wait this long, doubling each time.
+FIRST_BACKOFF, MAX_BACKOFF = 1.0, 60.0
+# An X-RateLimit-Reset above this is a Unix time, below it a number of seconds.
+_EPOCH = 1e9
 # How often the watchdog looks again for the socket of an attempt still connecting.
 _WATCH_POLL = 0.05
 _CHUNK = 64 * 1024
@@ -44,8 +55,17 @@ class TargetError(Exception):
     """The target did not answer (timeout, refused or dropped connection); message is masked."""
 
 
-class NotSent(TargetError):
+class NotJudged(TargetError):
+    """No answer to judge, through no fault of the target's contract: the test cannot be
+    judged (neither passed nor a broken rule)."""
+
+
+class NotSent(NotJudged):
     """The request was not sent: the run's request budget is spent."""
+
+
+class RateLimited(NotJudged):
+    """The target kept rate-limiting past the run's wait budget."""
 
 
 class TooLarge(Exception):
@@ -70,6 +90,14 @@ class Exchange:
     status: int
     headers: Mapping[str, str]
     content: bytes
+    call: int = 0  # which request of its test this was (1, 2, ...), when a Judge sent it
+
+    @classmethod
+    def of(cls, response: requests.Response, role: str | None) -> Exchange:
+        request = response.request
+        # Header names are case-insensitive (RFC 9110 §5.1): keep requests' mapping that knows it.
+        return cls(request.method or "GET", masked_url(request.url or ""), role, response.status_code,
+                   CaseInsensitiveDict(response.headers), response.content)
 
     @property
     def content_type(self) -> str | None:
@@ -88,27 +116,68 @@ class Traffic:
     in_flight: int = 0
     max_in_flight: int = 0
     retries: list[str] = field(default_factory=list)
+    slept: float = 0.0  # seconds this process waited on the back-off and the pace
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
+def backoff(response: requests.Response, previous: float) -> float | None:
+    """Seconds the target asks the run to wait before asking again, or None when it asks
+    for nothing: a 429 (its Retry-After, else its X-RateLimit-Reset, else a doubling of
+    ``previous``), a 503 with a Retry-After, or any answer whose X-RateLimit-Remaining is 0."""
+    headers = response.headers
+    after = _retry_after(headers.get("Retry-After"))
+    reset = _reset(headers.get("X-RateLimit-Reset"))
+    if response.status_code == 429:
+        if after is not None:
+            return after
+        return reset if reset is not None else min(MAX_BACKOFF, max(FIRST_BACKOFF, previous * 2))
+    if response.status_code == 503 and after is not None:
+        return after
+    if headers.get("X-RateLimit-Remaining", "").strip() == "0" and reset is not None:
+        return reset
+    return None
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds from now: delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _reset(value: str | None) -> float | None:
+    try:
+        number = float(value or "")
+    except ValueError:
+        return None
+    if number != number or number < 0:  # NaN, or nonsense
+        return None
+    return max(0.0, number - time.time()) if number > _EPOCH else number
+
+
 class LoggedRetry(Retry):
-    """urllib3's Retry, plus: every retry is recorded, Retry-After is capped, and a read
-    timeout is final (a target that hangs once will hang again; waiting twice doubles the cost)."""
+    """urllib3's Retry, plus: every retry is recorded, a read timeout is final (a target that
+    hangs once will hang again; waiting twice doubles the cost), and a "slow down" answer
+    is left to the session, which makes the whole run wait as asked."""
 
     traffic: Traffic | None = None
-    retry_after_cap: float = 5.0
-    # urllib3 retries these on Retry-After even when they are not in the status list (413
-    # among them); only the documented back-off statuses are retried here.
-    RETRY_AFTER_STATUS_CODES = frozenset({429, 503})
 
     def new(self, **kw: Any) -> LoggedRetry:
         fresh = super().new(**kw)
-        fresh.traffic, fresh.retry_after_cap = self.traffic, self.retry_after_cap
+        fresh.traffic = self.traffic
         return fresh
 
-    def get_retry_after(self, response: Any) -> float | None:
-        after = super().get_retry_after(response)
-        return None if after is None else min(after, self.retry_after_cap)
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if status_code == 429 or (status_code in SLOW_DOWN and has_retry_after):
+            return False
+        return bool(super().is_retry(method, status_code, has_retry_after))
 
     def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
                   error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> LoggedRetry:
@@ -201,23 +270,25 @@ class _WatchedAdapter(HTTPAdapter):
 
 
 class TargetSession(requests.Session):
-    def __init__(self, *, timeout: float = 10.0, retries: int = 2, retry_after_cap: float = 5.0,
-                 secrets: tuple[Secret, ...] = (), max_body: int = DEFAULT_MAX_BODY, gate: Gate | None = None,
-                 sleep: bool = True) -> None:
-        """``sleep`` False never waits between retries (a replay: the recorded Retry-After
-        is history, not a request to wait)."""
+    def __init__(self, *, timeout: float = 10.0, retries: int = 2, secrets: tuple[Secret, ...] = (),
+                 max_body: int = DEFAULT_MAX_BODY, gate: Gate | None = None, sleep: bool = True) -> None:
+        """``sleep`` False never waits (a replay: a recorded Retry-After is history, not a
+        request to wait); it asks again at most ``retries`` times after a "slow down"."""
         super().__init__()
         self.timeout = timeout
+        self.retries = retries
         self.max_body = max_body
         self.traffic = Traffic()
         self.secrets = secrets
         self.gate = gate or Gate()
+        self.sleep = sleep
         self.broken: str | None = None  # why the target is considered unresponsive
+        self._throttled = threading.local()
         retry = LoggedRetry(total=retries, connect=retries, read=retries, status=retries, other=0,
                             allowed_methods=frozenset({"GET", "HEAD", "OPTIONS"}),
                             status_forcelist=RETRY_STATUSES, backoff_factor=0.2 if sleep else 0,
-                            respect_retry_after_header=sleep, raise_on_status=False)
-        retry.traffic, retry.retry_after_cap = self.traffic, retry_after_cap
+                            respect_retry_after_header=False, raise_on_status=False)
+        retry.traffic = self.traffic
         adapter = _WatchedAdapter(max_retries=retry)
         self.mount("http://", adapter)
         self.mount("https://", adapter)
@@ -225,8 +296,45 @@ class TargetSession(requests.Session):
         self.trust_env = False
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        url = masked_url(request.url or "")
-        where = f"{request.method} {url}"
+        """Send ``request`` and read its answer; while the target says "slow down", wait as
+        it asks (the whole run with it) and ask again. The "slow down" answers are kept for
+        the caller to judge (:meth:`take_throttled`)."""
+        where = f"{request.method} {masked_url(request.url or '')}"
+        delay, asked = 0.0, 0
+        while True:
+            if self.sleep:
+                try:
+                    slept = self.gate.wait_turn()
+                except WaitSpent as exc:
+                    raise RateLimited(f"{where}: not sent, {exc}") from None
+                with self.traffic.lock:
+                    self.traffic.slept += slept
+            response = self._send_once(request, where, **kwargs)
+            later = backoff(response, delay)
+            if later is None or (not self.sleep and asked >= self.retries):
+                return response
+            if response.status_code in SLOW_DOWN:
+                self._throttled.__dict__.setdefault("answers", []).append(response)
+            why = f"HTTP {response.status_code}, which asked the run to wait {later:g} s"
+            if self.sleep:
+                try:
+                    self.gate.pause(later, why)
+                except WaitSpent as exc:
+                    if response.status_code in SLOW_DOWN:
+                        raise RateLimited(f"{where}: {exc}") from None
+                    return response  # a success that only announced the limit: it stands
+            if response.status_code not in SLOW_DOWN:
+                return response
+            delay, asked = later, asked + 1
+            with self.traffic.lock:
+                self.traffic.retries.append(f"retried {request.method} {urlsplit(request.url or '').path}: {why}")
+
+    def take_throttled(self) -> list[requests.Response]:
+        """The "slow down" answers this thread's requests got since the last call."""
+        answers: list[requests.Response] = self._throttled.__dict__.pop("answers", [])
+        return answers
+
+    def _send_once(self, request: requests.PreparedRequest, where: str, **kwargs: Any) -> requests.Response:
         if self.broken is not None:
             raise TargetError(f"{where}: not sent, the target is unresponsive ({self.broken})")
         timeout = kwargs.get("timeout") or self.timeout
@@ -302,5 +410,4 @@ def fetch(session: TargetSession, url: str, *, role: str | None = None, authoriz
     headers = {"Accept": "application/json", "Accept-Encoding": "gzip"}
     if authorization is not None:
         headers["Authorization"] = authorization.reveal()
-    response = session.request(method, url, headers=headers)
-    return Exchange(method, masked_url(url), role, response.status_code, dict(response.headers), response.content)
+    return Exchange.of(session.request(method, url, headers=headers), role)

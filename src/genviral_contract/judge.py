@@ -4,13 +4,15 @@ request — never the key."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from typing import NoReturn
 
 import pytest
 
 from . import report, rules
-from .client import Exchange, NotSent, TargetError, fetch
+from .client import Exchange, NotJudged, TargetError, fetch
+from .continuity import Continuity, Sighting
 from .credentials import Secret, mask
 from .findings import Verdict, Violation
 from .settings import ROLES
@@ -22,8 +24,16 @@ RESPONSE_RULES = tuple(r.id for r in rules.RULES if r.kind != "suite")
 
 
 class Judge:
-    def __init__(self, target: Target, item: pytest.Item) -> None:
+    def __init__(self, target: Target, item: pytest.Item, *, secrets: set[Secret] | None = None,
+                 continuity: Continuity | None = None) -> None:
+        """``secrets``: the run's set of things to mask (keys, and credentials derived from
+        them, which :meth:`presenting` adds); ``continuity``: the run's memory of each key's
+        answers, None where no key is configured (a replay)."""
         self.target = target
+        self.secrets = secrets if secrets is not None else set(target.keys.values())
+        self.continuity = continuity
+        self._nodeid = item.nodeid
+        self._calls = 0
         self._properties = item.user_properties
         self._properties.append((report.TARGET, target.label))
 
@@ -37,17 +47,42 @@ class Judge:
             answer = fetch(self.target.session, self.target.url(path), role=role, authorization=authorization,
                            method=method)
         except TargetError as exc:
+            self.judge_throttled(authorization)
             self.unanswered(exc)
+        self.judge_throttled(authorization)
         self.passed("HTTP-ANSWERS")
-        return answer
+        return self.numbered(answer)
+
+    def numbered(self, answer: Exchange) -> Exchange:
+        """``answer`` as this test's next call, so that a message can say which one it was."""
+        self._calls += 1
+        return dataclasses.replace(answer, call=self._calls)
+
+    def presenting(self, credential: Secret) -> Secret:
+        """A credential derived from a key: masked from now on wherever the keys are."""
+        self.secrets.add(credential)
+        return credential
 
     def unanswered(self, exc: TargetError) -> NoReturn:
         """Fail the test for a request that got no (complete) answer."""
-        if isinstance(exc, NotSent):
-            # Not the target's doing: no rule is judged, and the test fails all the same.
+        if isinstance(exc, NotJudged):
+            # Not a broken promise, and not a pass: the report and the exit status say so.
+            self._properties.append((report.NOT_JUDGED, str(exc)))
             pytest.fail(f"not judged: {exc}", pytrace=False)
         self.record(["HTTP-ANSWERS"], [Violation("HTTP-ANSWERS", "(transport)", "an answer", str(exc))])
         pytest.fail(f"HTTP-ANSWERS broken: {exc}\n  rule: {rules.get('HTTP-ANSWERS').statement}", pytrace=False)
+
+    def judge_throttled(self, credential: Secret | None = None) -> None:
+        """The "slow down" answers (429, 503) the client waited out on this thread's last
+        request are answers too: each is judged by the single-answer rules (its envelope)."""
+        for response in self.target.session.take_throttled():
+            answer = Exchange.of(response, None)
+            verdict = check_raw(answer.status, answer.content, content_type=answer.content_type,
+                                credential=credential, headers=answer.headers)
+            self.record(verdict.checked, verdict.violations)
+            if verdict.violations:
+                self.fail(list(verdict.violations), answer,
+                          note=f"(the HTTP {answer.status} that asked the run to slow down, before its answer)")
 
     # --- verdicts ----------------------------------------------------------------
     def judge(self, exchange: Exchange, *, role: str | None = None, credential: Secret | None = None,
@@ -63,6 +98,12 @@ class Judge:
                             expected_owner_user_id=self.target.owner_user_id if key_scope else None)
         found = list(verdict.violations)
         checked = set(verdict.checked)
+        if key_scope and "SCOPE-EXPECTED-IDS" not in checked:
+            self._properties.append((report.NOT_CHECKED, "SCOPE-EXPECTED-IDS no expected ids for this target "
+                                     "(GENVIRAL_WORKSPACE_ID, GENVIRAL_OWNER_USER_ID)"))
+        across, changed = self._across_run(exchange, role)
+        checked.update(across)
+        found += changed
         if expect_status is not None and status_rule is not None:
             checked.add(status_rule)
             if exchange.status != expect_status:
@@ -72,6 +113,23 @@ class Judge:
         if found:
             self.fail(found, exchange, note)
         return verdict
+
+    def judge_across_run(self, exchange: Exchange) -> None:
+        """Only the promises that span the run's answers, for an answer whose single-answer
+        rules are judged elsewhere (schemathesis' checks)."""
+        checked, found = self._across_run(exchange, exchange.role)
+        if checked:
+            self.record(checked, found)
+        if found:
+            self.fail(found, exchange)
+
+    def _across_run(self, exchange: Exchange, role: str | None) -> tuple[list[str], list[Violation]]:
+        """The promises that span the run's answers (continuity.py), for a 200 answer to a
+        configured key: the rules judged, and their violations."""
+        if self.continuity is None or exchange.status != 200 or role is None or role not in self.target.keys:
+            return [], []
+        seen = Sighting.of(exchange.content, f"{self._nodeid}, call {exchange.call}")
+        return self.continuity.compare(role, seen) if seen is not None else ([], [])
 
     def require(self, rule_id: str, holds: bool, *, path: str, expected: str, found: str,
                 exchange: Exchange | None = None) -> None:
@@ -92,7 +150,7 @@ class Judge:
 
     def fail(self, violations: list[Violation], exchange: Exchange | None, note: str | None = None) -> NoReturn:
         message = format_failure(violations, exchange, note)
-        pytest.fail(mask(message, *self.target.keys.values()), pytrace=False)
+        pytest.fail(mask(message, *self.secrets), pytrace=False)
 
 
 def format_failure(violations: list[Violation], exchange: Exchange | None, note: str | None = None) -> str:

@@ -1,4 +1,5 @@
-"""The pytest plugin (registered through the ``pytest11`` entry point).
+"""The pytest plugin, loaded by the repository's top-level conftest.py (no entry point: an
+installed package changes no other project's pytest runs).
 
 It owns the options, the hypothesis profiles, the target fixtures, the masking of keys in
 every report, and the per-rule summary at the end of the run.
@@ -19,10 +20,12 @@ from hypothesis import HealthCheck, settings
 
 from . import report
 from . import settings as settings_mod
+from .continuity import Continuity
 from .credentials import Secret, mask
 from .judge import Judge
 from .limits import Gate
 from .recording import KEPT, Recorder
+from .report import NOT_JUDGED
 from .target import Target, open_target
 
 SETTINGS = pytest.StashKey[settings_mod.Settings]()
@@ -30,9 +33,13 @@ SECRETS = pytest.StashKey[set[Secret]]()
 TARGET = pytest.StashKey[Target]()
 RECORDER = pytest.StashKey[Recorder]()
 GATE = pytest.StashKey[Gate]()
+CONTINUITY = pytest.StashKey[Continuity]()
 # The folder the processes of one run share for the request budget and in-flight cap;
 # the controlling process makes it and hands it to xdist workers in their workerinput.
 RUN_DIR = "genviral_run_dir"
+# The exit status of a run whose only failures are tests it could not judge (the target kept
+# rate-limiting, the request budget ran out): sysexits' EX_TEMPFAIL, "try again later".
+EXIT_NOT_JUDGED = 75
 
 # Option name -> the environment variable it overrides.
 _OPTIONS = {
@@ -41,6 +48,8 @@ _OPTIONS = {
     "genviral_retries": "GENVIRAL_RETRIES",
     "genviral_max_body": "GENVIRAL_MAX_BODY",
     "genviral_max_requests": "GENVIRAL_MAX_REQUESTS",
+    "genviral_max_wait": "GENVIRAL_MAX_WAIT",
+    "genviral_rate_limit": "GENVIRAL_RATE_LIMIT",
     "genviral_workspace_id": "GENVIRAL_WORKSPACE_ID",
     "genviral_owner_user_id": "GENVIRAL_OWNER_USER_ID",
 }
@@ -62,10 +71,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--genviral-base-url", metavar="URL",
                     help="target base URL incl. /api/partner/v1 (default $GENVIRAL_BASE_URL, else the embedded API)")
     group.addoption("--genviral-timeout", metavar="SECONDS", help="per-request timeout (default 10)")
-    group.addoption("--genviral-retries", metavar="N", help="retries on connection errors and 429/502/503/504 (2)")
+    group.addoption("--genviral-retries", metavar="N", help="retries on connection errors and 502/503/504 (2)")
     group.addoption("--genviral-max-body", metavar="BYTES", help="largest response body read (default 32MiB)")
     group.addoption("--genviral-max-requests", metavar="N",
                     help="request budget of the whole run (default 300; nightly profile 5000)")
+    group.addoption("--genviral-max-wait", metavar="SECONDS",
+                    help="time the whole run may wait when the target asks it to slow down (default 300)")
+    group.addoption("--genviral-rate-limit", metavar="COUNT/WINDOW",
+                    help="keep the run under a known limit, e.g. 40/15s, 2/s, 100/min (default: no pacing)")
     group.addoption("--genviral-workspace-id", metavar="UUID", help="expected data.workspace_id of the workspace key")
     group.addoption("--genviral-owner-user-id", metavar="UUID", help="expected data.owner_user_id of the keys")
     group.addoption("--cassette-dir", metavar="DIR",
@@ -77,11 +90,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(trylast=True)  # after the terminal reporter exists: its output is masked
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rules(*ids): the contract rules a test checks")
-    profile = os.environ.get(PROFILE_ENV, "dev")
-    try:
-        settings.load_profile(profile)
-    except Exception:
-        raise pytest.UsageError(f"{PROFILE_ENV}={profile!r}: expected one of dev, ci, nightly") from None
+    profile = _profile(config)
+    if not config.getoption("hypothesis_profile", None):  # hypothesis' own option wins
+        try:
+            settings.load_profile(profile)
+        except Exception:
+            raise pytest.UsageError(f"{PROFILE_ENV}={profile!r}: expected one of dev, ci, nightly") from None
     overrides = {env: config.getoption(opt) for opt, env in _OPTIONS.items()}
     try:
         loaded = settings_mod.load(overrides=overrides,
@@ -90,8 +104,10 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config.stash[SETTINGS] = loaded
     config.stash[SECRETS] = set(loaded.keys.values())
+    config.stash[CONTINUITY] = Continuity()
     _mask_terminal(config)
-    config.stash[GATE] = Gate(_run_dir(config), budget=loaded.max_requests or REQUEST_BUDGET[profile])
+    budget = loaded.max_requests or REQUEST_BUDGET.get(profile, REQUEST_BUDGET["dev"])
+    config.stash[GATE] = Gate(_run_dir(config), budget=budget, max_wait=loaded.max_wait, pace=loaded.rate_limit)
     cassette_dir = Path(config.getoption("cassette_dir") or config.rootpath / "cassettes")
     # The recorder reads the secrets set when it writes, so keys added later are masked too.
     secrets: set[Secret] = config.stash[SECRETS]
@@ -100,6 +116,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(RunState(config), "genviral-contract-run")
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(config), "genviral-contract-xdist")
+
+
+def _profile(config: pytest.Config) -> str:
+    """The hypothesis profile of the run: --hypothesis-profile, else $GENVIRAL_HYPOTHESIS_PROFILE, else dev."""
+    return str(config.getoption("hypothesis_profile", None) or os.environ.get(PROFILE_ENV, "dev"))
 
 
 def _run_dir(config: pytest.Config) -> Path:
@@ -179,7 +200,7 @@ def _mask_files(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    profile = os.environ.get(PROFILE_ENV, "dev")
+    profile = _profile(config)
     return f"genviral-contract target: {config.stash[SETTINGS].label()} (hypothesis profile {profile})"
 
 
@@ -211,8 +232,10 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
 
 @pytest.fixture
 def genviral(genviral_target: Target, request: pytest.FixtureRequest) -> Judge:
-    """Sends requests to the target and judges the answers by the contract."""
-    return Judge(genviral_target, request.node)
+    """Sends requests to the target and judges the answers by the contract (each answer
+    alone, and each key's answers across the run)."""
+    config = request.config
+    return Judge(genviral_target, request.node, secrets=config.stash[SECRETS], continuity=config.stash[CONTINUITY])
 
 
 class RunState:
@@ -225,6 +248,8 @@ class RunState:
         self.selftest: list[str] = []
         self.kept: list[str] = []
         self.retry_cursor = 0
+        self.not_judged = 0  # tests that failed only because they could not be judged
+        self.broken = 0  # every other failure and error
 
     def pytest_sessionstart(self) -> None:
         logging_plugin = self.config.pluginmanager.get_plugin("logging-plugin")
@@ -241,7 +266,8 @@ class RunState:
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
         rep: pytest.TestReport = yield
         marker = item.get_closest_marker("rules")
-        if marker is not None and rep.skipped:
+        not_judged = any(name == NOT_JUDGED for name, _ in rep.user_properties)
+        if marker is not None and (rep.skipped or (rep.failed and not_judged)):
             rep.user_properties.append((report.DECLARED, " ".join(marker.args)))
         target = self.config.stash.get(TARGET, None)
         if target is not None:
@@ -256,11 +282,27 @@ class RunState:
         skip_reason = None
         if report.skipped and isinstance(report.longrepr, tuple):
             skip_reason = str(report.longrepr[2]).removeprefix("Skipped: ")
-        self.ledger.add(report.when, report.outcome, list(report.user_properties), skip_reason)
+        self.ledger.add(report.when, report.outcome, list(report.user_properties), skip_reason, report.nodeid,
+                        _crash_line(report) if report.failed else "")
+        if report.failed:
+            if report.when == "call" and any(name == NOT_JUDGED for name, _ in report.user_properties):
+                self.not_judged += 1
+            else:
+                self.broken += 1
         self.retries.extend(str(v) for name, v in report.user_properties if name == "contract_retry")
         if report.when == "call":  # the teardown report carries the same properties again
             self.kept.extend(str(v) for name, v in report.user_properties if name == KEPT)
             self.selftest.extend(str(v) for name, v in report.user_properties if name == "contract_selftest")
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.ledger.suite_error(report.nodeid or "(collection)", _crash_line(report))
+            self.broken += 1
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        # Every failure a "not judged" one: nothing broke, but the run could not judge it all.
+        if exitstatus == pytest.ExitCode.TESTS_FAILED and self.not_judged and not self.broken:
+            session.exitstatus = EXIT_NOT_JUDGED
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if hasattr(self.config, "workerinput"):
@@ -288,10 +330,24 @@ class RunState:
         terminalreporter.section("genviral-contract: rules")
         for line in self.ledger.terminal():
             terminalreporter.write_line(line)
+        if self.not_judged:
+            status = f"exit status {EXIT_NOT_JUDGED}" if not self.broken else "other failures make the exit status 1"
+            terminalreporter.write_line(f"not judged: {self.not_judged} tests got no answer to judge, through no "
+                                        f"broken promise (see the rules above); {status}", yellow=True)
         path = self.config.getoption("conformance_report")
         if path:
             self.ledger.write(Path(path), lambda text: mask(text, *self.config.stash[SECRETS]))
             terminalreporter.write_line(f"conformance report written to {path}")
+
+
+def _crash_line(rep: pytest.TestReport | pytest.CollectReport) -> str:
+    """What went wrong, in one line: the exception's message, not xdist's "[gw0] linux" header."""
+    crash = getattr(rep.longrepr, "reprcrash", None)
+    message = getattr(crash, "message", None)
+    if isinstance(message, str) and message.strip():
+        return message
+    lines = [line for line in rep.longreprtext.splitlines() if line.strip() and not line.startswith("[gw")]
+    return lines[-1] if lines else "failed"
 
 
 def _mask_report(rep: pytest.TestReport, secrets: set[Secret]) -> None:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from . import cassettes
-from .client import RETRY_STATUSES, Exchange, TargetSession, fetch
+from .client import RETRY_STATUSES, SLOW_DOWN, Exchange, TargetSession, fetch
 from .credentials import Secret, leaks, mask
 from .scenarios import SCENARIOS, Scenario
 from .settings import masked_url
@@ -315,6 +315,6 @@ def replay_scenario(path: Path, scenario: Scenario, session: TargetSession) -> E
         with replay(path):
             return fetch(session, url, role=scenario.role, authorization=replayed_credential(scenario))
     except CannotOverwriteExistingCassetteException:
-        retried = recorded[-1].status in RETRY_STATUSES
+        retried = recorded[-1].status in RETRY_STATUSES | SLOW_DOWN
         why = f" (the client retried the recorded HTTP {recorded[-1].status})" if retried else ""
         raise cassettes.CassetteError(path, f"has no recording for GET {masked_url(url)}{why}") from None

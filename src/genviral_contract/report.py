@@ -20,12 +20,24 @@ CHECKED = "contract_checked"
 FAILED = "contract_failed"
 DECLARED = "contract_rules"
 TARGET = "contract_target"
+# Why a test could not be judged (the target kept rate-limiting, the request budget ran
+# out): it failed, but no promise was found broken.
+NOT_JUDGED = "contract_not_judged"
+# "<rule id> <why>": a declared rule that an answer could not show (no expected id configured).
+NOT_CHECKED = "contract_not_checked"
+# The row of the rules table for failures that name no rule (a test's own error, a
+# collection error): a red run always shows what made it red.
+SUITE_ERROR = "(suite error)"
+_PROPERTIES = (CHECKED, FAILED, DECLARED, TARGET, NOT_JUDGED, NOT_CHECKED)
+# How many failing tests the suite-error row names; the count says how many there are.
+_NAMED = 5
 
 
 @dataclass
 class Tally:
     passed: int = 0
     failed: int = 0
+    not_judged: int = 0
     skipped: int = 0
     reasons: set[str] = field(default_factory=set)
 
@@ -33,65 +45,120 @@ class Tally:
     def verdict(self) -> str:
         if self.failed:
             return "FAILED"
+        if self.not_judged:
+            return "not judged"
         if self.passed:
             return "passed"
         return "skipped" if self.skipped else "not checked"
 
+    def counts(self) -> dict[str, int]:
+        return {"passed": self.passed, "failed": self.failed, "not_judged": self.not_judged, "skipped": self.skipped}
+
 
 @dataclass
 class Ledger:
-    tallies: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
-    targets: set[str] = field(default_factory=set)
+    # rule id -> target -> tally: a plain `pytest` judges the cassettes and the live target
+    # in one run, and the report says which of them kept or broke each promise.
+    tallies: dict[str, dict[str, Tally]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Tally)))
+    suite_errors: list[str] = field(default_factory=list)
 
-    def add(self, when: str, outcome: str, properties: list[tuple[str, Any]], skip_reason: str | None) -> None:
+    def add(self, when: str, outcome: str, properties: list[tuple[str, Any]], skip_reason: str | None,
+            nodeid: str = "", message: str = "") -> None:
         props: dict[str, str] = {}
         for name, value in properties:
-            if name in (CHECKED, FAILED, DECLARED, TARGET):
+            if name in _PROPERTIES:
                 props[name] = f"{props.get(name, '')} {value}".strip()
-        if TARGET in props:
-            self.targets.update(t.strip() for t in props[TARGET].split("|") if t.strip())
+        target = props.get(TARGET, "").split("|")[0].strip() or "no target"
+        for name, value in properties:
+            if name == NOT_CHECKED and when == "call":
+                rule_id, _, why = str(value).partition(" ")
+                self.tallies[rule_id][target].reasons.add(why)
+        declared = set(props.get(DECLARED, "").split())
         if outcome == "skipped":
             if when == "teardown":
                 return
-            for rule_id in set(props.get(DECLARED, "").split()):
-                tally = self.tallies[rule_id]
+            for rule_id in declared:
+                tally = self.tallies[rule_id][target]
                 tally.skipped += 1
                 if skip_reason:
                     tally.reasons.add(skip_reason)
             return
+        failed = set(props.get(FAILED, "").split())
+        if outcome == "failed" and not failed:
+            if NOT_JUDGED in props and when == "call":
+                for rule_id in declared:
+                    tally = self.tallies[rule_id][target]
+                    tally.not_judged += 1
+                    tally.reasons.add(_first_line(props[NOT_JUDGED]))
+            else:
+                self.suite_error(nodeid, f"{when} failed" if when != "call" else message)
         if when != "call":
             return
-        failed = set(props.get(FAILED, "").split())
         for rule_id in failed:
-            self.tallies[rule_id].failed += 1
+            self.tallies[rule_id][target].failed += 1
         for rule_id in set(props.get(CHECKED, "").split()) - failed:
-            self.tallies[rule_id].passed += 1
+            self.tallies[rule_id][target].passed += 1
+
+    def suite_error(self, nodeid: str, message: str) -> None:
+        """A failure that names no rule (a test's own error, a collection error)."""
+        self.suite_errors.append(f"{nodeid}: {_first_line(message)}" if message else nodeid)
 
     @property
     def empty(self) -> bool:
-        return not self.tallies
+        return not self.tallies and not self.suite_errors
+
+    @property
+    def targets(self) -> list[str]:
+        return sorted({target for by_target in self.tallies.values() for target in by_target})
+
+    def total(self, rule_id: str) -> Tally:
+        """The rule's tally over every target."""
+        total = Tally()
+        for tally in self.tallies.get(rule_id, {}).values():
+            total.passed += tally.passed
+            total.failed += tally.failed
+            total.not_judged += tally.not_judged
+            total.skipped += tally.skipped
+            total.reasons |= tally.reasons
+        return total
 
     def rows(self) -> list[tuple[str, Tally]]:
-        return [(rule.id, self.tallies.get(rule.id, Tally())) for rule in rules.RULES]
+        return [(rule.id, self.total(rule.id)) for rule in rules.RULES]
+
+    def by_target(self, rule_id: str) -> str:
+        """Which target gave which verdict, when more than one judged the rule."""
+        found = self.tallies.get(rule_id, {})
+        if len(found) < 2:
+            return ""
+        return "; ".join(f"{target}: {tally.verdict}" for target, tally in sorted(found.items()))
 
     def target_label(self) -> str:
-        return ", ".join(sorted(self.targets)) or "none"
+        return ", ".join(self.targets) or "none"
 
     def summary(self) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
         for _, tally in self.rows():
             counts[tally.verdict] += 1
+        if self.suite_errors:
+            counts["suite errors"] = len(self.suite_errors)
         return dict(counts)
+
+    def _suite_error_note(self) -> str:
+        named = "; ".join(self.suite_errors[:_NAMED])
+        return named + (f"; and {len(self.suite_errors) - _NAMED} more" if len(self.suite_errors) > _NAMED else "")
 
     def as_json(self) -> dict[str, Any]:
         return {
             "target": self.target_label(),
             "summary": self.summary(),
             "rules": [
-                {"rule": rule_id, "verdict": t.verdict, "passed": t.passed, "failed": t.failed,
-                 "skipped": t.skipped, "reasons": sorted(t.reasons), "statement": rules.get(rule_id).statement}
+                {"rule": rule_id, "verdict": t.verdict, **t.counts(), "reasons": sorted(t.reasons),
+                 "statement": rules.get(rule_id).statement,
+                 "targets": {target: {"verdict": tally.verdict, **tally.counts()}
+                             for target, tally in sorted(self.tallies.get(rule_id, {}).items())}}
                 for rule_id, t in self.rows()
             ],
+            "suite_errors": list(self.suite_errors),
         }
 
     def markdown(self) -> str:
@@ -101,22 +168,32 @@ class Ledger:
             f"Target: {self.target_label()}  ",
             "Summary: " + ", ".join(f"{n} {v}" for v, n in sorted(self.summary().items())),
             "",
-            "| rule | verdict | passed | failed | skipped | note |",
-            "|---|---|---:|---:|---:|---|",
+            "| rule | verdict | passed | failed | not judged | skipped | note |",
+            "|---|---|---:|---:|---:|---:|---|",
         ]
         for rule_id, t in self.rows():
-            verdict = f"**{t.verdict}**" if t.failed else t.verdict
-            note = "; ".join(sorted(t.reasons)).replace("|", "\\|")
-            lines.append(f"| `{rule_id}` | {verdict} | {t.passed} | {t.failed} | {t.skipped} | {note} |")
+            verdict = f"**{t.verdict}**" if t.failed or t.not_judged else t.verdict
+            note = "; ".join(filter(None, [self.by_target(rule_id), *sorted(t.reasons)])).replace("|", "\\|")
+            lines.append(f"| `{rule_id}` | {verdict} | {t.passed} | {t.failed} | {t.not_judged} | {t.skipped} "
+                         f"| {note} |")
+        if self.suite_errors:
+            note = self._suite_error_note().replace("|", "\\|")
+            lines.append(f"| {SUITE_ERROR} | **FAILED** | 0 | {len(self.suite_errors)} | 0 | 0 | {note} |")
         return "\n".join(lines) + "\n"
 
     def terminal(self) -> list[str]:
         width = max(len(r.id) for r in rules.RULES)
         lines = [f"target: {self.target_label()}"]
         for rule_id, t in self.rows():
-            extra = f"  ({'; '.join(sorted(t.reasons))})" if t.reasons and not t.passed and not t.failed else ""
+            notes = [self.by_target(rule_id)]
+            if t.reasons and not t.passed and not t.failed:
+                notes += sorted(t.reasons)
+            extra = "; ".join(filter(None, notes))
             lines.append(f"{rule_id:<{width}}  {t.verdict:<11}  pass {t.passed:>3}  fail {t.failed:>3}"
-                         f"  skip {t.skipped:>3}{extra}")
+                         f"  not judged {t.not_judged:>3}  skip {t.skipped:>3}" + (f"  ({extra})" if extra else ""))
+        if self.suite_errors:
+            lines.append(f"{SUITE_ERROR:<{width}}  {'FAILED':<11}  fail {len(self.suite_errors):>3}  "
+                         f"({self._suite_error_note()})")
         lines.append("summary: " + ", ".join(f"{n} {v}" for v, n in sorted(self.summary().items())))
         return lines
 
@@ -125,3 +202,7 @@ class Ledger:
         path.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps(self.as_json(), indent=2) + "\n" if path.suffix.lower() == ".json" else self.markdown()
         path.write_text(scrub(text), encoding="utf-8")
+
+
+def _first_line(text: str) -> str:
+    return (text.strip().splitlines() or [""])[0][:200]

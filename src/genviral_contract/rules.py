@@ -114,8 +114,16 @@ RULES: tuple[Rule, ...] = (
          f"{_PAYLOAD}: workspace_id / owner_user_id resolved for the authenticated key.", "semantic"),
     Rule("SCOPE-ISOLATION", "No account id is visible to both a workspace key and a personal key.",
          f"{_BEHAVIOUR}: requests never fall through to data outside the key's scope.", "suite"),
-    Rule("ACC-ID-STABLE", "Two calls with the same key return the same set of account ids (order is free).",
+    Rule("ACC-ID-STABLE", "Every 200 answer to one key in a run lists the same set of account ids as the key's "
+         "first (order is free). An account connected or removed on the target during the run shows here too.",
          f"{_BEHAVIOUR}: IDs are stable UUIDs.", "suite"),
+    Rule("SCOPE-IDENTITY-STABLE", "Every 200 answer to one key in a run has the `data.scope`, `data.owner_user_id` "
+         "and `data.workspace_id` of the key's first.",
+         f"{_PAYLOAD}: scope, owner_user_id and workspace_id are resolved from the key.", "suite"),
+    Rule("SCOPE-CONCURRENT-ISOLATION", "Concurrent requests with different keys (3 in flight, as the docs advise) "
+         "each get their own key's answer: the scope, ids and accounts that key gets alone.",
+         f"{_BEHAVIOUR}: requests never fall through to data outside the key's scope; API-wide: keep 3 to 10 "
+         "requests in flight.", "suite"),
     # --- errors ------------------------------------------------------------------
     Rule("ERR-DOCUMENTED-ERROR-CODE",
          "402 carries error_code subscription_required, 403 tier_not_allowed, 500 accounts_failed.",
@@ -125,6 +133,10 @@ RULES: tuple[Rule, ...] = (
          "Authentication: the secret is shown once, at creation.", "semantic"),
     Rule("AUTH-REQUIRED", "A request without a valid bearer key gets a 401 error envelope, never data.",
          f"{_ERRORS}: 401 — authentication failed (missing/invalid/revoked token).", "suite"),
+    Rule("AUTH-SECRET-CHECKED", "A key's public id with anything but its own secret (a wrong, truncated, extended "
+         "or re-cased one, another key's, none), or its secret alone, gets the 401 error envelope: never data, a "
+         "5xx, or the 402/403 that would reveal the plan of the key's owner.",
+         f"{_ERRORS}: 401 — invalid token; Authentication: keys are <public_id>.<secret>.", "suite"),
     Rule("PLAN-SUBSCRIPTION-REQUIRED", "A key without an active plan gets 402 subscription_required.",
          f"{_ERRORS}: 402 subscription_required.", "suite"),
     Rule("PLAN-TIER-NOT-ALLOWED", "A Scheduler-tier key gets 403 tier_not_allowed.",

@@ -14,6 +14,8 @@ request budget each have a floor and a ceiling.
 | ``GENVIRAL_RETRIES`` | ``retries`` | 2 | 0 to :data:`MAX_RETRIES` |
 | ``GENVIRAL_MAX_BODY`` | ``max_body`` | :data:`DEFAULT_MAX_BODY` | 1 KiB to 1 GiB (bytes, or KiB/MiB/GiB) |
 | ``GENVIRAL_MAX_REQUESTS`` | ``max_requests`` | None (the profile's) | 1 to :data:`MAX_REQUESTS_LIMIT` |
+| ``GENVIRAL_MAX_WAIT`` | ``max_wait`` | :data:`DEFAULT_MAX_WAIT` | 0 to :data:`MAX_MAX_WAIT` seconds |
+| ``GENVIRAL_RATE_LIMIT`` | ``rate_limit`` | None (no pacing) | ``COUNT/WINDOW``: ``40/15s``, ``2/s``, ``100/min`` |
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
 from .credentials import Secret
+from .limits import Rate
 
 KiB = 1 << 10
 MiB = 1 << 20
@@ -39,6 +42,10 @@ MAX_RETRIES = 10
 DEFAULT_MAX_BODY = 32 * MiB
 MIN_MAX_BODY, MAX_MAX_BODY = KiB, GiB
 MAX_REQUESTS_LIMIT = 100_000
+# The time a run may spend waiting because the target asked it to (429, 503 + Retry-After):
+# five minutes fits a CI job and outlasts per-minute windows several times over.
+DEFAULT_MAX_WAIT = 300.0
+MAX_MAX_WAIT = 86_400.0
 
 _EXAMPLE_URL = "https://staging.example.com/api/partner/v1"
 _PUT_KEYS = "put keys in GENVIRAL_*_API_KEY"
@@ -84,7 +91,8 @@ class Settings:
     owner_user_id: str | None = None
     timeout: float = DEFAULT_TIMEOUT  # seconds per request
     retries: int = DEFAULT_RETRIES
-    retry_after_cap: float = 5.0
+    max_wait: float = DEFAULT_MAX_WAIT  # seconds the whole run may wait on the target's back-off
+    rate_limit: Rate | None = None  # the pace the run keeps, when the target's limit is known
     max_body: int = DEFAULT_MAX_BODY  # bytes of one response body the client reads at most
     max_requests: int | None = None  # the run's request budget; None: the hypothesis profile's
 
@@ -190,6 +198,24 @@ def _seconds(name: str, raw: str) -> float:
     return value
 
 
+def _wait(name: str, raw: str) -> float:
+    bounds = f"0 to {MAX_MAX_WAIT:g} seconds"
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={_shown(raw)} is not a number of seconds (allowed: {bounds})") from None
+    if not 0 <= value <= MAX_MAX_WAIT:  # NaN fails it too
+        raise SettingsError(f"{name}={_shown(raw)} is out of range (allowed: {bounds})")
+    return value
+
+
+def _rate(name: str, raw: str) -> Rate:
+    try:
+        return Rate.parse(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name}={_shown(raw)}: {exc}") from None
+
+
 def _size(name: str, raw: str) -> int:
     match = _SIZE.fullmatch(raw)
     if match and len(match[1].lstrip("0")) <= len(str(MAX_MAX_BODY)):
@@ -244,8 +270,9 @@ def load(
         value = get(name)
         if value is not None and not _UUID.match(value):
             raise SettingsError(f"{named(name)}={_shown(value)} is not a UUID")
-    timeout, retries, max_body, max_requests = (
-        get(n) for n in ("GENVIRAL_TIMEOUT", "GENVIRAL_RETRIES", "GENVIRAL_MAX_BODY", "GENVIRAL_MAX_REQUESTS")
+    timeout, retries, max_body, max_requests, max_wait, rate_limit = (
+        get(n) for n in ("GENVIRAL_TIMEOUT", "GENVIRAL_RETRIES", "GENVIRAL_MAX_BODY", "GENVIRAL_MAX_REQUESTS",
+                         "GENVIRAL_MAX_WAIT", "GENVIRAL_RATE_LIMIT")
     )
     return Settings(
         base_url=base_url,
@@ -254,6 +281,8 @@ def load(
         owner_user_id=get("GENVIRAL_OWNER_USER_ID"),
         timeout=DEFAULT_TIMEOUT if timeout is None else _seconds(named("GENVIRAL_TIMEOUT"), timeout),
         retries=DEFAULT_RETRIES if retries is None else _whole(named("GENVIRAL_RETRIES"), retries, 0, MAX_RETRIES),
+        max_wait=DEFAULT_MAX_WAIT if max_wait is None else _wait(named("GENVIRAL_MAX_WAIT"), max_wait),
+        rate_limit=None if rate_limit is None else _rate(named("GENVIRAL_RATE_LIMIT"), rate_limit),
         max_body=DEFAULT_MAX_BODY if max_body is None else _size(named("GENVIRAL_MAX_BODY"), max_body),
         max_requests=None
         if max_requests is None

@@ -10,7 +10,7 @@ import pytest
 
 from .client import TargetSession
 from .credentials import Secret
-from .limits import Gate
+from .limits import Gate, Rate
 from .settings import ROLES, Settings
 
 if TYPE_CHECKING:
@@ -53,8 +53,10 @@ def open_target(settings: Settings, gate: Gate | None = None) -> Target:
 
     # The fault and latency settings exist for the self-tests and benchmarks: they make
     # the embedded API break one promise on purpose, or answer slowly.
+    limit = os.environ.get("GENVIRAL_REFAPI_RATE_LIMIT") or None
     server = ReferenceServer(fault=os.environ.get("GENVIRAL_REFAPI_FAULT") or None,
-                             latency=float(os.environ.get("GENVIRAL_REFAPI_LATENCY") or 0)).start()
+                             latency=float(os.environ.get("GENVIRAL_REFAPI_LATENCY") or 0),
+                             rate_limit=Rate.parse(limit) if limit else None).start()
     keys = {role: Secret(value, f"{role} key") for role, value in server.keys.items()}
     return Target("embedded reference API", server.base_url, keys, session_for(settings, keys, gate),
                   server.expected.get("workspace_id"), server.expected.get("owner_user_id"), server)
@@ -71,5 +73,5 @@ def session_for(settings: Settings, keys: dict[str, Secret] | None = None, gate:
     """The client every target of these settings is reached through (the replay's too,
     with ``sleep`` False: a replay never waits on a recorded Retry-After)."""
     keys = keys or {}
-    return TargetSession(timeout=settings.timeout, retries=settings.retries, retry_after_cap=settings.retry_after_cap,
-                         secrets=tuple(keys.values()), max_body=settings.max_body, gate=gate, sleep=sleep)
+    return TargetSession(timeout=settings.timeout, retries=settings.retries, secrets=tuple(keys.values()),
+                         max_body=settings.max_body, gate=gate, sleep=sleep)

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from genviral_contract import probes
 from genviral_contract.credentials import Secret, unknown_key
 from genviral_contract.judge import RESPONSE_RULES, Judge
 from genviral_contract.settings import ROLES
@@ -58,6 +59,21 @@ _authorization = st.one_of(
 def test_arbitrary_authorization_gets_a_401_envelope(genviral: Judge, header: str) -> None:
     # Generated junk is no secret: showing it makes a failure reproducible.
     _expect_401(genviral, Secret(header, "generated credential"), note=f"Authorization: {header!r} (generated)")
+
+
+@pytest.mark.rules("AUTH-SECRET-CHECKED", *RESPONSE_RULES)
+@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize("probe", list(probes.PROBES))
+def test_a_key_with_anything_but_its_secret_gets_401(genviral: Judge, probe: str, role: str) -> None:
+    key = genviral.target.key(role)
+    others = [k for r, k in genviral.target.keys.items() if r != role]
+    try:
+        credential = genviral.presenting(probes.derive(probe, key, others))
+    except probes.NotApplicable as exc:
+        pytest.skip(f"{probe} probe of the {role} key: {exc}")
+    answer = genviral.get(authorization=credential)
+    genviral.judge(answer, credential=credential, expect_status=401, status_rule="AUTH-SECRET-CHECKED",
+                   note=f"Authorization: the {credential.label} ({probes.PROBES[probe].description})")
 
 
 PLAN_ERRORS = {

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
+from fresh_cassettes import record_all
 from vcr import VCR
 from vcr.errors import CannotOverwriteExistingCassetteException
 from vcr.serialize import deserialize, serialize
@@ -26,7 +27,6 @@ from genviral_contract.scenarios import SCENARIOS
 from genviral_contract.settings import ROLES
 
 ROOT = Path(__file__).resolve().parents[2]
-COMMITTED = ROOT / "cassettes"
 # What the repository's checks grep committed cassettes for, line by line (the replay tests
 # check the committed cassettes themselves, parsed).
 KEY_GREP = re.compile(r"gva_(live|test)_[A-Za-z0-9]+\.[A-Za-z0-9]{6,}")
@@ -40,6 +40,11 @@ def _leaks(text: str) -> list[str]:
         if _BEARER_LINE.search(line) and not re.search(r"(?i)redacted|filtered|\*\*\*", line)
     ]
     return bearer + [m.group(0)[:12] + "…" for m in KEY_GREP.finditer(text)]
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return record_all(tmp_path_factory.mktemp("cassettes"))
 
 
 @pytest.fixture
@@ -204,16 +209,26 @@ def test_replay_matches_method_and_path_whatever_the_host_port_and_key(tmp_path:
     assert answer.status == 200 and b'"scope": "workspace"' in answer.content
 
 
-def _old_file(directory: Path) -> bytes:
+def _old_file(recorded: Path, directory: Path) -> bytes:
+    """Another scenario's recording where workspace-key.yaml goes: a rewrite must replace it."""
     directory.mkdir(exist_ok=True)
-    shutil.copy(COMMITTED / "personal-key.yaml", directory / "workspace-key.yaml")
+    shutil.copy(recorded / "personal-key.yaml", directory / "workspace-key.yaml")
     return (directory / "workspace-key.yaml").read_bytes()
 
 
+def _unmatched(recorded: Path, directory: Path) -> Path:
+    """workspace-key.yaml with its one request moved to another path, so nothing matches it."""
+    text = (recorded / "workspace-key.yaml").read_text(encoding="utf-8")
+    assert text.count("/v1/accounts") == 1, "the fresh recording has one request, to …/v1/accounts"
+    path = directory / "workspace-key.yaml"
+    path.write_text(text.replace("/v1/accounts", "/v1/users"), encoding="utf-8")
+    return path
+
+
 def test_an_interrupted_recording_leaves_the_old_cassette_byte_for_byte(
-    tmp_path: Path, server: ReferenceServer
+    recorded: Path, tmp_path: Path, server: ReferenceServer
 ) -> None:
-    old = _old_file(tmp_path)
+    old = _old_file(recorded, tmp_path)
     with pytest.raises(KeyboardInterrupt):
         _record(
             tmp_path, server, "workspace-key", Secret(server.keys["workspace"]).bearer(), mode="rewrite", complete=False
@@ -223,9 +238,9 @@ def test_an_interrupted_recording_leaves_the_old_cassette_byte_for_byte(
 
 
 def test_a_write_interrupted_midway_leaves_the_old_cassette(
-    tmp_path: Path, server: ReferenceServer, monkeypatch: pytest.MonkeyPatch
+    recorded: Path, tmp_path: Path, server: ReferenceServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    old = _old_file(tmp_path)
+    old = _old_file(recorded, tmp_path)
 
     def interrupted(src: str, dst: str) -> None:
         raise KeyboardInterrupt
@@ -253,7 +268,7 @@ def _vcrpy_patches() -> list[str]:
 
 @pytest.mark.parametrize("failure", ["interrupted", "refused"])
 def test_a_failed_write_leaves_no_vcrpy_patch_behind(
-    tmp_path: Path, server: ReferenceServer, monkeypatch: pytest.MonkeyPatch, failure: str
+    recorded: Path, tmp_path: Path, server: ReferenceServer, monkeypatch: pytest.MonkeyPatch, failure: str
 ) -> None:
     # vcrpy saves a cassette before it unpatches. A save that raised used to leave the patches
     # to the garbage collector, which removed them in the middle of some later cassette: that
@@ -271,11 +286,9 @@ def test_a_failed_write_leaves_no_vcrpy_patch_behind(
     assert _vcrpy_patches() == []
     assert list(tmp_path.iterdir()) == []
     # Whatever the collector finds in the middle of the next cassette, that one still replays.
-    text = (COMMITTED / "workspace-key.yaml").read_text(encoding="utf-8")
-    (tmp_path / "workspace-key.yaml").write_text(text.replace("/v1/accounts", "/v1/users"), encoding="utf-8")
     with (
         TargetSession(retries=0) as session,
-        recording.replay(tmp_path / "workspace-key.yaml"),
+        recording.replay(_unmatched(recorded, tmp_path)),
         pytest.raises(CannotOverwriteExistingCassetteException),
     ):
         gc.collect()
@@ -283,15 +296,15 @@ def test_a_failed_write_leaves_no_vcrpy_patch_behind(
     assert server.stats.requests == 1 and _vcrpy_patches() == []  # the recording's request only
 
 
-def test_a_completed_rewrite_replaces_the_cassette(tmp_path: Path, server: ReferenceServer) -> None:
-    old = _old_file(tmp_path)
+def test_a_completed_rewrite_replaces_the_cassette(recorded: Path, tmp_path: Path, server: ReferenceServer) -> None:
+    old = _old_file(recorded, tmp_path)
     _record(tmp_path, server, "workspace-key", Secret(server.keys["workspace"]).bearer(), mode="rewrite")
     new = (tmp_path / "workspace-key.yaml").read_bytes()
     assert new != old and b'"scope": "workspace"' in new
 
 
-def test_record_mode_once_replays_an_existing_cassette(tmp_path: Path, server: ReferenceServer) -> None:
-    old = _old_file(tmp_path)
+def test_record_mode_once_replays_an_existing_cassette(recorded: Path, tmp_path: Path, server: ReferenceServer) -> None:
+    old = _old_file(recorded, tmp_path)
     _record(tmp_path, server, "workspace-key", Secret(server.keys["workspace"]).bearer(), mode="once")
     assert (tmp_path / "workspace-key.yaml").read_bytes() == old and server.stats.requests == 0
 
@@ -340,15 +353,14 @@ def test_a_broken_cassette_names_file_scenario_problem_and_command(
     )
 
 
-def test_a_replay_without_a_recording_says_which_request(tmp_path: Path) -> None:
-    text = (COMMITTED / "workspace-key.yaml").read_text(encoding="utf-8")
-    (tmp_path / "workspace-key.yaml").write_text(text.replace("/v1/accounts", "/v1/users"), encoding="utf-8")
+def test_a_replay_without_a_recording_says_which_request(recorded: Path, tmp_path: Path) -> None:
+    path = _unmatched(recorded, tmp_path)
     with TargetSession(retries=0) as session, pytest.raises(cassettes.CassetteError) as caught:
-        recording.replay_scenario(tmp_path / "workspace-key.yaml", SCENARIOS["workspace-key"], session)
-    assert re.match(
-        rf"{re.escape(str(tmp_path))}/workspace-key.yaml \(scenario workspace-key\) has no recording "
-        r"for GET http://127\.0\.0\.1:\d+/api/partner/v1/accounts; re-record it with: ",
-        str(caught.value),
+        recording.replay_scenario(path, SCENARIOS["workspace-key"], session)
+    # The request went where the scenario was recorded, under the default base path.
+    sent = cassettes.load(recorded / "workspace-key.yaml")[0].uri
+    assert str(caught.value).startswith(
+        f"{path} (scenario workspace-key) has no recording for GET {sent}; re-record it with: "
     )
 
 
@@ -368,8 +380,8 @@ BAD_URIS = [
 ]
 
 
-def _with_uri(directory: Path, uri: str) -> Path:
-    text = (COMMITTED / "workspace-key.yaml").read_text(encoding="utf-8")
+def _with_uri(recorded: Path, directory: Path, uri: str) -> Path:
+    text = (recorded / "workspace-key.yaml").read_text(encoding="utf-8")
     assert text.count("\n    uri: ") == 1
     path = directory / "workspace-key.yaml"
     path.write_text(re.sub(r"(?m)^    uri: .*$", lambda _: f"    uri: {uri}", text), encoding="utf-8")
@@ -393,8 +405,10 @@ def _with_uri(directory: Path, uri: str) -> Path:
         "newline",
     ],
 )
-def test_a_request_uri_that_cannot_be_sent_again_is_a_cassette_error(tmp_path: Path, uri: str, problem: str) -> None:
-    path = _with_uri(tmp_path, uri)
+def test_a_request_uri_that_cannot_be_sent_again_is_a_cassette_error(
+    recorded: Path, tmp_path: Path, uri: str, problem: str
+) -> None:
+    path = _with_uri(recorded, tmp_path, uri)
     with pytest.raises(cassettes.CassetteError) as caught:
         cassettes.load(path)
     message = str(caught.value)
@@ -408,13 +422,13 @@ def test_a_request_uri_that_cannot_be_sent_again_is_a_cassette_error(tmp_path: P
     "uri",
     ["https://staging.example.com/api/partner/v1/accounts", "http://[::1]:8080/api/partner/v1/accounts", "HTTP://H/a"],
 )
-def test_a_request_uri_of_any_http_host_is_taken(tmp_path: Path, uri: str) -> None:
-    assert cassettes.load(_with_uri(tmp_path, uri))[0].uri == uri
+def test_a_request_uri_of_any_http_host_is_taken(recorded: Path, tmp_path: Path, uri: str) -> None:
+    assert cassettes.load(_with_uri(recorded, tmp_path, uri))[0].uri == uri
 
 
 @pytest.mark.parametrize("uri", ["file:///etc/passwd", "'http://[::1/api/partner/v1/accounts'"])
-def test_replay_gets_the_same_cassette_error_before_any_request(tmp_path: Path, uri: str) -> None:
-    path = _with_uri(tmp_path, uri)
+def test_replay_gets_the_same_cassette_error_before_any_request(recorded: Path, tmp_path: Path, uri: str) -> None:
+    path = _with_uri(recorded, tmp_path, uri)
     with TargetSession(retries=0) as session, pytest.raises(cassettes.CassetteError) as caught:
         recording.replay_scenario(path, SCENARIOS["workspace-key"], session)
     assert str(caught.value).startswith(
@@ -446,8 +460,8 @@ def _staging(server: ReferenceServer) -> dict[str, str]:
     return {**env, "GENVIRAL_BASE_URL": server.base_url}
 
 
-def test_rewrite_keeps_the_old_cassette_when_the_request_fails(tmp_path: Path) -> None:
-    old = _old_file(tmp_path)
+def test_rewrite_keeps_the_old_cassette_when_the_request_fails(recorded: Path, tmp_path: Path) -> None:
+    old = _old_file(recorded, tmp_path)
     with ReferenceServer(fault="drop-connection") as dropping:
         run = _pytest(
             "tests/contract",

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fresh_cassettes import record_all
 
 from genviral_contract import schemas
 from genviral_contract.cli import main
 from genviral_contract.drift import NOT_JSON, Answer, contract_enums, diff
 
-ROOT = Path(__file__).resolve().parents[2]
 ENUMS = {"$.data.accounts[*].platform": frozenset({"tiktok", "youtube"}), "$.data.scope": frozenset({"workspace"})}
 
 
@@ -105,11 +105,16 @@ def test_the_enumerations_come_from_the_schemas() -> None:
 # --- the command, against a fresh embedded server ---------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return record_all(tmp_path_factory.mktemp("cassettes"))
+
+
 @pytest.fixture
-def cassette_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def cassette_copy(recorded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in [n for n in os.environ if n.startswith("GENVIRAL_")]:
         monkeypatch.delenv(name)
-    return Path(shutil.copytree(ROOT / "cassettes", tmp_path / "cassettes"))
+    return Path(shutil.copytree(recorded, tmp_path / "cassettes"))
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -127,7 +132,7 @@ def test_drift_against_the_embedded_server_finds_none(cassette_copy: Path, capsy
 
 def test_a_tampered_cassette_is_breaking_drift(cassette_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # The recording has a field the live answers lack, and a code of another type.
-    _edit(cassette_copy / "workspace-key.yaml", '"status": "active",', '"status": "active",\n        "nickname": "n",')
+    _edit(cassette_copy / "workspace-key.yaml", '"username": ', '"nickname": "n", "username": ')
     _edit(cassette_copy / "lapsed-plan.yaml", '"code": 402', '"code": "402"')
     assert main(["drift", "--cassettes", str(cassette_copy), "--format", "json"]) == 1
     report = json.loads(capsys.readouterr().out)
@@ -140,7 +145,7 @@ def test_a_tampered_cassette_is_breaking_drift(cassette_copy: Path, capsys: pyte
 
 
 def test_data_changes_pass_unless_strict(cassette_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _edit(cassette_copy / "personal-key.yaml", '"username": "jorg.makes"', '"username": "jorg.made"')
+    _edit(cassette_copy / "personal-key.yaml", '"username": "', '"username": "renamed.')
     assert main(["drift", "--cassettes", str(cassette_copy), "--format", "markdown"]) == 0
     out = capsys.readouterr().out
     assert "| personal-key | 200 → 200 | data | value changed | `$.data.accounts[*].username` |" in out

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import email.utils
 import http.client
 import socket
 import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -17,7 +19,9 @@ import requests
 from genviral_contract import rules
 from genviral_contract.credentials import Secret
 from genviral_contract.findings import Verdict
-from genviral_contract.refapi import FAULTS, PROBES, Fault, ReferenceServer, serve
+from genviral_contract.limits import Rate
+from genviral_contract.refapi import FAULTS, PROBES, Fault, ReferenceServer, seed, serve
+from genviral_contract.refapi.ratelimit import FixedWindow
 from genviral_contract.refapi.server import BOMB_SIZE, TRICKLE_EVERY
 from genviral_contract.validate import check_raw
 
@@ -27,7 +31,11 @@ DOCUMENTED = {
     "unsubscribed": (402, "subscription_required"), "scheduler": (403, "tier_not_allowed"),
     "failing": (500, "accounts_failed"), "no-auth": (401, "invalid_token"), "unknown-key": (401, "invalid_token"),
     "other-scheme": (401, "invalid_token"), "junk-auth": (401, "invalid_token"),
+    "wrong-secret": (401, "invalid_token"), "near-secret": (401, "invalid_token"),
+    "secret-case-swapped": (401, "invalid_token"), "secret-alone": (401, "invalid_token"),
+    "foreign-secret": (401, "invalid_token"), "wrong-secret-unsubscribed": (401, "invalid_token"),
 }
+ENVELOPE_429 = {"ok": False, "code": 429, "message": "Too many requests", "error_code": "rate_limited"}
 
 
 def _single_response(fault: Fault) -> bool:
@@ -36,8 +44,10 @@ def _single_response(fault: Fault) -> bool:
 
 # No response to judge (or none worth judging): each has a targeted test below instead.
 TRANSPORT = {"hang", "drop-connection", "always-503", "trickle-body", "gzip-bomb"}
+# One response shows these, but only once the rate limit's window is spent.
+AFTER_WINDOW = {"rate-limit-bare-429"}
 BREAKING = [f for f in FAULTS.values() if f.kind == "breaks"]
-SINGLE = [f for f in BREAKING if _single_response(f) and f.name not in TRANSPORT]
+SINGLE = [f for f in BREAKING if _single_response(f) and f.name not in TRANSPORT | AFTER_WINDOW]
 BENIGN = [f for f in FAULTS.values() if f.kind == "benign"]
 
 
@@ -48,8 +58,9 @@ def srv() -> Iterator[ReferenceServer]:
 
 
 @contextlib.contextmanager
-def serving(fault: str | None = None, latency: float = 0.0) -> Iterator[ReferenceServer]:
-    with ReferenceServer(fault=fault, latency=latency) as server:
+def serving(fault: str | None = None, latency: float = 0.0,
+            rate_limit: Rate | None = None) -> Iterator[ReferenceServer]:
+    with ReferenceServer(fault=fault, latency=latency, rate_limit=rate_limit) as server:
         yield server
 
 
@@ -327,10 +338,67 @@ def _bombs(server: ReferenceServer) -> None:
     assert len(zlib.decompress(sent, wbits=31)) == BOMB_SIZE
 
 
+def _grows_midrun(server: ReferenceServer) -> None:
+    # The key's third call (whichever of these it is) lists one more account, and so do all after it.
+    listings = [frozenset(account_ids(server, "workspace")) for _ in range(3)]
+    before, after = listings[0], listings[-1]
+    assert len(set(listings)) == 2 and before < after and len(after - before) == 1
+
+
+def _identity(server: ReferenceServer, probe: str) -> tuple[str, str, str | None]:
+    response, _ = get(server, probe)
+    # Each answer is self-consistent: without the expected ids, one response shows nothing.
+    assert check_raw(response.status_code, response.content, content_type=response.headers["Content-Type"],
+                     key_scope=SCOPES[probe]).ok
+    data = response.json()["data"]
+    return data["scope"], data["owner_user_id"], data["workspace_id"]
+
+
+def _flaps(probe: str, calls: int) -> Callable[[ReferenceServer], None]:
+    def check(server: ReferenceServer) -> None:
+        assert len({_identity(server, probe) for _ in range(calls)}) == 2
+
+    return check
+
+
+def _served_as_workspace(probe: str) -> Callable[[ReferenceServer], None]:
+    def check(server: ReferenceServer) -> None:
+        response, _ = get(server, probe)
+        assert response.status_code == 200
+        assert response.json()["data"]["workspace_id"] == server.expected["workspace_id"]
+
+    return check
+
+
+def _first_throttled(server: ReferenceServer, probe: str = "workspace", most: int = 200) -> requests.Response:
+    """The first 429 of the server's rate limit; a loaded machine may need a window or two more."""
+    for _ in range(most):
+        response, _ = get(server, probe)
+        if response.status_code == 429:
+            return response
+    raise AssertionError(f"no 429 in {most} requests")
+
+
+def _bare_429(server: ReferenceServer) -> None:
+    response = _first_throttled(server)
+    assert response.json() == {"error": "rate limited"}
+    verdict = judge(server, "workspace", response, None)
+    assert verdict.broken == set(FAULTS["rate-limit-bare-429"].rules), verdict.lines()
+
+
+def _mixed_up(server: ReferenceServer) -> None:
+    # Three keys in flight at once; a round whose requests happen not to overlap shows
+    # nothing, so a few rounds are allowed.
+    for _ in range(10):
+        if any(got != want for got, want in _concurrent_round(server)):
+            return
+    raise AssertionError("no key got another key's answer in 10 concurrent rounds")
+
+
 def _always_503(server: ReferenceServer) -> None:
     for _ in range(3):
         response, _ = get(server, "workspace")
-        assert (response.status_code, response.headers["Retry-After"]) == (503, "1")
+        assert (response.status_code, response.headers.get("Retry-After")) == (503, None)
     # Only successes are replaced: the other probes keep their documented answers.
     assert [get(server, probe)[0].status_code for probe in ("unknown-key", "unsubscribed")] == [401, 402]
 
@@ -350,11 +418,23 @@ TARGETED: dict[str, Callable[[ReferenceServer], None]] = {
     "always-503": _always_503,
     "trickle-body": _trickles,
     "gzip-bomb": _bombs,
+    "account-connected-midrun": _grows_midrun,
+    "workspace-id-flaps": _flaps("workspace", 2),
+    "owner-flaps": _flaps("personal", 3),
+    "concurrent-key-mixup": _mixed_up,
+    "secret-not-compared": _served_as_workspace("wrong-secret"),
+    "secret-prefix-compared": _served_as_workspace("near-secret"),
+    "secret-case-insensitive": _served_as_workspace("secret-case-swapped"),
+    "plan-before-secret": _status("wrong-secret-unsubscribed", 402),
+    "wrong-secret-500": _status("wrong-secret", 500),
+    "secret-alone-accepted": _served_as_workspace("secret-alone"),
+    "any-issued-secret": _served_as_workspace("foreign-secret"),
+    "rate-limit-bare-429": _bare_429,
 }
 
 
 def test_every_multi_response_fault_has_a_targeted_check() -> None:
-    assert set(TARGETED) == {f.name for f in BREAKING if not _single_response(f)} | TRANSPORT
+    assert set(TARGETED) == {f.name for f in BREAKING if not _single_response(f)} | TRANSPORT | AFTER_WINDOW
 
 
 @pytest.mark.parametrize("name", sorted(TARGETED))
@@ -367,6 +447,99 @@ def test_multi_response_fault_shows(name: str) -> None:
         TARGETED[name](server)
 
 
+# Each sloppy comparison lets its own probe through and no other: the rest still get 401.
+LOOSE_SECRETS = {
+    "secret-not-compared": {"wrong-secret", "near-secret", "secret-case-swapped", "foreign-secret"},
+    "secret-prefix-compared": {"near-secret"},
+    "secret-case-insensitive": {"secret-case-swapped"},
+    "secret-alone-accepted": {"secret-alone"},
+    "any-issued-secret": {"foreign-secret"},
+}
+TAMPERED = ("wrong-secret", "near-secret", "secret-case-swapped", "secret-alone", "foreign-secret")
+
+
+@pytest.mark.parametrize("name", sorted(LOOSE_SECRETS))
+def test_loose_secret_fault_lets_only_its_probes_through(name: str) -> None:
+    with serving(name) as server:
+        statuses = {probe: get(server, probe)[0].status_code for probe in TAMPERED}
+        assert get(server, "unknown-key")[0].status_code == 401
+    assert statuses == {probe: 200 if probe in LOOSE_SECRETS[name] else 401 for probe in TAMPERED}
+
+
+def test_plan_before_secret_leaks_only_gated_keys() -> None:
+    with serving("plan-before-secret") as server:
+        assert get(server, "wrong-secret")[0].status_code == 401  # an ungated key reaches the secret check
+        assert get(server, "wrong-secret-unsubscribed")[0].json()["error_code"] == "subscription_required"
+
+
+def _concurrent_round(server: ReferenceServer) -> list[tuple[tuple[str, str | None], tuple[str, str | None]]]:
+    """(scope and workspace id got, those of the key sent) for workspace, personal and empty, sent together."""
+    wanted = {"workspace": ("workspace", seed.MAIN), "personal": ("personal", None),
+              "empty": ("workspace", seed.SANDBOX)}
+
+    def one(probe: str) -> tuple[str, str | None]:
+        data = get(server, probe)[0].json()["data"]
+        return data["scope"], data["workspace_id"]
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        got = list(pool.map(one, wanted))
+    return list(zip(got, wanted.values(), strict=True))
+
+
+def test_concurrent_key_mixup_is_right_one_at_a_time() -> None:
+    with serving("concurrent-key-mixup") as server:
+        for probe in ("workspace", "personal", "empty", "workspace"):
+            response, verdict = fetch_judged(server, probe)
+            assert response.status_code == 200 and verdict.ok, verdict.lines()
+        _mixed_up(server)
+    # Without the fault, the same rounds never mix.
+    with serving() as server:
+        for _ in range(3):
+            assert all(got == want for got, want in _concurrent_round(server))
+
+
+def test_names_change_per_call_keeps_ids() -> None:
+    with serving("names-change-per-call") as server:
+        first, second = (get(server, "workspace")[0].json()["data"]["accounts"] for _ in range(2))
+    assert [a["id"] for a in first] == [a["id"] for a in second]
+    assert [a["username"] for a in first] != [a["username"] for a in second]
+    assert [a["display_name"] for a in first] != [a["display_name"] for a in second]
+
+
+def test_auth_messages_differ_by_cause_and_never_quote_the_secret() -> None:
+    with serving("auth-messages-differ") as server:
+        seen = {}
+        for probe in ("wrong-secret", "unknown-key", "secret-alone", "no-auth"):
+            response, verdict = fetch_judged(server, probe)
+            assert response.status_code == 401 and verdict.ok, verdict.lines()
+            assert response.json()["error_code"] == "invalid_token"
+            seen[probe] = (response.json()["message"], response.headers["WWW-Authenticate"])
+        secret = server.headers_for("wrong-secret")["Authorization"].rpartition(".")[2]
+    assert len({message for message, _ in seen.values()}) == 4
+    message, challenge = seen["wrong-secret"]
+    assert "secret does not match" in challenge and server.keys["workspace"].partition(".")[0] in message
+    assert secret not in message + challenge
+
+
+def test_slow_401_holds_back_401s_only() -> None:
+    with serving("slow-401") as server:
+        started = time.monotonic()
+        assert get(server, "unknown-key")[0].status_code == 401
+        # A lower bound only: a loaded machine makes it slower, never faster.
+        assert time.monotonic() - started >= 0.19
+        assert get(server, "workspace")[0].status_code == 200
+
+
+def test_mixed_case_headers_go_out_as_spelled() -> None:
+    with serving("mixed-case-headers") as server:
+        request = b"GET /api/partner/v1/accounts HTTP/1.1\r\nHost: x\r\n\r\n"
+        status, headers, body = raw_exchange(server, request)
+    assert status == 401
+    assert "content-TYPE" in headers and "Content-Type" not in headers
+    assert "www-AUTHENTICATE" in headers
+    assert check_raw(status, body, content_type=headers["content-TYPE"]).ok
+
+
 def test_stop_is_prompt_while_a_request_hangs() -> None:
     server = ReferenceServer(fault="hang").start()
     try:
@@ -377,12 +550,107 @@ def test_stop_is_prompt_while_a_request_hangs() -> None:
     assert time.monotonic() - started < 2
 
 
+# --- the rate limit ------------------------------------------------------------------------
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_fixed_window_admits_count_then_refuses_until_it_ends() -> None:
+    clock = FakeClock()
+    window = FixedWindow(Rate(3, 2.0), clock)
+    taken = [window.take() for _ in range(3)]
+    assert [(w.allowed, w.remaining) for w in taken] == [(True, 2), (True, 1), (True, 0)]
+    clock.now += 0.5
+    refused = window.take()
+    assert (refused.allowed, refused.remaining, refused.reset, refused.seconds_left) == (False, 0, 1.5, 2)
+    clock.now += 1.4  # refusals do not make the window longer
+    assert window.take().seconds_left == 1
+    clock.now += 0.1
+    assert window.take().allowed and window.take().remaining == 1
+
+
+def test_fixed_window_refuses_impossible_rates() -> None:
+    with pytest.raises(ValueError, match="at least 1 request"):
+        FixedWindow(Rate(0, 1.0))
+
+
+def test_rate_limit_counts_every_request_then_answers_429() -> None:
+    # A long window: the first three requests cannot straddle its end, however slow the machine.
+    with serving(rate_limit=Rate(3, 30.0)) as server:
+        statuses = [get(server, "workspace", "/nope")[0].status_code,
+                    get(server, "no-auth", method="POST")[0].status_code, get(server, "personal")[0].status_code]
+        response, credential = get(server, "workspace")
+        assert statuses == [404, 405, 200]
+        assert response.status_code == 429 and response.json() == ENVELOPE_429
+        assert 1 <= int(response.headers["Retry-After"]) <= 30
+        assert judge(server, "workspace", response, credential).ok
+        assert get(server, "unknown-key")[0].status_code == 429  # unauthenticated requests share the window
+        assert (server.stats.throttled, server.stats.statuses[200]) == (2, 1)
+
+
+def test_rate_limit_opens_a_new_window_after_retry_after() -> None:
+    with serving(rate_limit=Rate(2, 0.5)) as server:
+        response = _first_throttled(server)
+        assert response.headers["Retry-After"] == "1"  # rounded up, at least 1
+        time.sleep(float(response.headers["Retry-After"]))
+        assert [get(server, "workspace")[0].status_code for _ in range(2)] == [200, 200]
+
+
+def test_a_fault_keeps_its_rate_limit_unless_told_another() -> None:
+    assert ReferenceServer(fault="rate-limited-window").rate_limit == Rate(25, 2.0)
+    assert ReferenceServer(fault="rate-limited-window", rate_limit=Rate(3, 1.0)).rate_limit == Rate(3, 1.0)
+    assert ReferenceServer().rate_limit is None
+    limited = {fault.name for fault in FAULTS.values() if fault.rate_limit}
+    assert limited == {"rate-limited-window", "rate-limit-http-date", "rate-limit-headers", "rate-limit-bare-429"}
+
+
+def test_the_429_goes_through_the_fault() -> None:
+    with serving("message-wording", rate_limit=Rate(1, 30.0)) as server:
+        response = _first_throttled(server)
+    assert response.json()["message"] == "Request failed"
+
+
+def test_rate_limit_http_date_is_never_early() -> None:
+    with serving("rate-limit-http-date", rate_limit=Rate(2, 0.5)) as server:
+        sent = time.time()
+        response = _first_throttled(server)
+        after = email.utils.parsedate_to_datetime(response.headers["Retry-After"]).timestamp()
+        assert sent < after <= time.time() + 0.5 + 1
+        time.sleep(max(0.0, after - time.time()))
+        assert get(server, "workspace")[0].status_code == 200
+
+
+def test_rate_limit_headers_count_down() -> None:
+    with serving("rate-limit-headers", rate_limit=Rate(3, 30.0)) as server:
+        answers = [get(server, "workspace")[0] for _ in range(4)]
+    assert [r.status_code for r in answers] == [200, 200, 200, 429]
+    assert [r.headers["X-RateLimit-Remaining"] for r in answers] == ["2", "1", "0", "0"]
+    assert {r.headers["X-RateLimit-Limit"] for r in answers} == {"3"}
+    resets = [int(r.headers["X-RateLimit-Reset"]) for r in answers]
+    assert all(1 <= reset <= 30 for reset in resets) and resets == sorted(resets, reverse=True)
+    assert answers[-1].headers["Retry-After"] == answers[-1].headers["X-RateLimit-Reset"]
+
+
+def test_rate_limit_forever_refuses_everyone_with_the_envelope() -> None:
+    with serving("rate-limit-forever") as server:
+        for probe in ("workspace", "unknown-key", "unsubscribed"):
+            response, verdict = fetch_judged(server, probe)
+            assert (response.status_code, response.headers["Retry-After"]) == (429, "1")
+            assert response.json() == ENVELOPE_429 and verdict.ok, verdict.lines()
+
+
 # --- the serve subcommand ------------------------------------------------------------------
 
 
 def _args(**overrides: object) -> argparse.Namespace:
     values: dict[str, object] = {"host": "127.0.0.1", "port": 0, "fault": None, "latency": 0.0,
-                                 "list_faults": False}
+                                 "list_faults": False, "rate_limit": None}
     return argparse.Namespace(**{**values, **overrides})
 
 
@@ -396,6 +664,8 @@ def test_serve_lists_faults(capsys: pytest.CaptureFixture[str]) -> None:
     ({"fault": "nope"}, "valid faults: code-mismatch"),
     ({"host": "0.0.0.0"}, "loopback"),
     ({"latency": -1.0}, "latency"),
+    ({"rate_limit": "nonsense"}, "--rate-limit: expected COUNT/WINDOW"),
+    ({"rate_limit": "0/s"}, "--rate-limit: expected at least 1 request"),
 ])
 def test_serve_refuses_bad_arguments(capsys: pytest.CaptureFixture[str], overrides: dict[str, object],
                                      complaint: str) -> None:
@@ -417,3 +687,12 @@ def test_serve_announces_and_stops_quietly_on_ctrl_c(capsys: pytest.CaptureFixtu
     monkeypatch.setattr(serve, "_wait_forever", interrupted)
     assert serve.run(_args(fault="gzip")) == 0
     assert seen == [401]
+
+
+def test_serve_announces_its_rate_limit(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(serve, "_wait_forever", interrupted)
+    assert serve.run(_args(rate_limit="40/15s")) == 0
+    assert "rate limit 40/15s" in capsys.readouterr().out.splitlines()[0]

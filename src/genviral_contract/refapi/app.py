@@ -48,6 +48,9 @@ class Reply:
     action: Literal["answer", "hang", "drop", "trickle", "bomb"] = "answer"
     # Compress when the client accepts gzip; off unless a fault turns it on.
     gzip: bool = False
+    # Seconds to wait before answering (a server slowing down key guessing); the HTTP layer
+    # caps it, since a reply that should never come is ``action="hang"``.
+    delay: float = 0.0
 
     def payload(self) -> bytes:
         if self.raw is not None:
@@ -61,6 +64,12 @@ class Auth:
     scheme: str = ""
     token: str = ""
     key: IssuedKey | None = None
+
+
+def key_parts(token: str) -> tuple[str, str] | None:
+    """(public id, secret) of a token of the documented key shape, else None."""
+    shape = _KEY_SHAPE.fullmatch(token)
+    return (shape.group(1), shape.group(2)) if shape else None
 
 
 def split_credentials(header: str) -> tuple[str, str] | None:
@@ -82,19 +91,27 @@ def unauthorized(auth: Auth) -> Reply:
     return error(401, message, "invalid_token", WWW_Authenticate='Bearer realm="genviral"')
 
 
+def too_many_requests(retry_after: int) -> Reply:
+    """The API-wide 429: back off for ``retry_after`` whole seconds."""
+    return error(429, "Too many requests", "rate_limited", Retry_After=str(retry_after))
+
+
 class App:
     def __init__(self, keys: dict[str, IssuedKey]) -> None:
         self.keys = keys
         self._by_public_id = {key.public_id: key for key in keys.values()}
 
     def lookup(self, token: str) -> IssuedKey | None:
-        shape = _KEY_SHAPE.fullmatch(token)
-        if shape is None:
-            return None
-        key = self._by_public_id.get(shape.group(1))
+        parts = key_parts(token)
+        key = self.by_public_id(parts[0]) if parts else None
         if key is None or not hmac.compare_digest(key.token, token):
             return None
         return key
+
+    def by_public_id(self, public_id: str) -> IssuedKey | None:
+        """The issued key with this public id, whatever secret came with it (faults that
+        compare secrets badly start from here)."""
+        return self._by_public_id.get(public_id)
 
     def authenticate(self, header: str | None) -> Auth:
         if header is None:
@@ -104,7 +121,7 @@ class App:
             return Auth("malformed")
         scheme, token = parts
         # The scheme is case-insensitive (RFC 9110 §11.1), the token is not.
-        if scheme.lower() != "bearer" or _KEY_SHAPE.fullmatch(token) is None:
+        if scheme.lower() != "bearer" or key_parts(token) is None:
             return Auth("malformed", scheme, token)
         key = self.lookup(token)
         return Auth("valid" if key else "unknown", scheme, token, key)

@@ -1,30 +1,48 @@
 """The fault catalogue: each fault breaks one promise of the contract on purpose.
 
-A fault is data: a name, the rule ids it breaks, the request that shows it (``probe``)
-and a small transform of the conformant reply. The conformance suite proves it can
-fail by catching every ``breaks`` fault, and proves it is not over-strict by passing
-every ``benign`` one.
+A fault is data: a name, the rule ids it breaks, the request that shows it (``probe``),
+a small transform of the conformant reply, and optionally a rate limit the server then
+keeps. The conformance suite proves it can fail by catching every ``breaks`` fault, and
+proves it is not over-strict by passing every ``benign`` one. An ``unjudgeable`` fault
+leaves the suite nothing to judge (every request refused): it must say "not judged",
+neither pass nor fail.
 
 Probes name the request that exposes a fault: a key name of ``ReferenceServer.keys``,
 or one of ``no-auth`` (no Authorization header), ``unknown-key`` (a well-formed key the
-server never issued), ``other-scheme`` (a valid workspace key under ``Token``), or
-``junk-auth`` (an Authorization header that is no bearer credential at all).
+server never issued), ``other-scheme`` (a valid workspace key under ``Token``),
+``junk-auth`` (an Authorization header that is no bearer credential at all), or a
+workspace key with its secret tampered with: ``wrong-secret`` (a random secret of the
+same length and alphabet), ``near-secret`` (the last character changed),
+``secret-case-swapped``, ``secret-alone`` (the secret without the public id) and
+``foreign-secret`` (the personal key's secret); ``wrong-secret-unsubscribed`` is a wrong
+secret on the unsubscribed key's public id, where a plan refusal would leak.
 """
 
 from __future__ import annotations
 
 import base64
+import email.utils
+import math
 import random
+import time
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Literal
 
+from ..limits import Rate
 from . import seed
-from .app import App, Auth, Reply, Request, error, split_credentials
+from .app import App, Auth, Reply, Request, error, key_parts, split_credentials, too_many_requests
+from .ratelimit import Window
 
 PROBES = ("workspace", "personal", "empty", "unsubscribed", "scheduler", "failing",
-          "no-auth", "unknown-key", "other-scheme", "junk-auth")
+          "no-auth", "unknown-key", "other-scheme", "junk-auth",
+          "wrong-secret", "near-secret", "secret-case-swapped", "secret-alone", "foreign-secret",
+          "wrong-secret-unsubscribed")
+# How long the concurrent-key-mixup fault holds a request between storing its key and reading it back.
+MIXUP_WAIT = 0.05
 
 
 @dataclass(frozen=True)
@@ -36,6 +54,8 @@ class Ctx:
     auth: Auth
     # How many earlier requests came from the same key (unauthenticated ones share a count).
     call: int
+    # Where the request fell in the server's rate-limit window; None when it keeps none.
+    window: Window | None = None
 
     @property
     def scope(self) -> str | None:
@@ -50,7 +70,9 @@ def _unchanged(reply: Reply, ctx: Ctx) -> Reply:
     return reply
 
 
-Kind = Literal["breaks", "benign"]
+# breaks: the suite fails by one of ``rules``; benign: the suite passes; unjudgeable: the
+# target gives the suite nothing to judge, and the suite must say so rather than pass or fail.
+Kind = Literal["breaks", "benign", "unjudgeable"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +83,8 @@ class Fault:
     rules: tuple[str, ...] = ()
     probe: str = "workspace"
     transform: Transform = field(default=_unchanged, repr=False, compare=False)
+    # The server keeps this rate limit (unless told another); its 429s pass through ``transform``.
+    rate_limit: Rate | None = None
 
 
 # --- building blocks -------------------------------------------------------------------
@@ -129,9 +153,13 @@ def every(**changes: Any) -> Transform:
     return transform
 
 
-def on_success_reply(**changes: Any) -> Transform:
+def on_status_reply(status: int, **changes: Any) -> Transform:
     inner = every(**changes)
-    return lambda reply, ctx: inner(reply, ctx) if reply.status == 200 else reply
+    return lambda reply, ctx: inner(reply, ctx) if reply.status == status else reply
+
+
+def on_success_reply(**changes: Any) -> Transform:
+    return on_status_reply(200, **changes)
 
 
 def serve_anyway(name: str) -> Transform:
@@ -146,6 +174,44 @@ def serve_anyway(name: str) -> Transform:
 
 def first_call(make: Callable[[], Reply]) -> Transform:
     return lambda reply, ctx: make() if ctx.call == 0 else reply
+
+
+def every_nth_call(n: int, key: str, inner: Transform) -> Transform:
+    """``inner`` on the n-th, 2n-th, ... call with the seeded key ``key``; other calls are left alone."""
+
+    def transform(reply: Reply, ctx: Ctx) -> Reply:
+        named = ctx.auth.key is not None and ctx.auth.key.spec.name == key
+        return inner(reply, ctx) if named and ctx.call % n == n - 1 else reply
+
+    return transform
+
+
+SecretCheck = Callable[[str, seed.IssuedKey, App], bool]
+
+
+def _as_key(reply: Reply, key: seed.IssuedKey, ctx: Ctx) -> Reply:
+    return ctx.app.for_key(key.spec)
+
+
+def wrong_secret(accepts: SecretCheck,
+                 then: Callable[[Reply, seed.IssuedKey, Ctx], Reply] = _as_key) -> Transform:
+    """A bearer key whose public id is known but whose secret failed the real comparison:
+    when ``accepts(secret, key, app)`` (a sloppier comparison) says yes, ``then`` answers
+    instead of the 401, by default with what the key itself gets."""
+
+    def transform(reply: Reply, ctx: Ctx) -> Reply:
+        parts = key_parts(ctx.auth.token) if reply.status == 401 and ctx.auth.outcome == "unknown" else None
+        key = ctx.app.by_public_id(parts[0]) if parts else None
+        if parts is None or key is None or not accepts(parts[1], key, ctx.app):
+            return reply
+        return then(reply, key, ctx)
+
+    return transform
+
+
+def throttled(inner: Callable[[Reply, Window], Reply]) -> Transform:
+    """``inner`` on the 429s of the server's rate limit, with the window that refused them."""
+    return lambda reply, ctx: inner(reply, ctx.window) if ctx.window and not ctx.window.allowed else reply
 
 
 # --- transforms that need more than one edit ---------------------------------------------
@@ -276,19 +342,135 @@ _NGINX_502 = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\
               b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
 
 
-def _unavailable(retry_after: str) -> Callable[[], Reply]:
-    return lambda: error(503, "Service temporarily unavailable", "service_unavailable", Retry_After=retry_after)
+def _unavailable(retry_after: str | None) -> Callable[[], Reply]:
+    after = {} if retry_after is None else {"Retry_After": retry_after}
+    return lambda: error(503, "Service temporarily unavailable", "service_unavailable", **after)
 
 
 def _rate_limited() -> Reply:
-    return error(429, "Too many requests", "rate_limited", Retry_After="1")
+    return too_many_requests(1)
 
 
-def _no_workspace(data: dict[str, Any]) -> None:
-    # Accounts follow data.workspace_id, so the only broken promise is the scope's workspace id.
-    data["workspace_id"] = None
-    for account in data["accounts"]:
-        account["workspace_id"] = None
+def _in_workspace(workspace_id: str | None) -> Edit:
+    # Accounts follow data.workspace_id, so the answer stays self-consistent: only the
+    # workspace id itself is wrong.
+    def edit(data: dict[str, Any]) -> None:
+        data["workspace_id"] = workspace_id
+        for account in data["accounts"]:
+            account["workspace_id"] = workspace_id
+
+    return edit
+
+
+def _connected_midrun(reply: Reply, ctx: Ctx) -> Reply:
+    # One id per key, so no id is seen by a workspace and a personal key alike (that would
+    # be an isolation failure too).
+    key = ctx.auth.key
+    if reply.status == 200 and key and ctx.call >= 2 and isinstance(reply.body, dict):
+        spec = key.spec
+        account = seed.Account(seed.seeded_id(f"account/connected-midrun/{spec.name}"), "tiktok", "byo",
+                               "new_connection", "Connected mid-run", "active", spec.workspace_id,
+                               spec.owner_user_id)
+        reply.body["data"]["accounts"].append(account.public())
+    return reply
+
+
+def _secret_alone(reply: Reply, ctx: Ctx) -> Reply:
+    # No dot, so the app calls it malformed; this server also looks the token up as a secret.
+    if reply.status != 401 or ctx.auth.scheme.lower() != "bearer":
+        return reply
+    key = next((k for k in ctx.app.keys.values() if k.secret == ctx.auth.token), None)
+    return ctx.app.for_key(key.spec) if key else reply
+
+
+def _any_secret(secret: str, key: seed.IssuedKey, app: App) -> bool:
+    return True
+
+
+def _any_issued_secret(secret: str, key: seed.IssuedKey, app: App) -> bool:
+    return any(issued.secret == secret for issued in app.keys.values())
+
+
+def _plan_refusal(reply: Reply, key: seed.IssuedKey, ctx: Ctx) -> Reply:
+    # The plan is checked before the secret: a gated key's refusal tells a guesser whose
+    # key it is and what the owner pays for. Ungated keys still reach the secret check.
+    return ctx.app.for_key(key.spec) if key.spec.gate else reply
+
+
+class _SharedCurrentKey:
+    """A thread-safety bug: one "current key" per server, which every request overwrites,
+    then reads back ``MIXUP_WAIT`` later. Alone, a request reads its own key back; in
+    company, whichever request wrote last decides what all of them get."""
+
+    def __init__(self) -> None:
+        self._current: weakref.WeakKeyDictionary[App, seed.KeySpec] = weakref.WeakKeyDictionary()
+
+    def __call__(self, reply: Reply, ctx: Ctx) -> Reply:
+        if ctx.auth.key is None or reply.status in (404, 405):
+            return reply
+        self._current[ctx.app] = ctx.auth.key.spec
+        time.sleep(MIXUP_WAIT)
+        return ctx.app.for_key(self._current[ctx.app])
+
+
+def _names_per_call(reply: Reply, ctx: Ctx) -> Reply:
+    def rename(accounts: list[Any]) -> None:
+        for account in accounts:
+            account["username"] = f"{account['username']}_{ctx.call}"
+            account["display_name"] = f"{account['display_name']} ({ctx.call})"
+
+    return on_accounts(rename)(reply, ctx)
+
+
+def _auth_messages_differ(reply: Reply, ctx: Ctx) -> Reply:
+    # Each cause worded apart; the public id may be named (it is no secret), the secret never.
+    if reply.status != 401 or not isinstance(reply.body, dict):
+        return reply
+    parts = key_parts(ctx.auth.token) if ctx.auth.outcome == "unknown" else None
+    if parts and ctx.app.by_public_id(parts[0]):
+        public_id = ctx.auth.token.partition(".")[0]
+        message, description = f"The secret does not match API key {public_id}", "secret does not match"
+    elif parts:
+        message, description = "API key not found", "API key not found"
+    elif ctx.auth.outcome == "missing":
+        message, description = "Missing Authorization header", "no bearer token"
+    else:
+        message, description = "Malformed Authorization header: expected Bearer <public_id>.<secret>", "malformed"
+    reply.body["message"] = message
+    reply.headers["WWW-Authenticate"] = (f'Bearer realm="genviral", error="invalid_token", '
+                                         f'error_description="{description}"')
+    return reply
+
+
+def _odd_case(name: str) -> str:
+    head, _, last = name.rpartition("-")
+    return f"{head.lower()}-{last.upper()}" if head else name.upper()
+
+
+def _odd_case_headers(reply: Reply, ctx: Ctx) -> Reply:
+    # The server sends a Content-Type header of the reply's own, if any, instead of its standard one.
+    reply.headers = {_odd_case(name): value for name, value in reply.headers.items()}
+    reply.headers["content-TYPE"] = reply.content_type
+    return reply
+
+
+def _retry_after_date(reply: Reply, window: Window) -> Reply:
+    # An HTTP date has whole seconds: round the window's end up, so a client never retries early.
+    ends = datetime.fromtimestamp(math.ceil(window.ends_at), timezone.utc)
+    reply.headers["Retry-After"] = email.utils.format_datetime(ends, usegmt=True)
+    return reply
+
+
+def _rate_limit_headers(reply: Reply, ctx: Ctx) -> Reply:
+    if ctx.window is not None:
+        reply.headers.update({"X-RateLimit-Limit": str(ctx.window.limit),
+                              "X-RateLimit-Remaining": str(ctx.window.remaining),
+                              "X-RateLimit-Reset": str(ctx.window.seconds_left)})
+    return reply
+
+
+def _bare_429(reply: Reply, window: Window) -> Reply:
+    return Reply(429, {"error": "rate limited"}, content_type="application/json", headers=reply.headers)
 
 
 def _in_array(reply: Reply, ctx: Ctx) -> Reply:
@@ -309,6 +491,8 @@ def _ok_false(body: dict[str, Any]) -> None:
 # --- the catalogue ----------------------------------------------------------------------
 
 _B: Kind = "breaks"
+# Small enough that a run of the suite goes through many windows, so it must wait and retry.
+_WINDOW = Rate(25, 2.0)
 _CASES: tuple[Fault, ...] = (
     # envelope
     Fault("code-mismatch", "a success carries code 201 while the status is 200", _B,
@@ -368,7 +552,7 @@ _CASES: tuple[Fault, ...] = (
           on_data(put("workspace_id", seed.MAIN), "personal")),
     Fault("workspace-id-null", "a workspace key gets workspace_id null in data and accounts", _B,
           ("SCOPE-WORKSPACE-ID-CONSISTENT", "SCOPE-EXPECTED-IDS"),
-          transform=on_data(_no_workspace, "workspace")),
+          transform=on_data(_in_workspace(None), "workspace")),
     # account
     Fault("account-id-not-uuid", "an account id is \"acc_1\"", _B,
           ("ACC-ID-UUID",), transform=on_first_account(put("id", "acc_1"))),
@@ -401,6 +585,16 @@ _CASES: tuple[Fault, ...] = (
           ("ACC-ID-STABLE",), transform=on_accounts(_new_ids)),
     Fault("account-flickers", "every second call with a key misses its last account", _B,
           ("ACC-ID-STABLE",), transform=_flicker),
+    Fault("account-connected-midrun", "from each key's third call on, one more account is listed", _B,
+          ("ACC-ID-STABLE",), transform=_connected_midrun),
+    # Each answer is self-consistent; only comparing answers shows the identity moving.
+    Fault("workspace-id-flaps", "every second call with the workspace key names another workspace, accounts too", _B,
+          ("SCOPE-IDENTITY-STABLE",), transform=every_nth_call(2, "workspace", on_data(_in_workspace(seed.OTHER)))),
+    Fault("owner-flaps", "every third call with the personal key names another owner", _B,
+          ("SCOPE-IDENTITY-STABLE",), "personal",
+          every_nth_call(3, "personal", on_data(put("owner_user_id", seed.OTHER_OWNER)))),
+    Fault("concurrent-key-mixup", "requests in flight together may get the answer of another one's key", _B,
+          ("SCOPE-CONCURRENT-ISOLATION",), transform=_SharedCurrentKey()),
     # authentication
     Fault("no-auth-gets-data", "a request without Authorization gets the workspace's accounts", _B,
           ("AUTH-REQUIRED",), "no-auth", _auth_outcome("missing", lambda reply, ctx: _workspace_data(ctx))),
@@ -424,6 +618,25 @@ _CASES: tuple[Fault, ...] = (
     Fault("junk-auth-500", "an Authorization header that is no bearer key crashes the server (500)", _B,
           ("AUTH-REQUIRED",), "junk-auth",
           _auth_outcome("malformed", lambda reply, ctx: error(500, "Internal server error", "accounts_failed"))),
+    # secrets: the public id finds the key, the secret must then match exactly
+    Fault("secret-not-compared", "a known public id is accepted with any secret of the right shape", _B,
+          ("AUTH-SECRET-CHECKED",), "wrong-secret", wrong_secret(_any_secret)),
+    Fault("secret-prefix-compared", "only the first 8 characters of the secret are compared", _B,
+          ("AUTH-SECRET-CHECKED",), "near-secret", wrong_secret(lambda secret, key, app: secret[:8] == key.secret[:8])),
+    Fault("secret-case-insensitive", "the secret is compared case-insensitively", _B,
+          ("AUTH-SECRET-CHECKED",), "secret-case-swapped",
+          wrong_secret(lambda secret, key, app: secret.lower() == key.secret.lower())),
+    Fault("plan-before-secret", "a gated key's public id with a wrong secret gets its plan refusal (402/403/500)",
+          _B, ("AUTH-SECRET-CHECKED",), "wrong-secret-unsubscribed",
+          wrong_secret(_any_secret, _plan_refusal)),
+    Fault("wrong-secret-500", "a known public id with a wrong secret crashes the server (500)", _B,
+          ("AUTH-SECRET-CHECKED",), "wrong-secret",
+          wrong_secret(_any_secret,
+                       lambda reply, key, ctx: error(500, "Failed to load accounts", "accounts_failed"))),
+    Fault("secret-alone-accepted", "the secret half of a key, alone, is accepted as that key", _B,
+          ("AUTH-SECRET-CHECKED",), "secret-alone", _secret_alone),
+    Fault("any-issued-secret", "a public id is accepted with the secret of any issued key", _B,
+          ("AUTH-SECRET-CHECKED",), "foreign-secret", wrong_secret(_any_issued_secret)),
     # plans
     Fault("unsubscribed-gets-data", "a key without an active plan gets its accounts", _B,
           ("PLAN-SUBSCRIPTION-REQUIRED",), "unsubscribed", serve_anyway("unsubscribed")),
@@ -456,8 +669,13 @@ _CASES: tuple[Fault, ...] = (
     Fault("gzip-bomb", "a success is 64 KiB of gzip that decodes to 64 MiB", _B,
           ("HTTP-ANSWERS",), transform=on_success_reply(action="bomb")),
     # Only successes turn into 503s, so 401/402/403/500 promises still hold and only one breaks.
-    Fault("always-503", "every request that would succeed gets 503 with Retry-After: 1, forever", _B,
-          ("ACC-LIST-OK",), transform=lambda reply, ctx: _unavailable("1")() if reply.status == 200 else reply),
+    # No Retry-After: with one, the client would wait as asked and the run end "not judged"
+    # (that case is rate-limit-forever); without, it retries briefly and judges the 503.
+    Fault("always-503", "every request that would succeed gets 503 without Retry-After, forever", _B,
+          ("ACC-LIST-OK",), transform=lambda reply, ctx: _unavailable(None)() if reply.status == 200 else reply),
+    Fault("rate-limit-bare-429", f"a limit of {_WINDOW} whose 429 body is {{\"error\": \"rate limited\"}}", _B,
+          ("ENV-OK-BOOLEAN", "ENV-CODE-INTEGER", "ENV-MESSAGE-STRING"), transform=throttled(_bare_429),
+          rate_limit=_WINDOW),
     # benign: the suite must pass these
     Fault("extra-fields", "undocumented fields everywhere, including revision 3's capabilities", "benign",
           transform=_extra_fields),
@@ -479,6 +697,24 @@ _CASES: tuple[Fault, ...] = (
           transform=_public_id_in_message),
     Fault("request-id-headers", "every answer carries random base64 and hex tracing headers", "benign",
           transform=_request_id),
+    Fault("names-change-per-call", "usernames and display names change on every call (only ids are stable)",
+          "benign", transform=_names_per_call),
+    Fault("auth-messages-differ", "401 messages and error_description say what was wrong, naming the public id",
+          "benign", transform=_auth_messages_differ),
+    Fault("slow-401", "every 401 is held back 0.2 s, as servers slow down key guessing", "benign",
+          transform=on_status_reply(401, delay=0.2)),
+    Fault("mixed-case-headers", "response header names come in odd case (content-TYPE, www-AUTHENTICATE)", "benign",
+          transform=_odd_case_headers),
+    # The run outlasts these windows: slower, still green.
+    Fault("rate-limited-window", f"a limit of {_WINDOW} for the whole server; past it, 429 with Retry-After",
+          "benign", rate_limit=_WINDOW),
+    Fault("rate-limit-http-date", f"a limit of {_WINDOW} whose Retry-After is an HTTP date", "benign",
+          transform=throttled(_retry_after_date), rate_limit=_WINDOW),
+    Fault("rate-limit-headers", f"a limit of {_WINDOW}; every answer carries X-RateLimit-Limit/Remaining/Reset",
+          "benign", transform=_rate_limit_headers, rate_limit=_WINDOW),
+    # unjudgeable: nothing ever answers but 429, so no rule can be checked
+    Fault("rate-limit-forever", "every request gets 429 with Retry-After: 1, forever", "unjudgeable",
+          transform=lambda reply, ctx: too_many_requests(1)),
 )
 
 FAULTS: dict[str, Fault] = {fault.name: fault for fault in _CASES}

@@ -11,6 +11,7 @@ import shlex
 import sys
 import time
 
+from ..limits import Rate
 from .faults import FAULTS
 from .server import ReferenceServer, is_loopback
 
@@ -19,9 +20,10 @@ MAX_LATENCY = 60.0
 
 def list_faults() -> None:
     width = max(len(name) for name in FAULTS)
+    kind_width = max(len(fault.kind) for fault in FAULTS.values())
     for fault in FAULTS.values():
         rules = ", ".join(fault.rules) or "-"
-        print(f"{fault.name:<{width}}  {fault.kind:<6}  {rules}\n{'':<{width}}  {fault.description}")
+        print(f"{fault.name:<{width}}  {fault.kind:<{kind_width}}  {rules}\n{'':<{width}}  {fault.description}")
 
 
 def _usage_error(message: str) -> int:
@@ -48,7 +50,14 @@ def run(args: argparse.Namespace) -> int:
     # Not `latency < 0`, which lets NaN through; inf, or hours, would hang every request.
     if not 0 <= args.latency <= MAX_LATENCY:
         return _usage_error(f"--latency must be a number of seconds from 0 to {MAX_LATENCY:g}, not {args.latency}")
-    server = ReferenceServer(fault=args.fault, latency=args.latency, host=args.host, port=args.port)
+    text = args.rate_limit
+    try:
+        rate_limit = Rate.parse(text) if text is not None else None
+    except ValueError as exc:
+        return _usage_error(f"--rate-limit: {exc}, not {text!r}")
+    server = ReferenceServer(
+        fault=args.fault, latency=args.latency, host=args.host, port=args.port, rate_limit=rate_limit
+    )
     try:
         server.start()
     except OSError as exc:
@@ -66,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
 def _announce(server: ReferenceServer) -> None:
     fault = server.fault
     label = f"fault {fault.name} ({fault.kind}: {fault.description})" if fault else "no fault"
-    print(f"Genviral reference API, {label}")
+    limit = f", rate limit {server.rate_limit} (one fixed window for all keys)" if server.rate_limit else ""
+    print(f"Genviral reference API, {label}{limit}")
     print(f"  base URL: {server.base_url}")
     print("  keys (send as 'Authorization: Bearer <key>'; fresh on every start):")
     width = max(len(name) for name in server.keys)

@@ -1,11 +1,14 @@
-"""The reference API on loopback: stdlib HTTP/1.1 with keep-alive, one fault at most."""
+"""The reference API on loopback: stdlib HTTP/1.1 with keep-alive, one fault at most, and
+optionally a rate limit for the whole server."""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import gzip
 import ipaddress
+import secrets
 import socket
 import socketserver
 import struct
@@ -21,9 +24,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..credentials import unknown_key
+from ..limits import Rate
 from . import seed
-from .app import BASE_PATH, App, Reply, Request, error
+from .app import BASE_PATH, App, Reply, Request, error, too_many_requests
 from .faults import FAULTS, PROBES, Ctx, Fault
+from .ratelimit import FixedWindow
 
 # Longest a "hang" holds a connection when nobody stops the server.
 HANG_LIMIT = 60.0
@@ -35,6 +40,8 @@ _MAX_BODY = 1 << 20
 BOMB_SIZE = 64 << 20
 # The trickle fault sends one body byte this often.
 TRICKLE_EVERY = 0.5
+# Longest a reply's ``delay`` holds its answer: a slow answer, not a hang (that is its own action).
+MAX_DELAY = 10.0
 
 
 @functools.cache
@@ -75,11 +82,24 @@ class Stats:
         self._requests = 0
         self._in_flight = 0
         self._max_in_flight = 0
+        self._statuses: Counter[int] = Counter()
 
     @property
     def requests(self) -> int:
         with self._lock:
             return self._requests
+
+    @property
+    def throttled(self) -> int:
+        """429 answers sent, whether the rate limit or a fault made them."""
+        with self._lock:
+            return self._statuses[429]
+
+    @property
+    def statuses(self) -> dict[int, int]:
+        """How many answers of each status were sent (dropped and hung requests have none)."""
+        with self._lock:
+            return dict(self._statuses)
 
     @property
     def max_in_flight(self) -> int:
@@ -98,6 +118,10 @@ class Stats:
             self._in_flight += 1
             self._max_in_flight = max(self._max_in_flight, self._in_flight)
 
+    def sent(self, status: int) -> None:
+        with self._lock:
+            self._statuses[status] += 1
+
     def leave(self) -> None:
         with self._lock:
             self._in_flight -= 1
@@ -106,9 +130,10 @@ class Stats:
         with self._lock:
             self._requests = 0
             self._max_in_flight = self._in_flight
+            self._statuses.clear()
 
     def __repr__(self) -> str:
-        return f"Stats(requests={self.requests}, max_in_flight={self.max_in_flight})"
+        return f"Stats(requests={self.requests}, max_in_flight={self.max_in_flight}, throttled={self.throttled})"
 
 
 def accepts_gzip(accept_encoding: str) -> bool:
@@ -152,7 +177,11 @@ class _Handler(BaseHTTPRequestHandler):
             reply = self.server.answer(request)
             if self.server.latency:
                 self.server.stopping.wait(self.server.latency)
+            if reply.delay > 0:
+                self.server.stopping.wait(min(reply.delay, MAX_DELAY))
             self._send(reply)
+            if reply.action not in ("drop", "hang"):
+                stats.sent(reply.status)
         finally:
             stats.leave()
 
@@ -201,7 +230,9 @@ class _Handler(BaseHTTPRequestHandler):
             body = gzip.compress(body)
             headers.update({"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
         self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
+        # A reply may carry its own Content-Type header, in whatever case a fault spells it.
+        if not any(name.lower() == "content-type" for name in headers):
+            self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(len(body)))
         for name, value in headers.items():
             self.send_header(name, value)
@@ -284,10 +315,14 @@ class _HTTPServer(ThreadingHTTPServer):
 
 
 class ReferenceServer:
-    """GET /accounts as documented (revision 2), optionally with one fault from FAULTS."""
+    """GET /accounts as documented (revision 2), optionally with one fault from FAULTS.
+
+    ``rate_limit`` is a fixed window over every request that reaches the app, all keys
+    together: past it, 429 rate_limited with Retry-After (see ratelimit.py). Without one,
+    the fault's own limit applies, if it has one."""
 
     def __init__(self, fault: str | None = None, latency: float = 0.0, host: str = "127.0.0.1",
-                 port: int = 0) -> None:
+                 port: int = 0, rate_limit: Rate | None = None) -> None:
         if fault is not None and fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; valid faults: {', '.join(sorted(FAULTS))}")
         if not is_loopback(host):
@@ -296,6 +331,8 @@ class ReferenceServer:
             raise ValueError("latency must be >= 0")
         self.fault: Fault | None = FAULTS[fault] if fault else None
         self.latency = latency
+        self.rate_limit = rate_limit if rate_limit is not None else (self.fault.rate_limit if self.fault else None)
+        self._window = FixedWindow(self.rate_limit) if self.rate_limit else None
         self.host = "127.0.0.1" if host.lower() == "localhost" else host.strip("[]")
         self._port = port
         self.app = App(seed.issue_keys())
@@ -359,20 +396,53 @@ class ReferenceServer:
             "other-scheme": {"Authorization": f"Token {self.keys['workspace']}"},
             # Latin-1 junk, a control character and a quote: what a broken client might send.
             "junk-auth": {"Authorization": "Bearer \u00ff\u00e9 ;\"'\x7f %00 <x>"},
+            **{name: {"Authorization": f"Bearer {token}"} for name, token in self._tampered().items()},
         }
         if probe not in made:
             raise ValueError(f"unknown probe {probe!r}; valid probes: {', '.join(PROBES)}")
         return made[probe]
 
+    def _tampered(self) -> dict[str, str]:
+        """The probes that present an issued key with its secret tampered with (see faults.py)."""
+        keys = self.app.keys
+        workspace, unsubscribed = keys["workspace"], keys["unsubscribed"]
+        last = workspace.secret[-1]
+        return {
+            "wrong-secret": _with_secret(workspace, _other_secret(workspace.secret)),
+            "near-secret": _with_secret(workspace, workspace.secret[:-1] + ("1" if last == "0" else "0")),
+            # Secrets are lower-case hex: swapped, the letters are upper-case. Only a secret of
+            # digits alone (about 1 in 3 million) would stay the same.
+            "secret-case-swapped": _with_secret(workspace, workspace.secret.swapcase()),
+            "secret-alone": workspace.secret,
+            "foreign-secret": _with_secret(workspace, keys["personal"].secret),
+            "wrong-secret-unsubscribed": _with_secret(unsubscribed, _other_secret(unsubscribed.secret)),
+        }
+
     # --- behaviour ---------------------------------------------------------------------
 
     def answer(self, request: Request) -> Reply:
+        window = self._window.take() if self._window else None
         auth = self.app.authenticate(request.authorization)
         bucket = auth.key.spec.name if auth.key else "(unauthenticated)"
         with self._calls_lock:
             call = self._calls[bucket]
             self._calls[bucket] += 1
-        reply = self.app.respond(request, auth)
+        if window is None or window.allowed:
+            reply = self.app.respond(request, auth)
+        else:
+            reply = too_many_requests(window.seconds_left)
         if self.fault is not None:
-            reply = self.fault.transform(reply, Ctx(self.app, request, auth, call))
+            reply = self.fault.transform(reply, Ctx(self.app, request, auth, call, window))
         return reply
+
+
+def _with_secret(key: seed.IssuedKey, secret: str) -> str:
+    return dataclasses.replace(key, secret=secret).token
+
+
+def _other_secret(secret: str) -> str:
+    """A random secret of the same length and alphabet (hex) that is not ``secret``."""
+    while True:
+        other = secrets.token_hex(len(secret))[: len(secret)]
+        if other != secret:
+            return other
