@@ -32,9 +32,9 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
-from .credentials import Secret, mask
+from .credentials import Secret, mask, masked_url
 from .limits import BudgetSpent, Gate, WaitSpent
-from .settings import DEFAULT_MAX_BODY, masked_url
+from .settings import DEFAULT_MAX_BODY
 
 # Statuses retried at once (after a short exponential back-off) by urllib3: a proxy's
 # hiccup. 500 is a contract-visible answer (accounts_failed) and is never retried.
@@ -143,7 +143,7 @@ def _retry_after(value: str | None) -> float | None:
     if value is None or not value.strip():
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # not str.isdigit() alone: "²" is a digit to it
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)

@@ -13,7 +13,7 @@ import functools
 import re
 import secrets
 from collections.abc import Iterable, Iterator
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 MASK = "***"
 MIN_FRAGMENT = 8
@@ -21,10 +21,14 @@ MIN_FRAGMENT = 8
 _SECRETISH = re.compile(r"^(?=\S*[A-Za-z])(?=\S*[0-9])\S+$")
 # Anything after "Bearer " in text that is about to be shown (a header dump, an error).
 _BEARER = re.compile(r"(?i)(bearer\s+)[^\s\"',;]+")
+# The documented key, <public_id>.<secret> (gva_live_x1y2z3.abcd1234), as a pattern: group 1
+# is the public id's own part, group 2 the secret. The one definition of the shape.
+PUBLIC_ID_FORM = r"gva_[a-z0-9]+_([A-Za-z0-9]+)"
+KEY_FORM = PUBLIC_ID_FORM + r"\.([A-Za-z0-9]+)"
 # A Genviral-shaped key, even without the Bearer prefix, in any case.
-KEY_SHAPE = re.compile(r"gva_[A-Za-z0-9]+_[A-Za-z0-9]+\.[A-Za-z0-9]+", re.IGNORECASE)
+KEY_SHAPE = re.compile(KEY_FORM, re.IGNORECASE)
 # The public half of a key alone: the documentation shows these in the open.
-_PUBLIC_ID = re.compile(r"(?:bearer\s+)?gva_[A-Za-z0-9]+_[A-Za-z0-9]+", re.IGNORECASE)
+_PUBLIC_ID = re.compile(rf"(?:bearer\s+)?{PUBLIC_ID_FORM}", re.IGNORECASE)
 # A form shorter than this is not masked on its own: too likely to be ordinary text.
 MIN_FORM = 8
 
@@ -164,3 +168,13 @@ def leaks(text: str, secrets: Iterable[Secret]) -> bool:
 def unknown_key() -> str:
     """A well-formed key that was never issued, new on every call so no target can special-case it."""
     return f"gva_live_{secrets.token_hex(3)}.{secrets.token_hex(8)}"
+
+
+def masked_url(url: str) -> str:
+    """The URL with any user:password and query string masked (keys sometimes travel there)."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rsplit("@", 1)[1]
+    query = "***" if parts.query else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))

@@ -26,7 +26,7 @@ from . import settings as settings_mod
 from .cassettes import DEFAULT_DIR, RECORD_ALL, CassetteError, Interaction, display, load
 from .client import TargetError, fetch
 from .credentials import Secret, mask
-from .findings import render_value
+from .findings import markdown_cell, render_value
 from .scenarios import SCENARIOS, Scenario
 from .target import Target, open_target
 from .validate import BodyError, parse_body
@@ -373,13 +373,13 @@ class Report:
         ]
         for r in self.results:
             if r.skipped is not None:
-                lines.append(f"| {r.scenario} | | | skipped | | {_cell(r.skipped)} |")
+                lines.append(f"| {r.scenario} | | | skipped | | {markdown_cell(r.skipped)} |")
             elif not r.changes:
                 lines.append(f"| {r.scenario} | {r.recorded_status} → {r.live_status} | | no change | | |")
             for kind, change, path, details in _grouped(r.changes):
                 lines.append(
                     f"| {r.scenario} | {r.recorded_status} → {r.live_status} | {kind} | {change} "
-                    f"| `{path}` | {_cell('; '.join(details))} |"
+                    f"| `{path}` | {markdown_cell('; '.join(details))} |"
                 )
         return "\n".join(lines) + "\n"
 
@@ -408,7 +408,3 @@ def _grouped(changes: list[Change]) -> Iterator[tuple[str, str, str, list[str]]]
         if len(details) > SHOWN:
             shown.append(f"… and {len(details) - SHOWN} more")
         yield kind, change, path, shown
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")

@@ -6,8 +6,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import rules
-
 JsonPath = tuple["str | int", ...]
 
 
@@ -24,16 +22,17 @@ def render_value(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def markdown_cell(text: str) -> str:
+    """``text`` as one cell of a Markdown table: a bare "|" would end the cell, a newline the row."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
 @dataclass(frozen=True)
 class Violation:
     rule: str
     path: str
     expected: str
     found: str
-
-    @property
-    def statement(self) -> str:
-        return rules.get(self.rule).source
 
     def __str__(self) -> str:
         return f"{self.rule} at {self.path}: expected {self.expected}; found {self.found}"

@@ -34,7 +34,7 @@ MAX_IN_FLIGHT = 3
 _POLL = 0.005
 
 
-_RATE = re.compile(r"\s*([0-9]+)\s*/\s*([0-9]*\.?[0-9]*)\s*(s|sec|min|m|h)?\s*", re.ASCII | re.IGNORECASE)
+_RATE = re.compile(r"\s*([0-9]+)\s*/\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)?\s*(s|sec|min|m|h)?\s*", re.ASCII | re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
 
 
@@ -101,7 +101,8 @@ class Gate:
 
     @contextlib.contextmanager
     def _shared(self, name: str) -> Iterator[dict[str, Any]]:
-        """The run's state ``name``, to read and change; what the ``with`` leaves in it is kept."""
+        """The run's state ``name``, to read and change; what the ``with`` leaves in it is kept
+        (unless its body raises: raise after the ``with``)."""
         if self.directory is None:
             with self._state_lock:
                 yield self._state.setdefault(name, {})
@@ -134,16 +135,18 @@ class Gate:
         """The target asked for ``seconds`` of quiet (``why`` says how): every request of the
         run waits until then. WaitSpent, and no pause, when the wait budget cannot cover it."""
         with self._shared("backoff") as state:
-            if state.get("spent"):
-                raise WaitSpent(state["spent"])
-            now = time.time()
-            until, waited = float(state.get("until", 0.0)), float(state.get("waited", 0.0))
-            added = max(0.0, now + seconds - max(until, now))
-            if self.max_wait is not None and waited + added > self.max_wait:
-                state["spent"] = (f"the target kept rate-limiting: {why}, and the run has waited {waited:.0f} s "
-                                  f"of its {self.max_wait:g} s wait budget (GENVIRAL_MAX_WAIT)")
-                raise WaitSpent(state["spent"])
-            state["until"], state["waited"] = max(until, now + seconds), waited + added
+            if not state.get("spent"):
+                now = time.time()
+                until, waited = float(state.get("until", 0.0)), float(state.get("waited", 0.0))
+                added = max(0.0, now + seconds - max(until, now))
+                if self.max_wait is None or waited + added <= self.max_wait:
+                    state["until"], state["waited"] = max(until, now + seconds), waited + added
+                    return
+                state["spent"] = (f"the target kept rate-limiting ({why}) beyond the run's wait budget: "
+                                  f"{waited:.0f} of {self.max_wait:g} s waited already (GENVIRAL_MAX_WAIT)")
+            spent = str(state["spent"])
+        # Raised once the state is written: from now on no request of the run is sent.
+        raise WaitSpent(spent)
 
     def wait_turn(self) -> float:
         """Sleep until the run's back-off is over and the pace allows one more request, then
@@ -151,9 +154,9 @@ class Gate:
         slept = 0.0
         while True:
             with self._shared("backoff") as state:
-                if state.get("spent"):
-                    raise WaitSpent(state["spent"])
-                delay = float(state.get("until", 0.0)) - time.time()
+                spent, delay = state.get("spent"), float(state.get("until", 0.0)) - time.time()
+            if spent:
+                raise WaitSpent(str(spent))
             if delay <= 0 and self.pace is not None:
                 with self._shared("pace") as state:
                     now = time.time()

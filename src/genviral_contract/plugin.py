@@ -327,6 +327,8 @@ class RunState:
             terminalreporter.section("genviral-contract retries")
             for line in self.retries:
                 terminalreporter.write_line(line)
+        gate = self.config.stash[GATE]
+        self.ledger.traffic = {"requests": gate.requests(), "waited": round(gate.waited(), 1)}
         terminalreporter.section("genviral-contract: rules")
         for line in self.ledger.terminal():
             terminalreporter.write_line(line)

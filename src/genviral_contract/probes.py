@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from .credentials import Secret
 
-_ALPHABETS = (string.digits, string.ascii_lowercase, string.ascii_uppercase)
+_ALPHABETS = (string.digits, string.ascii_lowercase, string.ascii_uppercase, string.punctuation)
 
 
 class NotApplicable(Exception):
@@ -29,11 +29,12 @@ class NotApplicable(Exception):
 
 
 def _shift(char: str, by: int = 1) -> str:
-    """Another character of the same alphabet (digit, lower, upper); others stay."""
+    """Another character of the same alphabet (digit, lower, upper, ASCII punctuation), or a
+    digit for any other character: never ``char`` itself (``by`` is 1 to 9)."""
     for alphabet in _ALPHABETS:
         if char in alphabet:
             return alphabet[(alphabet.index(char) + by) % len(alphabet)]
-    return char
+    return string.digits[by % len(string.digits)]
 
 
 def _wrong_secret(public_id: str, secret: str, other: str | None) -> str:

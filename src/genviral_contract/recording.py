@@ -26,9 +26,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from . import cassettes
 from .client import RETRY_STATUSES, SLOW_DOWN, Exchange, TargetSession, fetch
-from .credentials import Secret, leaks, mask
+from .credentials import Secret, leaks, mask, masked_url
 from .scenarios import SCENARIOS, Scenario
-from .settings import masked_url
+from .settings import BASE_PATH
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -42,7 +42,6 @@ KEPT = "contract_cassette_kept"
 # Key material found in any text (an echo in a body, a header). Letters and digits, so that
 # at replay the contract's echo rule still takes it for a key (credentials.echo_fragments).
 REDACTED_KEY = "<redacted-key-0>"
-BASE_PATH = "/api/partner/v1"  # the documented one, for a recording whose path is not …/accounts
 MATCH_ON = ("method", "path")
 SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie", "x-api-key", "x-genviral-api-key")
 # Names APIs commonly carry credentials under, in a query string or a form/JSON body.

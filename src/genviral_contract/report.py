@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import rules
+from .findings import markdown_cell
 
 CHECKED = "contract_checked"
 FAILED = "contract_failed"
@@ -61,6 +62,9 @@ class Ledger:
     # in one run, and the report says which of them kept or broke each promise.
     tallies: dict[str, dict[str, Tally]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Tally)))
     suite_errors: list[str] = field(default_factory=list)
+    # What the run asked of the target (every process together), set before the report is
+    # written: "requests" sent, seconds "waited" because the target asked the run to slow down.
+    traffic: dict[str, float] = field(default_factory=dict)
 
     def add(self, when: str, outcome: str, properties: list[tuple[str, Any]], skip_reason: str | None,
             nodeid: str = "", message: str = "") -> None:
@@ -159,6 +163,7 @@ class Ledger:
                 for rule_id, t in self.rows()
             ],
             "suite_errors": list(self.suite_errors),
+            "traffic": dict(self.traffic),
         }
 
     def markdown(self) -> str:
@@ -166,18 +171,19 @@ class Ledger:
             "## Genviral contract: GET /api/partner/v1/accounts",
             "",
             f"Target: {self.target_label()}  ",
-            "Summary: " + ", ".join(f"{n} {v}" for v, n in sorted(self.summary().items())),
+            "Summary: " + ", ".join(f"{n} {v}" for v, n in sorted(self.summary().items())) + "  ",
+            f"Traffic: {self._traffic_line()}",
             "",
             "| rule | verdict | passed | failed | not judged | skipped | note |",
             "|---|---|---:|---:|---:|---:|---|",
         ]
         for rule_id, t in self.rows():
             verdict = f"**{t.verdict}**" if t.failed or t.not_judged else t.verdict
-            note = "; ".join(filter(None, [self.by_target(rule_id), *sorted(t.reasons)])).replace("|", "\\|")
+            note = markdown_cell("; ".join(filter(None, [self.by_target(rule_id), *sorted(t.reasons)])))
             lines.append(f"| `{rule_id}` | {verdict} | {t.passed} | {t.failed} | {t.not_judged} | {t.skipped} "
                          f"| {note} |")
         if self.suite_errors:
-            note = self._suite_error_note().replace("|", "\\|")
+            note = markdown_cell(self._suite_error_note())
             lines.append(f"| {SUITE_ERROR} | **FAILED** | 0 | {len(self.suite_errors)} | 0 | 0 | {note} |")
         return "\n".join(lines) + "\n"
 
@@ -195,7 +201,14 @@ class Ledger:
             lines.append(f"{SUITE_ERROR:<{width}}  {'FAILED':<11}  fail {len(self.suite_errors):>3}  "
                          f"({self._suite_error_note()})")
         lines.append("summary: " + ", ".join(f"{n} {v}" for v, n in sorted(self.summary().items())))
+        lines.append(f"traffic: {self._traffic_line()}")
         return lines
+
+    def _traffic_line(self) -> str:
+        if not self.traffic:
+            return "not measured"
+        return (f"{self.traffic.get('requests', 0):g} requests, {self.traffic.get('waited', 0):g} s waited "
+                "because the target asked the run to slow down")
 
     def write(self, path: Path, scrub: Callable[[str], str] = str) -> None:
         """Write the report, JSON for a ``.json`` path, else Markdown; ``scrub`` masks secrets."""

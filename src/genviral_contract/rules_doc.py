@@ -12,8 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import rules
+from .findings import markdown_cell
 
-DEFAULT_PATH = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
+# Relative to where the command runs: the root of a checkout. An installed package has no
+# docs/ of its own to find, so no path inside the package could be right.
+DEFAULT_PATH = Path("docs") / "rules.md"
 COMMAND = "python -m genviral_contract.rules_doc"
 
 _KINDS = {
@@ -21,11 +24,6 @@ _KINDS = {
     "semantic": "checked on one response by `semantic.py`",
     "suite": "needs several responses; checked by the conformance suite only",
 }
-
-
-def _cell(text: str) -> str:
-    # A bare "|" would end the cell, a newline the row.
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def render() -> str:
@@ -41,7 +39,7 @@ def render() -> str:
         "",
         "| id | kind | statement | documentation statement |",
         "|---|---|---|---|",
-        *(f"| `{r.id}` | {r.kind} | {_cell(r.statement)} | {_cell(r.source)} |" for r in rules.RULES),
+        *(f"| `{r.id}` | {r.kind} | {markdown_cell(r.statement)} | {markdown_cell(r.source)} |" for r in rules.RULES),
         "",
         "## Promises across a run",
         "",

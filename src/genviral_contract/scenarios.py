@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .credentials import Secret, unknown_key
-from .settings import ROLES
 
 # What goes into the Authorization header: the role's key, nothing, or a key of the
 # documented shape that was never issued.
@@ -27,10 +26,6 @@ class Scenario:
     auth: Auth
     status: int
     rule: str  # the rule that owns the expected status
-
-    @property
-    def key_scope(self) -> str | None:
-        return ROLES[self.role].scope if self.role else None
 
     @property
     def filename(self) -> str:

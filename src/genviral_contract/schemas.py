@@ -26,7 +26,6 @@ from referencing.jsonschema import DRAFT202012
 BASE_URI = "https://genviral-contract.invalid/schemas/"
 ACCOUNTS_RESPONSE = BASE_URI + "accounts-response.schema.json"
 ENVELOPE = BASE_URI + "envelope.schema.json"
-ERROR = BASE_URI + "error.schema.json"
 ACCOUNT = BASE_URI + "account.schema.json"
 PAYLOAD = BASE_URI + "accounts-payload.schema.json"
 
@@ -69,6 +68,12 @@ def fast(uri: str = ACCOUNTS_RESPONSE) -> jsonschema_rs.Validator:
     """The jsonschema-rs validator: the fast yes/no on the happy path."""
     rs_registry = jsonschema_rs.Registry(list(documents().items()))
     return jsonschema_rs.validator_for({"$ref": uri}, registry=rs_registry, offline=True)
+
+
+def enum(uri: str, name: str) -> tuple[str, ...]:
+    """The values a schema allows for its property ``name`` (the platform, type and scope
+    enums are said once, in the schemas)."""
+    return tuple(documents()[uri]["properties"][name]["enum"])
 
 
 @cache

@@ -25,9 +25,9 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-from .credentials import Secret
+from .credentials import Secret, masked_url
 from .limits import Rate
 
 KiB = 1 << 10
@@ -47,7 +47,9 @@ MAX_REQUESTS_LIMIT = 100_000
 DEFAULT_MAX_WAIT = 300.0
 MAX_MAX_WAIT = 86_400.0
 
-_EXAMPLE_URL = "https://staging.example.com/api/partner/v1"
+# The documented base path of every endpoint (https://www.genviral.io/api/partner/v1).
+BASE_PATH = "/api/partner/v1"
+_EXAMPLE_URL = "https://staging.example.com" + BASE_PATH
 _PUT_KEYS = "put keys in GENVIRAL_*_API_KEY"
 
 
@@ -102,16 +104,6 @@ class Settings:
 
     def label(self) -> str:
         return "embedded reference API" if self.base_url is None else masked_url(self.base_url)
-
-
-def masked_url(url: str) -> str:
-    """The URL with any user:password and query string masked (keys sometimes travel there)."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = "***@" + netloc.rsplit("@", 1)[1]
-    query = "***" if parts.query else ""
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 def _shown(raw: str) -> str:

@@ -1,8 +1,15 @@
 """Conformant GET /accounts responses, and single mutations that break one rule each.
 
-``conformant_response`` is for property tests (Hypothesis shrinks a failure to the
-smallest body); ``build_response`` is plain Python for benchmarks, where the body must
-be the same on every run and big bodies must be cheap.
+A public API (the README's "Property-testing your own client"): the teams that consume
+the endpoint property-test their own client with it, and this project's tests use it too.
+
+- ``conformant_response`` is for property tests (Hypothesis shrinks a failure to the
+  smallest body);
+- ``build_response`` is plain Python for benchmarks and examples, where the body must be
+  the same on every run and big bodies must be cheap;
+- ``mutations`` lists changes to a conformant body that each break exactly one rule.
+
+The enums come from the schemas, so they are said once.
 """
 
 from __future__ import annotations
@@ -15,9 +22,11 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-PLATFORMS = ("tiktok", "instagram", "youtube", "pinterest", "linkedin", "facebook")
-TYPES = ("byo", "hosted")
-SCOPES = ("workspace", "personal")
+from . import schemas
+
+PLATFORMS = schemas.enum(schemas.ACCOUNT, "platform")
+TYPES = schemas.enum(schemas.ACCOUNT, "type")
+SCOPES = schemas.enum(schemas.PAYLOAD, "scope")
 
 Body = dict[str, Any]
 

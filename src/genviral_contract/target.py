@@ -6,12 +6,10 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import pytest
-
 from .client import TargetSession
 from .credentials import Secret
 from .limits import Gate, Rate
-from .settings import ROLES, Settings
+from .settings import Settings
 
 if TYPE_CHECKING:
     from .refapi import ReferenceServer
@@ -29,13 +27,6 @@ class Target:
 
     def url(self, path: str = "/accounts") -> str:
         return self.base_url + path
-
-    def key(self, role: str) -> Secret:
-        """The key of a role, or a skip that names the variable to set."""
-        key = self.keys.get(role)
-        if key is None:
-            pytest.skip(f"{ROLES[role].env} is not set")
-        return key
 
     def close(self) -> None:
         self.session.close()

@@ -40,7 +40,7 @@ def test_bad_credentials_get_401(genviral: Judge, header: str | None) -> None:
 @pytest.mark.rules("AUTH-REQUIRED", *RESPONSE_RULES)
 @pytest.mark.parametrize("scheme", ["Basic", "Token", "bearer-key"])
 def test_a_real_key_under_another_scheme_gets_401(genviral: Judge, scheme: str) -> None:
-    key = genviral.target.key("workspace")
+    key = genviral.key("workspace")
     _expect_401(genviral, Secret(f"{scheme} {key.reveal()}", "workspace key under another scheme"))
 
 
@@ -65,7 +65,7 @@ def test_arbitrary_authorization_gets_a_401_envelope(genviral: Judge, header: st
 @pytest.mark.parametrize("role", list(ROLES))
 @pytest.mark.parametrize("probe", list(probes.PROBES))
 def test_a_key_with_anything_but_its_secret_gets_401(genviral: Judge, probe: str, role: str) -> None:
-    key = genviral.target.key(role)
+    key = genviral.key(role)
     others = [k for r, k in genviral.target.keys.items() if r != role]
     try:
         credential = genviral.presenting(probes.derive(probe, key, others))

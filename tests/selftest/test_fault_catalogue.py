@@ -22,13 +22,19 @@ pytestmark = pytest.mark.selftest
 TIMEOUT = "3"
 
 
+# Long enough to outlast the catalogue's rate-limit windows (2 s) several times, short
+# enough that a limit that never lifts costs seconds, not the default five minutes.
+MAX_WAIT = "10"
+
+
 def _run_suite(fault: str, report: Path) -> subprocess.CompletedProcess[str]:
     return run_suite(["-p", "no:xdist", "--genviral-timeout", TIMEOUT, "--conformance-report", str(report)],
-                     env={"GENVIRAL_REFAPI_FAULT": fault})
+                     env={"GENVIRAL_REFAPI_FAULT": fault, "GENVIRAL_MAX_WAIT": MAX_WAIT})
 
 
 BREAKING = [f for f in FAULTS.values() if f.kind == "breaks"]
 BENIGN = [f for f in FAULTS.values() if f.kind == "benign"]
+UNJUDGEABLE = [f for f in FAULTS.values() if f.kind == "unjudgeable"]
 
 
 @pytest.mark.parametrize("fault", BREAKING, ids=lambda f: f.name)
@@ -54,6 +60,22 @@ def test_suite_passes_benign_variant(
     record_property("contract_selftest", f"{'passed' if run.returncode == 0 else 'flagged'} {fault.name}")
     assert run.returncode == 0, f"benign variant {fault.name!r} ({fault.description}) failed the suite:\n" \
                                 f"{run.stdout[-3000:]}{run.stderr[-2000:]}"
+
+
+@pytest.mark.parametrize("fault", UNJUDGEABLE, ids=lambda f: f.name)
+def test_suite_says_it_could_not_judge(fault: Fault, tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    run = _run_suite(fault.name, report)
+    output = run.stdout[-3000:] + run.stderr[-2000:]
+    # Neither a pass nor a broken promise: exit 75, "not judged" rules, nothing FAILED.
+    assert run.returncode == 75, f"exit {run.returncode}\n{output}"
+    found = verdicts(report)
+    assert not failed_rules(report), output
+    not_judged = {rule for rule, r in found.items() if r["verdict"] == "not judged"}
+    assert "ACC-LIST-OK" in not_judged and "OPENAPI-CONFORMANCE" in not_judged, found
+    reasons = {reason for rule in not_judged for reason in found[rule]["reasons"]}
+    assert any("the target kept rate-limiting" in reason and "GENVIRAL_MAX_WAIT" in reason for reason in reasons)
+    assert "not judged: " in run.stdout and "exit status 75" in run.stdout
 
 
 def test_conformant_server_passes(tmp_path: Path) -> None:

@@ -64,3 +64,31 @@ def test_the_place_that_exercises_it_exists(command: str, where: str) -> None:
     path, _, name = where.partition("::")
     source = (ROOT / path).read_text(encoding="utf-8")
     assert not name or f"def {name}(" in source
+
+
+# A client as strict as the contract, standing in for "your code" in the README's example.
+_CLIENT = '''
+import json
+
+from genviral_contract.validate import check_raw
+
+
+class ProtocolError(Exception):
+    pass
+
+
+def parse_accounts(body):
+    verdict = check_raw(200, json.dumps(body).encode(), content_type="application/json", key_scope="workspace")
+    if not verdict.ok:
+        raise ProtocolError(verdict.lines()[0])
+    return body["data"]["accounts"]
+'''
+
+
+def test_the_property_testing_example_runs(pytester: pytest.Pytester) -> None:
+    from genviral_contract.strategies import mutations
+
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+    example = next(block for block in blocks if "import my_client" in block)
+    pytester.makepyfile(my_client=_CLIENT, test_example=example)
+    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=1 + len(mutations))

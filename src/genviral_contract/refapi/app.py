@@ -12,17 +12,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..credentials import KEY_FORM
+from ..settings import BASE_PATH
 from .seed import IssuedKey, KeySpec, in_scope
 
 JSON_TYPE = "application/json; charset=utf-8"
-BASE_PATH = "/api/partner/v1"
 ACCOUNTS_PATH = BASE_PATH + "/accounts"
 ALLOW = "GET, HEAD"
 
 # RFC 9110 credentials: an auth-scheme token, whitespace, then one opaque token.
 _CREDENTIALS = re.compile(r"[ \t]*([!#$%&'*+.^_`|~0-9A-Za-z-]+)[ \t]+(\S+)[ \t]*")
 # The documented key shape; explicit ASCII classes so compare_digest never sees non-ASCII.
-_KEY_SHAPE = re.compile(r"gva_[a-z]+_([0-9A-Za-z]+)\.([0-9A-Za-z]+)")
+_KEY_SHAPE = re.compile(KEY_FORM)
 
 
 @dataclass(frozen=True)

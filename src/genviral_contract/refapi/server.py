@@ -25,8 +25,9 @@ from urllib.parse import urlsplit
 
 from ..credentials import unknown_key
 from ..limits import Rate
+from ..settings import BASE_PATH
 from . import seed
-from .app import BASE_PATH, App, Reply, Request, error, too_many_requests
+from .app import App, Reply, Request, error, too_many_requests
 from .faults import FAULTS, PROBES, Ctx, Fault
 from .ratelimit import FixedWindow
 
@@ -179,9 +180,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self.server.stopping.wait(self.server.latency)
             if reply.delay > 0:
                 self.server.stopping.wait(min(reply.delay, MAX_DELAY))
-            self._send(reply)
             if reply.action not in ("drop", "hang"):
+                # Counted before it is written: a client that has the answer sees it counted.
                 stats.sent(reply.status)
+            self._send(reply)
         finally:
             stats.leave()
 
