@@ -3,7 +3,12 @@
 Each subcommand lives in its own module; this one only parses arguments, so that
 ``genviral-contract --help`` is instant and a usage error never imports the world.
 Exit codes: 0 conformant / done, 1 a rule is broken (or drift found), 2 usage or input error.
-A usage error is one line on standard error, naming the option; never a traceback.
+A usage error is one line on standard error, naming the option; never a traceback. Every
+command leaves the same way (reporting.py): a result through the reporter its ``--format``
+names, a problem as :class:`~genviral_contract.reporting.Exit`.
+
+``validate`` keeps the name such tools give the command (check-jsonschema, openapi-spec-
+validator); what it does is what the suite does to every answer: it judges one.
 """
 
 from __future__ import annotations
@@ -13,16 +18,15 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-
-class UsageError(Exception):
-    """The command line is wrong; the message is the one line shown."""
+from .credentials import mask
+from .reporting import Exit, fail
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # argparse would print the whole usage synopsis and exit; one line that names the
         # option is easier to act on, and returning keeps main() callable in-process.
-        raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
+        raise fail(f"{self.prog}: error: {message} (see {self.prog} --help)")
 
 
 def _http_status(raw: str) -> int:
@@ -53,8 +57,12 @@ def _parser() -> argparse.ArgumentParser:
     srv.add_argument("--port", type=int, default=0, help="port, 0 to 65535 (default 0: a free one)")
     srv.add_argument("--fault", default=None, help="break one rule on purpose (see --list-faults)")
     srv.add_argument("--latency", type=float, default=0.0, help="seconds of delay per request, 0 to 60")
-    srv.add_argument("--rate-limit", default=None, metavar="COUNT/WINDOW",
-                     help="answer 429 past COUNT requests per WINDOW, all keys together (e.g. 40/15s, 100/min)")
+    srv.add_argument(
+        "--rate-limit",
+        default=None,
+        metavar="COUNT/WINDOW",
+        help="answer 429 past COUNT requests per WINDOW, all keys together (e.g. 40/15s, 100/min)",
+    )
     srv.add_argument("--list-faults", action="store_true", help="list the fault catalogue and exit")
 
     dr = sub.add_parser("drift", help="compare the configured target's answers with the cassettes")
@@ -75,9 +83,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(_parser().parse_args(argv))
-    except UsageError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    except Exit as exc:
+        if exc.message:
+            print(mask(exc.message), file=sys.stderr)
+        return exc.code
     except BrokenPipeError:
         # `genviral-contract validate big.json | head` closed the pipe: not an error of ours.
         sys.stderr.close()

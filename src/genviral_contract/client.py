@@ -19,6 +19,7 @@ import email.utils
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,8 +97,14 @@ class Exchange:
     def of(cls, response: requests.Response, role: str | None) -> Exchange:
         request = response.request
         # Header names are case-insensitive (RFC 9110 §5.1): keep requests' mapping that knows it.
-        return cls(request.method or "GET", masked_url(request.url or ""), role, response.status_code,
-                   CaseInsensitiveDict(response.headers), response.content)
+        return cls(
+            request.method or "GET",
+            masked_url(request.url or ""),
+            role,
+            response.status_code,
+            CaseInsensitiveDict(response.headers),
+            response.content,
+        )
 
     @property
     def content_type(self) -> str | None:
@@ -179,8 +186,15 @@ class LoggedRetry(Retry):
             return False
         return bool(super().is_retry(method, status_code, has_retry_after))
 
-    def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
-                  error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> LoggedRetry:
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> LoggedRetry:
         attempt = _current_attempt()
         if isinstance(error, ReadTimeoutError) or (error is not None and attempt is not None and attempt.expired):
             raise error
@@ -200,8 +214,9 @@ class _Attempt:
     write blocked on it at once.
     """
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, cap: int = DEFAULT_MAX_BODY) -> None:
         self.timeout = timeout
+        self.cap = cap  # the body-size cap, for a recording's own read (see _cap_recording)
         self.expired = False
         self._conn: Any = None
         self._timer: threading.Timer | None = None
@@ -256,7 +271,41 @@ class _WatchedPool(HTTPConnectionPool):
         attempt = _current_attempt()
         if attempt is not None:
             attempt.arm(conn)
+            _cap_recording(conn, attempt.cap)
         return conn
+
+
+def _cap_recording(conn: Any, cap: int) -> None:
+    """While vcrpy records, its connection reads the real answer's whole body itself (to
+    write it down) before the session's capped reader sees any of it: cap that read too."""
+    real = getattr(conn, "real_connection", None)
+    if real is None:
+        return
+    real.genviral_cap = cap
+    if getattr(real, "genviral_capped", False):
+        return
+    original, original_request = real.getresponse, real.request
+
+    def request(*args: Any, **kwargs: Any) -> Any:
+        # vcrpy sends without options, and urllib3 then reads the whole body in getresponse.
+        return original_request(*args, **{**kwargs, "preload_content": False})
+
+    def getresponse(*args: Any, **kwargs: Any) -> Any:
+        response = original(*args, **kwargs)
+        chunks, read = [], 0
+        while chunk := response.read(_CHUNK):  # decoded, as vcrpy writes it down (and a bomb grows)
+            read += len(chunk)
+            if read > real.genviral_cap:
+                response.close()
+                raise TooLarge(
+                    f"the body is larger than the cap of {size(real.genviral_cap)} (GENVIRAL_MAX_BODY): "
+                    f"more than {read} bytes decoded, abandoned there while recording"
+                )
+            chunks.append(chunk)
+        response._body = b"".join(chunks)  # what vcrpy's `response.data` returns
+        return response
+
+    real.request, real.getresponse, real.genviral_capped = request, getresponse, True
 
 
 class _WatchedHTTPSPool(_WatchedPool, HTTPSConnectionPool):
@@ -270,8 +319,16 @@ class _WatchedAdapter(HTTPAdapter):
 
 
 class TargetSession(requests.Session):
-    def __init__(self, *, timeout: float = 10.0, retries: int = 2, secrets: tuple[Secret, ...] = (),
-                 max_body: int = DEFAULT_MAX_BODY, gate: Gate | None = None, sleep: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        timeout: float = 10.0,
+        retries: int = 2,
+        secrets: tuple[Secret, ...] = (),
+        max_body: int = DEFAULT_MAX_BODY,
+        gate: Gate | None = None,
+        sleep: bool = True,
+    ) -> None:
         """``sleep`` False never waits (a replay: a recorded Retry-After is history, not a
         request to wait); it asks again at most ``retries`` times after a "slow down"."""
         super().__init__()
@@ -284,10 +341,18 @@ class TargetSession(requests.Session):
         self.sleep = sleep
         self.broken: str | None = None  # why the target is considered unresponsive
         self._throttled = threading.local()
-        retry = LoggedRetry(total=retries, connect=retries, read=retries, status=retries, other=0,
-                            allowed_methods=frozenset({"GET", "HEAD", "OPTIONS"}),
-                            status_forcelist=RETRY_STATUSES, backoff_factor=0.2 if sleep else 0,
-                            respect_retry_after_header=False, raise_on_status=False)
+        retry = LoggedRetry(
+            total=retries,
+            connect=retries,
+            read=retries,
+            status=retries,
+            other=0,
+            allowed_methods=frozenset({"GET", "HEAD", "OPTIONS"}),
+            status_forcelist=RETRY_STATUSES,
+            backoff_factor=0.2 if sleep else 0,
+            respect_retry_after_header=False,
+            raise_on_status=False,
+        )
         retry.traffic = self.traffic
         adapter = _WatchedAdapter(max_retries=retry)
         self.mount("http://", adapter)
@@ -302,14 +367,19 @@ class TargetSession(requests.Session):
         where = f"{request.method} {masked_url(request.url or '')}"
         delay, asked = 0.0, 0
         while True:
+            ticket = uuid.uuid4().hex if self.gate.pace is not None else None
             if self.sleep:
                 try:
-                    slept = self.gate.wait_turn()
+                    slept = self.gate.wait_turn(ticket)
                 except WaitSpent as exc:
                     raise RateLimited(f"{where}: not sent, {exc}") from None
                 with self.traffic.lock:
                     self.traffic.slept += slept
-            response = self._send_once(request, where, **kwargs)
+            try:
+                response = self._send_once(request, where, **kwargs)
+            finally:
+                if ticket is not None and self.sleep:
+                    self.gate.finished(ticket)
             later = backoff(response, delay)
             if later is None or (not self.sleep and asked >= self.retries):
                 return response
@@ -345,7 +415,9 @@ class TargetSession(requests.Session):
         except BudgetSpent as exc:
             raise NotSent(f"{where}: not sent, {exc}") from None
         traffic = self.traffic
-        attempt = _Attempt(timeout if isinstance(timeout, (int, float)) else max(t or 0 for t in timeout))
+        attempt = _Attempt(
+            timeout if isinstance(timeout, (int, float)) else max(t or 0 for t in timeout), self.max_body
+        )
         with self.gate.slot():
             with traffic.lock:
                 traffic.requests += 1
@@ -391,8 +463,9 @@ class TargetSession(requests.Session):
             if decoded > cap or raw.tell() > cap:
                 response.close()
                 stage = "decoded" if decoded > cap else "as sent"
-                raise TooLarge(f"{why}: more than {decoded if decoded > cap else raw.tell()} bytes {stage}, "
-                               "abandoned there")
+                raise TooLarge(
+                    f"{why}: more than {decoded if decoded > cap else raw.tell()} bytes {stage}, abandoned there"
+                )
             chunks.append(chunk)
         response._content = b"".join(chunks)
         response._content_consumed = True  # type: ignore[attr-defined]  # as requests does after reading
@@ -403,8 +476,14 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0][:200]
 
 
-def fetch(session: TargetSession, url: str, *, role: str | None = None, authorization: Secret | None = None,
-          method: str = "GET") -> Exchange:
+def fetch(
+    session: TargetSession,
+    url: str,
+    *,
+    role: str | None = None,
+    authorization: Secret | None = None,
+    method: str = "GET",
+) -> Exchange:
     """Send one request; ``authorization`` is the whole header value (a Secret, so that a
     traceback through this frame shows it masked), or None for no header."""
     headers = {"Accept": "application/json", "Accept-Encoding": "gzip"}

@@ -44,8 +44,9 @@ class Sighting:
             return None
         data = body.get("data") if isinstance(body, dict) else None
         accounts = data.get("accounts") if isinstance(data, dict) else None
-        if not isinstance(accounts, list) or not all(isinstance(a, dict) and isinstance(a.get("id"), str)
-                                                     for a in accounts):
+        if not isinstance(accounts, list) or not all(
+            isinstance(a, dict) and isinstance(a.get("id"), str) for a in accounts
+        ):
             return None
         assert isinstance(data, dict)
         if not all(name in data for name in IDENTITY):
@@ -70,18 +71,23 @@ class Continuity:
             first = self._first.setdefault(role, seen)
         if first is seen:
             return [], []
-        found = [self._identity(role, first, seen, i) for i, name in enumerate(IDENTITY)
-                 if first.identity[i] != seen.identity[i]]
+        found = [
+            self._identity(role, first, seen, i)
+            for i, name in enumerate(IDENTITY)
+            if first.identity[i] != seen.identity[i]
+        ]
         if first.ids != seen.ids:
             found.append(self._ids(role, first, seen))
         return ["SCOPE-IDENTITY-STABLE", "ACC-ID-STABLE"], found
 
     @staticmethod
     def _identity(role: str, first: Sighting, seen: Sighting, i: int) -> Violation:
-        return Violation("SCOPE-IDENTITY-STABLE", f"$.data.{IDENTITY[i]}",
-                         f"{render_value(first.identity[i])}, as in the {role} key's first 200 answer "
-                         f"({first.where})",
-                         f"{render_value(seen.identity[i])} in this answer ({seen.where})")
+        return Violation(
+            "SCOPE-IDENTITY-STABLE",
+            f"$.data.{IDENTITY[i]}",
+            f"{render_value(first.identity[i])}, as in the {role} key's first 200 answer ({first.where})",
+            f"{render_value(seen.identity[i])} in this answer ({seen.where})",
+        )
 
     @staticmethod
     def _ids(role: str, first: Sighting, seen: Sighting) -> Violation:
@@ -90,8 +96,12 @@ class Continuity:
         if new:
             changes.append(f"{len(new)} new ({', '.join(new[:_SHOWN])}{', …' if len(new) > _SHOWN else ''})")
         if missing:
-            changes.append(f"{len(missing)} missing ({', '.join(missing[:_SHOWN])}"
-                           f"{', …' if len(missing) > _SHOWN else ''})")
-        return Violation("ACC-ID-STABLE", "$.data.accounts[*].id",
-                         f"the {len(first.ids)} account ids of the {role} key's first 200 answer ({first.where})",
-                         f"{' and '.join(changes)} in this answer ({seen.where})")
+            changes.append(
+                f"{len(missing)} missing ({', '.join(missing[:_SHOWN])}{', …' if len(missing) > _SHOWN else ''})"
+            )
+        return Violation(
+            "ACC-ID-STABLE",
+            "$.data.accounts[*].id",
+            f"the {len(first.ids)} account ids of the {role} key's first 200 answer ({first.where})",
+            f"{' and '.join(changes)} in this answer ({seen.where})",
+        )

@@ -31,6 +31,9 @@ KEY_SHAPE = re.compile(KEY_FORM, re.IGNORECASE)
 _PUBLIC_ID = re.compile(rf"(?:bearer\s+)?{PUBLIC_ID_FORM}", re.IGNORECASE)
 # A form shorter than this is not masked on its own: too likely to be ordinary text.
 MIN_FORM = 8
+# A run of this many characters of a secret, left in a text after masking, is masked too: a
+# shortened repr or a cut-off line can show part of a key. Shorter runs are ordinary text.
+PIECE = 8
 
 
 class Secret:
@@ -67,8 +70,11 @@ class Secret:
         digits both): a presented "Authorization" found in "Missing Authorization header"
         is the server naming the header, not leaking a secret.
         """
-        return tuple(p for p in self.fragments()
-                     if len(p) >= MIN_FRAGMENT and _SECRETISH.match(p) and not _PUBLIC_ID.fullmatch(p))
+        return tuple(
+            p
+            for p in self.fragments()
+            if len(p) >= MIN_FRAGMENT and _SECRETISH.match(p) and not _PUBLIC_ID.fullmatch(p.rstrip("."))
+        )
 
     def __repr__(self) -> str:
         return f"Secret({self.label}={MASK})"
@@ -126,43 +132,94 @@ def forms(secret: Secret) -> frozenset[str]:
 
 @functools.lru_cache(maxsize=64)
 def _pattern(secrets: frozenset[Secret]) -> re.Pattern[str] | None:
-    every = {form for secret in secrets for form in forms(secret)}
+    """Every form of ``secrets``, lower-cased: matched against a lower-cased text (see
+    :func:`_spans`), which costs a tenth of a case-insensitive pattern."""
+    every = {form.lower() for secret in secrets for form in forms(secret)}
     if not every:
         return None
     # Longest first, so that a form inside another does not leave the outer one's rest.
     alternatives = sorted(every, key=len, reverse=True)
-    return re.compile("|".join(re.escape(a) for a in alternatives), re.IGNORECASE)
+    return re.compile("|".join(re.escape(a) for a in alternatives))
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
+    """Where the lower-cased ``pattern`` matches ``text`` in any case."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        # A character whose lower case is longer ("İ"): positions would not line up, so
+        # the slower case-insensitive search, on the text itself.
+        lowered, pattern = text, re.compile(pattern.pattern, re.IGNORECASE)
+    for found in pattern.finditer(lowered):
+        yield found.start(), found.start() + len(found.group(found.lastindex or 0))
 
 
 @functools.lru_cache(maxsize=256)
 def echo_pattern(secret: Secret) -> re.Pattern[str] | None:
     """What counts as an echo of ``secret`` in an answer, in any case: its secret-looking
     fragments (:meth:`Secret.echo_fragments`; a public id alone is none) as they are and
-    encoded, and ``Bearer <token>`` encoded."""
+    encoded, and ``Bearer <token>`` encoded. Lower-cased: search a lower-cased text with it
+    (:func:`echoes`), which costs a fifteenth of a case-insensitive search on a large body."""
     fragments = secret.echo_fragments()
     if not fragments:
         return None
     every = {form for f in fragments for form in (f, *encoded_forms(f))}
     every.update(encoded_forms(f"Bearer {secret.token()}"))
-    alternatives = sorted((f for f in every if len(f) >= MIN_FORM), key=len, reverse=True)
-    return re.compile("|".join(re.escape(a) for a in alternatives), re.IGNORECASE)
+    alternatives = sorted({f.lower() for f in every if len(f) >= MIN_FORM}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(a) for a in alternatives))
+
+
+def echoes(pattern: re.Pattern[str], text: str) -> bool:
+    """Whether ``text`` holds, in any case, a form that :func:`echo_pattern` made ``pattern`` for."""
+    return pattern.search(text.lower()) is not None
+
+
+@functools.lru_cache(maxsize=64)
+def _pieces(secrets: frozenset[Secret]) -> re.Pattern[str] | None:
+    """Every run of :data:`PIECE` characters of a secret, as a lookahead, so that
+    overlapping matches mark a whole piece however long."""
+    # Of the secret half of a key only: a piece of its public id is no secret.
+    halves = {f.partition(".")[2] if "." in f else f for s in secrets for f in s.echo_fragments()}
+    windows = {f[i : i + PIECE] for f in halves for i in range(len(f) - PIECE + 1)}
+    if not windows:
+        return None
+    return re.compile("(?=(" + "|".join(re.escape(w.lower()) for w in sorted(windows)) + "))")
+
+
+def _masked_spans(text: str, pattern: re.Pattern[str], marker: str) -> str:
+    """``text`` with every match of ``pattern`` masked, overlapping matches as one."""
+    merged: list[list[int]] = []
+    for start, end in _spans(pattern, text):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    if not merged:
+        return text
+    parts, last = [], 0
+    for start, end in merged:
+        parts += [text[last:start], marker]
+        last = end
+    return "".join([*parts, text[last:]])
 
 
 def mask(text: str, *secrets: Secret | None, marker: str = MASK, bearer: bool = True) -> str:
     """``text`` with every form of every known secret and every key-shaped string masked,
-    and (``bearer``) every token after "Bearer"."""
-    pattern = _pattern(frozenset(s for s in secrets if s is not None))
-    if pattern is not None:
-        text = pattern.sub(marker, text)
+    and (``bearer``) every token after "Bearer"; then any piece of a secret left over (a
+    repr that shortened a key to ``gva_live_f67...cac78deb42b1c`` keeps its tail)."""
+    known = frozenset(s for s in secrets if s is not None)
+    for pattern in (_pattern(known), _pieces(known)):
+        if pattern is not None:
+            text = _masked_spans(text, pattern, marker)
     if bearer:
         text = _BEARER.sub(lambda m: m.group(1) + marker, text)
     return KEY_SHAPE.sub(marker, text)
 
 
 def leaks(text: str, secrets: Iterable[Secret]) -> bool:
-    """Whether ``text`` holds a form of one of ``secrets`` or a key-shaped string."""
-    pattern = _pattern(frozenset(secrets))
-    return (pattern is not None and pattern.search(text) is not None) or KEY_SHAPE.search(text) is not None
+    """Whether ``text`` holds a form of one of ``secrets``, a piece of one, or a key-shaped string."""
+    known = frozenset(secrets)
+    patterns = [p for p in (_pattern(known), _pieces(known)) if p is not None]
+    return any(next(_spans(p, text), None) is not None for p in patterns) or KEY_SHAPE.search(text) is not None
 
 
 def unknown_key() -> str:

@@ -12,8 +12,6 @@ cassettes; and exit 2 when the target does not answer.
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -27,9 +25,10 @@ from .cassettes import DEFAULT_DIR, RECORD_ALL, CassetteError, Interaction, disp
 from .client import TargetError, fetch
 from .credentials import Secret, mask
 from .findings import markdown_cell, render_value
+from .judging import BodyError, parse_body
+from .reporting import emit, fail
 from .scenarios import SCENARIOS, Scenario
 from .target import Target, open_target
-from .validate import BodyError, parse_body
 
 Kind = Literal["breaking", "additive", "data"]
 
@@ -236,13 +235,9 @@ class Result:
     skipped: str | None = None  # why the scenario was not compared
 
 
-class UsageError(Exception):
-    pass
-
-
 def _cassettes(directory: Path) -> dict[str, Interaction]:
     if not directory.is_dir() or not any(directory.glob("*.yaml")):
-        raise UsageError(f"drift: no cassettes in {display(directory)}; record them with: {RECORD_ALL}")
+        raise fail(f"drift: no cassettes in {display(directory)}; record them with: {RECORD_ALL}")
     recorded, problems = {}, []
     for scenario in SCENARIOS.values():
         try:
@@ -251,7 +246,7 @@ def _cassettes(directory: Path) -> dict[str, Interaction]:
         except CassetteError as exc:
             problems.append(f"drift: {exc}")
     if problems:
-        raise UsageError("\n".join(problems))
+        raise fail("\n".join(problems))
     return recorded
 
 
@@ -282,29 +277,23 @@ def run(args: argparse.Namespace) -> int:
         loaded = settings_mod.load(
             overrides={"GENVIRAL_BASE_URL": args.base_url, "GENVIRAL_TIMEOUT": args.timeout}, options=OPTIONS
         )
-        recorded = _cassettes(directory)
-    except UsageError as exc:
-        print(exc, file=sys.stderr)
-        return 2
     except settings_mod.SettingsError as exc:
-        print(f"drift: {exc}", file=sys.stderr)
-        return 2
+        raise fail(f"drift: {exc}") from None
+    recorded = _cassettes(directory)
     target = open_target(loaded)
     used: list[Secret] = list(target.keys.values())
     try:
         results = [_compare(s, recorded[s.name], target, used) for s in SCENARIOS.values()]
     except TargetError as exc:
-        print(mask(f"drift: {target.label} did not answer, nothing was compared: {exc}", *used), file=sys.stderr)
-        return 2
+        raise fail(mask(f"drift: {target.label} did not answer, nothing was compared: {exc}", *used)) from None
     finally:
         target.close()
     where = target.label + (
         " (neither --base-url nor GENVIRAL_BASE_URL is set: a fresh one for this run)" if loaded.embedded else ""
     )
     report = Report(where, display(directory), args.strict, results)
-    render = {"json": report.json, "markdown": report.markdown}.get(args.format, report.text)
-    # The last line of defence, as in the pytest reports: a body that echoed a key stays masked.
-    print(mask(render(), *used))
+    # Masked on the way out, as in the pytest reports: a body that echoed a key stays masked.
+    emit(report, args.format, tuple(used))
     return report.exit_code
 
 
@@ -341,7 +330,7 @@ class Report:
             f"change(s); {compared} scenario(s) compared" + (f", {skipped} skipped" if skipped else "")
         )
 
-    def text(self) -> str:
+    def as_text(self) -> str:
         lines = ["genviral-contract drift", f"target:    {self.target}", f"cassettes: {self.cassettes}", ""]
         width = max(len(r.scenario) for r in self.results)
         for r in self.results:
@@ -359,7 +348,7 @@ class Report:
         lines += ["", f"summary: {self.summary()}", f"verdict: {self.verdict()}"]
         return "\n".join(lines)
 
-    def markdown(self) -> str:
+    def as_markdown(self) -> str:
         lines = [
             "## Drift: GET /api/partner/v1/accounts",
             "",
@@ -383,20 +372,16 @@ class Report:
                 )
         return "\n".join(lines) + "\n"
 
-    def json(self) -> str:
-        return json.dumps(
-            {
-                "target": self.target,
-                "cassettes": self.cassettes,
-                "strict": self.strict,
-                "exit_code": self.exit_code,
-                "verdict": self.verdict(),
-                "summary": {k: self.count(k) for k in ("breaking", "additive", "data")},
-                "scenarios": [{**asdict(r), "changes": [asdict(c) for c in r.changes]} for r in self.results],
-            },
-            indent=2,
-            ensure_ascii=False,
-        )
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "cassettes": self.cassettes,
+            "strict": self.strict,
+            "exit_code": self.exit_code,
+            "verdict": self.verdict(),
+            "summary": {k: self.count(k) for k in ("breaking", "additive", "data")},
+            "scenarios": [{**asdict(r), "changes": [asdict(c) for c in r.changes]} for r in self.results],
+        }
 
 
 def _grouped(changes: list[Change]) -> Iterator[tuple[str, str, str, list[str]]]:

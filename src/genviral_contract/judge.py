@@ -15,17 +15,23 @@ from .client import Exchange, NotJudged, TargetError, fetch
 from .continuity import Continuity, Sighting
 from .credentials import Secret, mask
 from .findings import Verdict, Violation
+from .judging import judge_raw
 from .settings import ROLES
 from .target import Target
-from .validate import check_raw
 
 # Every rule one response can show; a scenario that judges a whole answer checks them all.
 RESPONSE_RULES = tuple(r.id for r in rules.RULES if r.kind != "suite")
 
 
 class Judge:
-    def __init__(self, target: Target, item: pytest.Item, *, secrets: set[Secret] | None = None,
-                 continuity: Continuity | None = None) -> None:
+    def __init__(
+        self,
+        target: Target,
+        item: pytest.Item,
+        *,
+        secrets: set[Secret] | None = None,
+        continuity: Continuity | None = None,
+    ) -> None:
         """``secrets``: the run's set of things to mask (keys, and credentials derived from
         them, which :meth:`presenting` adds); ``continuity``: the run's memory of each key's
         answers, None where no key is configured (a replay)."""
@@ -38,14 +44,21 @@ class Judge:
         self._properties.append((report.TARGET, target.label))
 
     # --- requests ----------------------------------------------------------------
-    def get(self, role: str | None = None, *, authorization: Secret | None = None, path: str = "/accounts",
-            method: str = "GET") -> Exchange:
+    def get(
+        self,
+        role: str | None = None,
+        *,
+        authorization: Secret | None = None,
+        path: str = "/accounts",
+        method: str = "GET",
+    ) -> Exchange:
         """A request with a role's key (skips when it is not configured), or with an explicit header."""
         if role is not None:
             authorization = self.key(role).bearer()
         try:
-            answer: Exchange | TargetError = fetch(self.target.session, self.target.url(path), role=role,
-                                                   authorization=authorization, method=method)
+            answer: Exchange | TargetError = fetch(
+                self.target.session, self.target.url(path), role=role, authorization=authorization, method=method
+            )
         except TargetError as exc:
             answer = exc  # failed outside the handler, so no report chains the client's exception
         self.judge_throttled(authorization)
@@ -85,38 +98,66 @@ class Judge:
         request are answers too: each is judged by the single-answer rules (its envelope)."""
         for response in self.target.session.take_throttled():
             answer = Exchange.of(response, None)
-            verdict = check_raw(answer.status, answer.content, content_type=answer.content_type,
-                                credential=credential, headers=answer.headers)
+            verdict = judge_raw(
+                answer.status,
+                answer.content,
+                content_type=answer.content_type,
+                credential=credential,
+                headers=answer.headers,
+            )
             self.record(verdict.checked, verdict.violations)
             if verdict.violations:
-                self.fail(list(verdict.violations), answer,
-                          note=f"(the HTTP {answer.status} that asked the run to slow down, before its answer)")
+                self.fail(
+                    list(verdict.violations),
+                    answer,
+                    note=f"(the HTTP {answer.status} that asked the run to slow down, before its answer)",
+                )
 
     # --- verdicts ----------------------------------------------------------------
-    def judge(self, exchange: Exchange, *, role: str | None = None, credential: Secret | None = None,
-              expect_status: int | None = None, status_rule: str | None = None, note: str | None = None) -> Verdict:
+    def judge(
+        self,
+        exchange: Exchange,
+        *,
+        role: str | None = None,
+        credential: Secret | None = None,
+        expect_status: int | None = None,
+        status_rule: str | None = None,
+        note: str | None = None,
+    ) -> Verdict:
         """Judge one answer by every single-response rule, plus the status the scenario expects."""
         role = role or exchange.role
         key_scope = ROLES[role].scope if role else None
         if credential is None and role is not None:
             credential = self.target.keys.get(role)
-        verdict = check_raw(exchange.status, exchange.content, content_type=exchange.content_type,
-                            key_scope=key_scope, credential=credential, headers=exchange.headers,
-                            expected_workspace_id=self.target.workspace_id if key_scope else None,
-                            expected_owner_user_id=self.target.owner_user_id if key_scope else None)
+        verdict = judge_raw(
+            exchange.status,
+            exchange.content,
+            content_type=exchange.content_type,
+            key_scope=key_scope,
+            credential=credential,
+            headers=exchange.headers,
+            expected_workspace_id=self.target.workspace_id if key_scope else None,
+            expected_owner_user_id=self.target.owner_user_id if key_scope else None,
+        )
         found = list(verdict.violations)
         checked = set(verdict.checked)
         if key_scope and "SCOPE-EXPECTED-IDS" not in checked:
-            self._properties.append((report.NOT_CHECKED, "SCOPE-EXPECTED-IDS no expected ids for this target "
-                                     "(GENVIRAL_WORKSPACE_ID, GENVIRAL_OWNER_USER_ID)"))
+            self._properties.append(
+                (
+                    report.NOT_CHECKED,
+                    "SCOPE-EXPECTED-IDS no expected ids for this target "
+                    "(GENVIRAL_WORKSPACE_ID, GENVIRAL_OWNER_USER_ID)",
+                )
+            )
         across, changed = self._across_run(exchange, role)
         checked.update(across)
         found += changed
         if expect_status is not None and status_rule is not None:
             checked.add(status_rule)
             if exchange.status != expect_status:
-                found.insert(0, Violation(status_rule, "(HTTP status)", f"HTTP {expect_status}",
-                                          f"HTTP {exchange.status}"))
+                found.insert(
+                    0, Violation(status_rule, "(HTTP status)", f"HTTP {expect_status}", f"HTTP {exchange.status}")
+                )
         self.record(checked, found)
         if found:
             self.fail(found, exchange, note)
@@ -139,8 +180,9 @@ class Judge:
         seen = Sighting.of(exchange.content, f"{self._nodeid}, call {exchange.call}")
         return self.continuity.compare(role, seen) if seen is not None else ([], [])
 
-    def require(self, rule_id: str, holds: bool, *, path: str, expected: str, found: str,
-                exchange: Exchange | None = None) -> None:
+    def require(
+        self, rule_id: str, holds: bool, *, path: str, expected: str, found: str, exchange: Exchange | None = None
+    ) -> None:
         """A suite-level rule (stability, isolation...): record it, fail when it does not hold."""
         violation = Violation(rule_id, path, expected, found)
         self.record([rule_id], [] if holds else [violation])

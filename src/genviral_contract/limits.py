@@ -32,6 +32,10 @@ except ImportError:  # pragma: no cover - not on POSIX
 MAX_IN_FLIGHT = 3
 # How often a request that found every slot taken looks again.
 _POLL = 0.005
+# How often a request that found the pace's places all in flight looks again.
+_POLL_PACE = 0.02
+# A place in flight for longer than the longest timeout belongs to a crashed process.
+_STALE = 600.0
 
 
 _RATE = re.compile(r"\s*([0-9]+)\s*/\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)?\s*(s|sec|min|m|h)?\s*", re.ASCII | re.IGNORECASE)
@@ -82,8 +86,15 @@ class Gate:
     (:class:`WaitSpent` for every later request).
     """
 
-    def __init__(self, directory: Path | None = None, *, budget: int | None = None, slots: int = MAX_IN_FLIGHT,
-                 max_wait: float | None = None, pace: Rate | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path | None = None,
+        *,
+        budget: int | None = None,
+        slots: int = MAX_IN_FLIGHT,
+        max_wait: float | None = None,
+        pace: Rate | None = None,
+    ) -> None:
         self.budget = budget
         self.max_wait = max_wait
         self.pace = pace
@@ -124,8 +135,10 @@ class Gate:
         with self._shared("requests") as state:
             count = int(state.get("count", 0))
             if self.budget is not None and count >= self.budget:
-                raise BudgetSpent(f"the run's request budget of {self.budget} requests is spent "
-                                  "(GENVIRAL_MAX_REQUESTS, shared by every xdist worker)")
+                raise BudgetSpent(
+                    f"the run's request budget of {self.budget} requests is spent "
+                    "(GENVIRAL_MAX_REQUESTS, shared by every xdist worker)"
+                )
             state["count"] = count + 1
             return count + 1
 
@@ -142,15 +155,22 @@ class Gate:
                 if self.max_wait is None or waited + added <= self.max_wait:
                     state["until"], state["waited"] = max(until, now + seconds), waited + added
                     return
-                state["spent"] = (f"the target kept rate-limiting ({why}) beyond the run's wait budget: "
-                                  f"{waited:.0f} of {self.max_wait:g} s waited already (GENVIRAL_MAX_WAIT)")
+                state["spent"] = (
+                    f"the target kept rate-limiting ({why}) beyond the run's wait budget: "
+                    f"{waited:.0f} of {self.max_wait:g} s waited already (GENVIRAL_MAX_WAIT)"
+                )
             spent = str(state["spent"])
         # Raised once the state is written: from now on no request of the run is sent.
         raise WaitSpent(spent)
 
-    def wait_turn(self) -> float:
+    def wait_turn(self, ticket: str | None = None) -> float:
         """Sleep until the run's back-off is over and the pace allows one more request, then
-        take that place in the pace; the seconds slept. WaitSpent once the wait budget is."""
+        take that place in the pace; the seconds slept. WaitSpent once the wait budget is.
+
+        With a ``ticket``, the place is held until :meth:`finished` (the answer came), not
+        only from the moment of sending: the target counts a request when it arrives, a
+        little later, so a pace that counted from the send could still trip its window.
+        """
         slept = 0.0
         while True:
             with self._shared("backoff") as state:
@@ -159,17 +179,38 @@ class Gate:
                 raise WaitSpent(str(spent))
             if delay <= 0 and self.pace is not None:
                 with self._shared("pace") as state:
-                    now = time.time()
-                    sent = [t for t in state.get("sent", []) if t > now - self.pace.window]
-                    if len(sent) < self.pace.count:
-                        state["sent"] = [*sent, now]
-                    else:  # the oldest of the window's requests must leave it first
-                        delay = sent[-self.pace.count] + self.pace.window - now
-                        state["sent"] = sent
+                    delay = self._take_place(state, ticket)
             if delay <= 0:
                 return slept
             time.sleep(delay)
             slept += delay
+
+    def _take_place(self, state: dict[str, Any], ticket: str | None) -> float:
+        """Take a place in the pace (0) or say how long until one frees."""
+        assert self.pace is not None
+        now, window = time.time(), self.pace.window
+        # [time, ticket]: a ticket while the request is in flight (its time: when it was
+        # sent), None once it is done (its time: when its answer came).
+        places = [
+            p
+            for p in state.get("sent", [])
+            if (p[1] is None and p[0] > now - window) or (p[1] is not None and p[0] > now - _STALE)
+        ]
+        flying = sum(1 for p in places if p[1] is not None)
+        done = sorted(p[0] for p in places if p[1] is None)
+        room = self.pace.count - flying
+        state["sent"] = places
+        if room > len(done):
+            places.append([now, ticket])
+            return 0.0
+        # The oldest answers of the window must leave it first; with every place in flight, look again soon.
+        return done[len(done) - room] + window - now if room > 0 else _POLL_PACE
+
+    def finished(self, ticket: str) -> None:
+        """The request of ``ticket`` has its answer: its place counts from now, for a window."""
+        with self._shared("pace") as state:
+            now = time.time()
+            state["sent"] = [[now, None] if p[1] == ticket else p for p in state.get("sent", [])]
 
     def waited(self) -> float:
         """Seconds the run has paused because the target asked it to (counted once)."""

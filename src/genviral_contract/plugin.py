@@ -7,6 +7,7 @@ every report, and the per-rule summary at the end of the run.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import shutil
@@ -59,8 +60,7 @@ PROFILE_ENV = "GENVIRAL_HYPOTHESIS_PROFILE"
 # what bounds the requests a run sends (the `ci` profile keeps a full run under 300).
 settings.register_profile("dev", max_examples=20, deadline=None)
 settings.register_profile("ci", max_examples=30, deadline=None, derandomize=True, print_blob=True)
-settings.register_profile("nightly", max_examples=1000, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("nightly", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # The request budget of a whole run (every xdist worker together), unless GENVIRAL_MAX_REQUESTS
 # says otherwise: about four times what the profile sends, so only a runaway run meets it.
 REQUEST_BUDGET = {"dev": 300, "ci": 300, "nightly": 5000}
@@ -68,23 +68,41 @@ REQUEST_BUDGET = {"dev": 300, "ci": 300, "nightly": 5000}
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("genviral-contract", "Genviral contract suite")
-    group.addoption("--genviral-base-url", metavar="URL",
-                    help="target base URL incl. /api/partner/v1 (default $GENVIRAL_BASE_URL, else the embedded API)")
+    group.addoption(
+        "--genviral-base-url",
+        metavar="URL",
+        help="target base URL incl. /api/partner/v1 (default $GENVIRAL_BASE_URL, else the embedded API)",
+    )
     group.addoption("--genviral-timeout", metavar="SECONDS", help="per-request timeout (default 10)")
     group.addoption("--genviral-retries", metavar="N", help="retries on connection errors and 502/503/504 (2)")
     group.addoption("--genviral-max-body", metavar="BYTES", help="largest response body read (default 32MiB)")
-    group.addoption("--genviral-max-requests", metavar="N",
-                    help="request budget of the whole run (default 300; nightly profile 5000)")
-    group.addoption("--genviral-max-wait", metavar="SECONDS",
-                    help="time the whole run may wait when the target asks it to slow down (default 300)")
-    group.addoption("--genviral-rate-limit", metavar="COUNT/WINDOW",
-                    help="keep the run under a known limit, e.g. 40/15s, 2/s, 100/min (default: no pacing)")
+    group.addoption(
+        "--genviral-max-requests",
+        metavar="N",
+        help="request budget of the whole run (default 300; nightly profile 5000)",
+    )
+    group.addoption(
+        "--genviral-max-wait",
+        metavar="SECONDS",
+        help="time the whole run may wait when the target asks it to slow down (default 300)",
+    )
+    group.addoption(
+        "--genviral-rate-limit",
+        metavar="COUNT/WINDOW",
+        help="keep the run under a known limit, e.g. 40/15s, 2/s, 100/min (default: no pacing)",
+    )
     group.addoption("--genviral-workspace-id", metavar="UUID", help="expected data.workspace_id of the workspace key")
     group.addoption("--genviral-owner-user-id", metavar="UUID", help="expected data.owner_user_id of the keys")
-    group.addoption("--cassette-dir", metavar="DIR",
-                    help="record scenario cassettes to, and replay them from, DIR (default: cassettes/ at the rootdir)")
-    group.addoption("--conformance-report", metavar="PATH",
-                    help="write the per-rule report to PATH (.json for JSON, anything else Markdown)")
+    group.addoption(
+        "--cassette-dir",
+        metavar="DIR",
+        help="record scenario cassettes to, and replay them from, DIR (default: cassettes/ at the rootdir)",
+    )
+    group.addoption(
+        "--conformance-report",
+        metavar="PATH",
+        help="write the per-rule report to PATH (.json for JSON, anything else Markdown)",
+    )
 
 
 @pytest.hookimpl(trylast=True)  # after the terminal reporter exists: its output is masked
@@ -98,8 +116,9 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"{PROFILE_ENV}={profile!r}: expected one of dev, ci, nightly") from None
     overrides = {env: config.getoption(opt) for opt, env in _OPTIONS.items()}
     try:
-        loaded = settings_mod.load(overrides=overrides,
-                                   options={env: "--" + opt.replace("_", "-") for opt, env in _OPTIONS.items()})
+        loaded = settings_mod.load(
+            overrides=overrides, options={env: "--" + opt.replace("_", "-") for opt, env in _OPTIONS.items()}
+        )
     except settings_mod.SettingsError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[SETTINGS] = loaded
@@ -111,8 +130,9 @@ def pytest_configure(config: pytest.Config) -> None:
     cassette_dir = Path(config.getoption("cassette_dir") or config.rootpath / "cassettes")
     # The recorder reads the secrets set when it writes, so keys added later are masked too.
     secrets: set[Secret] = config.stash[SECRETS]
-    config.stash[RECORDER] = Recorder(cassette_dir, fresh=config.getoption("record_mode", None) == "rewrite",
-                                      secrets=secrets)
+    config.stash[RECORDER] = Recorder(
+        cassette_dir, fresh=config.getoption("record_mode", None) == "rewrite", secrets=secrets
+    )
     config.pluginmanager.register(RunState(config), "genviral-contract-run")
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(config), "genviral-contract-xdist")
@@ -144,6 +164,7 @@ class _XdistHooks:
 
 
 # --- masking where text leaves the process -------------------------------------------------
+
 
 class _MaskedStream:
     """The terminal's stream, masking every write: whatever path a text takes to the
@@ -273,7 +294,7 @@ class RunState:
         if target is not None:
             # Retries travel with the report so that xdist's controller can print them too.
             retries = target.session.traffic.retries
-            rep.user_properties.extend(("contract_retry", line) for line in retries[self.retry_cursor:])
+            rep.user_properties.extend(("contract_retry", line) for line in retries[self.retry_cursor :])
             self.retry_cursor = len(retries)
         _mask_report(rep, self.config.stash[SECRETS])
         return rep
@@ -282,8 +303,14 @@ class RunState:
         skip_reason = None
         if report.skipped and isinstance(report.longrepr, tuple):
             skip_reason = str(report.longrepr[2]).removeprefix("Skipped: ")
-        self.ledger.add(report.when, report.outcome, list(report.user_properties), skip_reason, report.nodeid,
-                        _crash_line(report) if report.failed else "")
+        self.ledger.add(
+            report.when,
+            report.outcome,
+            list(report.user_properties),
+            skip_reason,
+            report.nodeid,
+            _crash_line(report) if report.failed else "",
+        )
         if report.failed:
             if report.when == "call" and any(name == NOT_JUDGED for name, _ in report.user_properties):
                 self.not_judged += 1
@@ -312,8 +339,10 @@ class RunState:
             killed, benign = outcomes.count("killed"), outcomes.count("passed")
             faults, variants = killed + outcomes.count("survived"), benign + outcomes.count("flagged")
             terminalreporter.section("genviral-contract: fault catalogue")
-            terminalreporter.write_line(f"kill count: {killed} of {faults} faults caught by their rule; "
-                                        f"{benign} of {variants} benign variants passed")
+            terminalreporter.write_line(
+                f"kill count: {killed} of {faults} faults caught by their rule; "
+                f"{benign} of {variants} benign variants passed"
+            )
             for line in self.selftest:
                 if line.startswith(("survived", "flagged")):
                     terminalreporter.write_line(f"  {line}")
@@ -334,8 +363,11 @@ class RunState:
             terminalreporter.write_line(line)
         if self.not_judged:
             status = f"exit status {EXIT_NOT_JUDGED}" if not self.broken else "other failures make the exit status 1"
-            terminalreporter.write_line(f"not judged: {self.not_judged} tests got no answer to judge, through no "
-                                        f"broken promise (see the rules above); {status}", yellow=True)
+            terminalreporter.write_line(
+                f"not judged: {self.not_judged} tests got no answer to judge, through no "
+                f"broken promise (see the rules above); {status}",
+                yellow=True,
+            )
         path = self.config.getoption("conformance_report")
         if path:
             self.ledger.write(Path(path), lambda text: mask(text, *self.config.stash[SECRETS]))
@@ -359,9 +391,29 @@ def _mask_report(rep: pytest.TestReport, secrets: set[Secret]) -> None:
         rep.longrepr = (path, line, mask(reason, *secrets))
     elif rep.longrepr is not None:
         text = str(rep.longrepr)
-        masked = mask(text, *secrets)
-        if masked != text:
-            rep.longrepr = masked
+        if mask(text, *secrets) != text:
+            # Masked where it lies, so the report keeps its shape: JUnit's failure message is
+            # still the crash line, and xdist still sends the structure, not one long string.
+            _mask_fields(rep.longrepr, tuple(secrets))
+            text = str(rep.longrepr)
+            if mask(text, *secrets) != text:  # a part no field holds: give up the structure
+                rep.longrepr = mask(text, *secrets)
     rep.sections = [(title, mask(content, *secrets)) for title, content in rep.sections]
-    rep.user_properties = [(name, mask(value, *secrets) if isinstance(value, str) else value)
-                           for name, value in rep.user_properties]
+    rep.user_properties = [
+        (name, mask(value, *secrets) if isinstance(value, str) else value) for name, value in rep.user_properties
+    ]
+
+
+def _mask_fields(value: Any, secrets: tuple[Secret, ...]) -> Any:
+    """``value`` with every string in it masked: pytest's failure representations are
+    dataclasses of lists, tuples and strings, changed in place."""
+    if isinstance(value, str):
+        return mask(value, *secrets)
+    if isinstance(value, list):
+        return [_mask_fields(item, secrets) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_mask_fields(item, secrets) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            object.__setattr__(value, f.name, _mask_fields(getattr(value, f.name), secrets))
+    return value

@@ -67,8 +67,11 @@ PROBES: dict[str, Probe] = {
     p.name: p
     for p in (
         Probe("wrong-secret", "its public id with a wrong secret of the same length and alphabet", _wrong_secret),
-        Probe("last-char-changed", "the key with the last character of its secret changed",
-              lambda p, s, o: f"{p}.{s[:-1]}{_shift(s[-1])}"),
+        Probe(
+            "last-char-changed",
+            "the key with the last character of its secret changed",
+            lambda p, s, o: f"{p}.{s[:-1]}{_shift(s[-1])}",
+        ),
         Probe("truncated", "the key without its last character", lambda p, s, o: f"{p}.{s[:-1]}"),
         Probe("extended", "the key with one character more", lambda p, s, o: f"{p}.{s}{_shift(s[-1])}"),
         Probe("empty-secret", "its public id and the dot, no secret", lambda p, s, o: f"{p}."),

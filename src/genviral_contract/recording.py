@@ -45,8 +45,18 @@ REDACTED_KEY = "<redacted-key-0>"
 MATCH_ON = ("method", "path")
 SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie", "x-api-key", "x-genviral-api-key")
 # Names APIs commonly carry credentials under, in a query string or a form/JSON body.
-KEY_PARAMETERS = ("api_key", "apikey", "key", "token", "access_token", "auth", "authorization", "secret",
-                  "client_secret", "password")
+KEY_PARAMETERS = (
+    "api_key",
+    "apikey",
+    "key",
+    "token",
+    "access_token",
+    "auth",
+    "authorization",
+    "secret",
+    "client_secret",
+    "password",
+)
 
 
 def _keep_scheme(key: str, value: str, request: Any) -> str:
@@ -88,8 +98,11 @@ class Redactor:
 
     def response(self, response: dict[str, Any]) -> dict[str, Any]:
         """vcrpy's before_record_response (after decoding a compressed body): no cookie, no key."""
-        response["headers"] = {name: [self.text(v) for v in values]
-                               for name, values in response["headers"].items() if name.lower() != "set-cookie"}
+        response["headers"] = {
+            name: [self.text(v) for v in values]
+            for name, values in response["headers"].items()
+            if name.lower() != "set-cookie"
+        }
         body = response["body"].get("string")
         if isinstance(body, bytes):
             response["body"]["string"] = self.bytes(body)
@@ -101,8 +114,9 @@ def vcr_config(redactor: Redactor) -> dict[str, Any]:
     return {
         "match_on": MATCH_ON,
         "decode_compressed_response": True,
-        "filter_headers": [(name, _keep_scheme if name.endswith("authorization") else REDACTED)
-                           for name in SECRET_HEADERS],
+        "filter_headers": [
+            (name, _keep_scheme if name.endswith("authorization") else REDACTED) for name in SECRET_HEADERS
+        ],
         "filter_query_parameters": [(name, REDACTED) for name in KEY_PARAMETERS],
         "filter_post_data_parameters": [(name, REDACTED) for name in KEY_PARAMETERS],
         "filter_nested_post_data_parameters": True,
@@ -132,9 +146,11 @@ def _header(path: Path) -> str:
     scenario = SCENARIOS.get(path.stem)
     if scenario is None:
         return ""
-    return (f"# Scenario {scenario.name}: {scenario.description}.\n"
-            f"# {scenario.request_line()}; the contract expects HTTP {scenario.status} ({scenario.rule}).\n"
-            f"# Keys and cookies are redacted. Re-record: {cassettes.rerecord_command(scenario.name)}\n")
+    return (
+        f"# Scenario {scenario.name}: {scenario.description}.\n"
+        f"# {scenario.request_line()}; the contract expects HTTP {scenario.status} ({scenario.rule}).\n"
+        f"# Keys and cookies are redacted. Re-record: {cassettes.rerecord_command(scenario.name)}\n"
+    )
 
 
 class Persister:
@@ -171,8 +187,9 @@ class Persister:
         except cassettes.FormatError as exc:
             raise cassettes.CassetteError(path, str(exc)) from None
 
-    def save_cassette(self, cassette_path: str | os.PathLike[str], cassette_dict: dict[str, Any],
-                      serializer: Any) -> None:
+    def save_cassette(
+        self, cassette_path: str | os.PathLike[str], cassette_dict: dict[str, Any], serializer: Any
+    ) -> None:
         if self._held is not None:
             self._held.append((Path(cassette_path), cassette_dict))  # nothing here can fail
         else:
@@ -232,8 +249,9 @@ class CassetteContext:
             self._persister.release(self._outer)
             raise
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         try:
             self._context.__exit__(exc_type, exc, traceback)  # saves (into the hold), then unpatches
         finally:

@@ -66,8 +66,15 @@ class Ledger:
     # written: "requests" sent, seconds "waited" because the target asked the run to slow down.
     traffic: dict[str, float] = field(default_factory=dict)
 
-    def add(self, when: str, outcome: str, properties: list[tuple[str, Any]], skip_reason: str | None,
-            nodeid: str = "", message: str = "") -> None:
+    def add(
+        self,
+        when: str,
+        outcome: str,
+        properties: list[tuple[str, Any]],
+        skip_reason: str | None,
+        nodeid: str = "",
+        message: str = "",
+    ) -> None:
         props: dict[str, str] = {}
         for name, value in properties:
             if name in _PROPERTIES:
@@ -156,10 +163,17 @@ class Ledger:
             "target": self.target_label(),
             "summary": self.summary(),
             "rules": [
-                {"rule": rule_id, "verdict": t.verdict, **t.counts(), "reasons": sorted(t.reasons),
-                 "statement": rules.get(rule_id).statement,
-                 "targets": {target: {"verdict": tally.verdict, **tally.counts()}
-                             for target, tally in sorted(self.tallies.get(rule_id, {}).items())}}
+                {
+                    "rule": rule_id,
+                    "verdict": t.verdict,
+                    **t.counts(),
+                    "reasons": sorted(t.reasons),
+                    "statement": rules.get(rule_id).statement,
+                    "targets": {
+                        target: {"verdict": tally.verdict, **tally.counts()}
+                        for target, tally in sorted(self.tallies.get(rule_id, {}).items())
+                    },
+                }
                 for rule_id, t in self.rows()
             ],
             "suite_errors": list(self.suite_errors),
@@ -180,8 +194,9 @@ class Ledger:
         for rule_id, t in self.rows():
             verdict = f"**{t.verdict}**" if t.failed or t.not_judged else t.verdict
             note = markdown_cell("; ".join(filter(None, [self.by_target(rule_id), *sorted(t.reasons)])))
-            lines.append(f"| `{rule_id}` | {verdict} | {t.passed} | {t.failed} | {t.not_judged} | {t.skipped} "
-                         f"| {note} |")
+            lines.append(
+                f"| `{rule_id}` | {verdict} | {t.passed} | {t.failed} | {t.not_judged} | {t.skipped} | {note} |"
+            )
         if self.suite_errors:
             note = markdown_cell(self._suite_error_note())
             lines.append(f"| {SUITE_ERROR} | **FAILED** | 0 | {len(self.suite_errors)} | 0 | 0 | {note} |")
@@ -195,11 +210,15 @@ class Ledger:
             if t.reasons and not t.passed and not t.failed:
                 notes += sorted(t.reasons)
             extra = "; ".join(filter(None, notes))
-            lines.append(f"{rule_id:<{width}}  {t.verdict:<11}  pass {t.passed:>3}  fail {t.failed:>3}"
-                         f"  not judged {t.not_judged:>3}  skip {t.skipped:>3}" + (f"  ({extra})" if extra else ""))
+            lines.append(
+                f"{rule_id:<{width}}  {t.verdict:<11}  pass {t.passed:>3}  fail {t.failed:>3}"
+                f"  not judged {t.not_judged:>3}  skip {t.skipped:>3}" + (f"  ({extra})" if extra else "")
+            )
         if self.suite_errors:
-            lines.append(f"{SUITE_ERROR:<{width}}  {'FAILED':<11}  fail {len(self.suite_errors):>3}  "
-                         f"({self._suite_error_note()})")
+            lines.append(
+                f"{SUITE_ERROR:<{width}}  {'FAILED':<11}  fail {len(self.suite_errors):>3}  "
+                f"({self._suite_error_note()})"
+            )
         lines.append("summary: " + ", ".join(f"{n} {v}" for v, n in sorted(self.summary().items())))
         lines.append(f"traffic: {self._traffic_line()}")
         return lines
@@ -207,8 +226,10 @@ class Ledger:
     def _traffic_line(self) -> str:
         if not self.traffic:
             return "not measured"
-        return (f"{self.traffic.get('requests', 0):g} requests, {self.traffic.get('waited', 0):g} s waited "
-                "because the target asked the run to slow down")
+        return (
+            f"{self.traffic.get('requests', 0):g} requests, {self.traffic.get('waited', 0):g} s waited "
+            "because the target asked the run to slow down"
+        )
 
     def write(self, path: Path, scrub: Callable[[str], str] = str) -> None:
         """Write the report, JSON for a ``.json`` path, else Markdown; ``scrub`` masks secrets."""

@@ -41,29 +41,63 @@ class Scenario:
         return keys[self.role].bearer()
 
     def request_line(self) -> str:
-        who = {"key": f"the {self.role} key", "none": "no Authorization header",
-               "unknown": "an unknown well-formed key"}[self.auth]
+        who = {
+            "key": f"the {self.role} key",
+            "none": "no Authorization header",
+            "unknown": "an unknown well-formed key",
+        }[self.auth]
         return f"GET /accounts with {who}"
 
 
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in (
-        Scenario("workspace-key", "a workspace key lists the workspace's active accounts",
-                 "workspace", "key", 200, "ACC-LIST-OK"),
-        Scenario("personal-key", "a personal key lists the owner's personal accounts",
-                 "personal", "key", 200, "ACC-LIST-OK"),
-        Scenario("empty-scope", "a key whose scope has no active account gets an empty list",
-                 "empty", "key", 200, "ACC-LIST-OK"),
-        Scenario("missing-key", "a request without Authorization gets 401",
-                 None, "none", 401, "AUTH-REQUIRED"),
-        Scenario("unknown-key", "a well-formed key that was never issued gets 401",
-                 None, "unknown", 401, "AUTH-REQUIRED"),
-        Scenario("lapsed-plan", "a key without an active plan gets 402 subscription_required",
-                 "unsubscribed", "key", 402, "PLAN-SUBSCRIPTION-REQUIRED"),
-        Scenario("scheduler-tier", "a Scheduler-tier key gets 403 tier_not_allowed",
-                 "scheduler", "key", 403, "PLAN-TIER-NOT-ALLOWED"),
-        Scenario("accounts-failed", "a failing accounts query gets 500 accounts_failed",
-                 "failing", "key", 500, "ERR-DOCUMENTED-ERROR-CODE"),
+        Scenario(
+            "workspace-key",
+            "a workspace key lists the workspace's active accounts",
+            "workspace",
+            "key",
+            200,
+            "ACC-LIST-OK",
+        ),
+        Scenario(
+            "personal-key", "a personal key lists the owner's personal accounts", "personal", "key", 200, "ACC-LIST-OK"
+        ),
+        Scenario(
+            "empty-scope",
+            "a key whose scope has no active account gets an empty list",
+            "empty",
+            "key",
+            200,
+            "ACC-LIST-OK",
+        ),
+        Scenario("missing-key", "a request without Authorization gets 401", None, "none", 401, "AUTH-REQUIRED"),
+        Scenario(
+            "unknown-key", "a well-formed key that was never issued gets 401", None, "unknown", 401, "AUTH-REQUIRED"
+        ),
+        Scenario(
+            "lapsed-plan",
+            "a key without an active plan gets 402 subscription_required",
+            "unsubscribed",
+            "key",
+            402,
+            "PLAN-SUBSCRIPTION-REQUIRED",
+        ),
+        Scenario(
+            "scheduler-tier",
+            "a Scheduler-tier key gets 403 tier_not_allowed",
+            "scheduler",
+            "key",
+            403,
+            "PLAN-TIER-NOT-ALLOWED",
+        ),
+        Scenario(
+            "accounts-failed",
+            "a failing accounts query gets 500 accounts_failed",
+            "failing",
+            "key",
+            500,
+            "ERR-DOCUMENTED-ERROR-CODE",
+        ),
     )
 }

@@ -50,8 +50,9 @@ def documents() -> dict[str, dict[str, Any]]:
 
 @cache
 def registry() -> Registry[Any]:
-    resources_ = [(uri, Resource.from_contents(doc, default_specification=DRAFT202012))
-                  for uri, doc in documents().items()]
+    resources_ = [
+        (uri, Resource.from_contents(doc, default_specification=DRAFT202012)) for uri, doc in documents().items()
+    ]
     # Nothing is ever fetched: a $ref outside the registry is an error, not a download.
     return Registry().with_resources(resources_).crawl()
 

@@ -14,7 +14,7 @@ from itertools import repeat
 from operator import itemgetter, ne
 from typing import Any
 
-from .credentials import Secret, echo_pattern
+from .credentials import Secret, echo_pattern, echoes
 from .findings import Violation, render_value
 
 DOCUMENTED_ERROR_CODES = {402: "subscription_required", 403: "tier_not_allowed", 500: "accounts_failed"}
@@ -97,8 +97,9 @@ def ok_matches_status(obs: Observed) -> list[Violation] | None:
     success = 200 <= obs.status < 300
     if ok == success:
         return []
-    return [Violation("ENV-OK-MATCHES-STATUS", "$.ok", f"{str(success).lower()} for HTTP {obs.status}",
-                      render_value(ok))]
+    return [
+        Violation("ENV-OK-MATCHES-STATUS", "$.ok", f"{str(success).lower()} for HTTP {obs.status}", render_value(ok))
+    ]
 
 
 @rule("ENV-DATA-IFF-OK")
@@ -109,8 +110,9 @@ def data_iff_ok(obs: Observed) -> list[Violation] | None:
     if ok and "data" not in obs.envelope:
         return [Violation("ENV-DATA-IFF-OK", "$.data", "`data` present because ok is true", "missing")]
     if not ok and "data" in obs.envelope:
-        return [Violation("ENV-DATA-IFF-OK", "$.data", "no `data` because ok is false",
-                          render_value(obs.envelope["data"]))]
+        return [
+            Violation("ENV-DATA-IFF-OK", "$.data", "no `data` because ok is false", render_value(obs.envelope["data"]))
+        ]
     return []
 
 
@@ -121,11 +123,23 @@ def workspace_id_consistent(obs: Observed) -> list[Violation] | None:
         return None
     wid = data["workspace_id"]
     if data["scope"] == "workspace" and wid is None:
-        return [Violation("SCOPE-WORKSPACE-ID-CONSISTENT", "$.data.workspace_id",
-                          "a workspace UUID because scope is workspace", "null")]
+        return [
+            Violation(
+                "SCOPE-WORKSPACE-ID-CONSISTENT",
+                "$.data.workspace_id",
+                "a workspace UUID because scope is workspace",
+                "null",
+            )
+        ]
     if data["scope"] == "personal" and wid is not None:
-        return [Violation("SCOPE-WORKSPACE-ID-CONSISTENT", "$.data.workspace_id",
-                          "null because scope is personal", render_value(wid))]
+        return [
+            Violation(
+                "SCOPE-WORKSPACE-ID-CONSISTENT",
+                "$.data.workspace_id",
+                "null because scope is personal",
+                render_value(wid),
+            )
+        ]
     return []
 
 
@@ -145,8 +159,12 @@ def account_workspace_id(obs: Observed) -> list[Violation] | None:
     except (KeyError, TypeError):
         pass
     return [
-        Violation("SCOPE-ACCOUNT-WORKSPACE-ID", f"$.data.accounts[{i}].workspace_id",
-                  f"{render_value(wid)} (data.workspace_id)", render_value(acc["workspace_id"]))
+        Violation(
+            "SCOPE-ACCOUNT-WORKSPACE-ID",
+            f"$.data.accounts[{i}].workspace_id",
+            f"{render_value(wid)} (data.workspace_id)",
+            render_value(acc["workspace_id"]),
+        )
         for i, acc in obs.accounts()
         if "workspace_id" in acc and acc["workspace_id"] != wid
     ]
@@ -172,9 +190,14 @@ def ids_unique(obs: Observed) -> list[Violation] | None:
         if not isinstance(account_id, str):
             continue
         if account_id in seen:
-            found.append(Violation("ACC-ID-UNIQUE", f"$.data.accounts[{i}].id",
-                                   f"an id not already used by $.data.accounts[{seen[account_id]}]",
-                                   render_value(account_id)))
+            found.append(
+                Violation(
+                    "ACC-ID-UNIQUE",
+                    f"$.data.accounts[{i}].id",
+                    f"an id not already used by $.data.accounts[{seen[account_id]}]",
+                    render_value(account_id),
+                )
+            )
         else:
             seen[account_id] = i
     return found
@@ -187,8 +210,11 @@ def scope_matches_key(obs: Observed) -> list[Violation] | None:
     scope = obs.data.get("scope")
     if scope == obs.key_scope:
         return []
-    return [Violation("SCOPE-MATCHES-KEY", "$.data.scope", f"{render_value(obs.key_scope)} (the key's scope)",
-                      render_value(scope))]
+    return [
+        Violation(
+            "SCOPE-MATCHES-KEY", "$.data.scope", f"{render_value(obs.key_scope)} (the key's scope)", render_value(scope)
+        )
+    ]
 
 
 @rule("SCOPE-EXPECTED-IDS")
@@ -201,8 +227,12 @@ def expected_ids(obs: Observed) -> list[Violation] | None:
     if obs.key_scope == "personal":
         wanted.pop("workspace_id", None)  # the configured workspace id belongs to the workspace key
     return [
-        Violation("SCOPE-EXPECTED-IDS", f"$.data.{field}", f"{render_value(value)} (configured)",
-                  render_value(data.get(field)))
+        Violation(
+            "SCOPE-EXPECTED-IDS",
+            f"$.data.{field}",
+            f"{render_value(value)} (configured)",
+            render_value(data.get(field)),
+        )
         for field, value in wanted.items()
         if data.get(field) != value
     ]
@@ -216,8 +246,14 @@ def documented_error_code(obs: Observed) -> list[Violation] | None:
     found = obs.envelope.get("error_code")
     if found == documented:
         return []
-    return [Violation("ERR-DOCUMENTED-ERROR-CODE", "$.error_code", f"{render_value(documented)} for HTTP {obs.status}",
-                      "missing" if "error_code" not in obs.envelope else render_value(found))]
+    return [
+        Violation(
+            "ERR-DOCUMENTED-ERROR-CODE",
+            "$.error_code",
+            f"{render_value(documented)} for HTTP {obs.status}",
+            "missing" if "error_code" not in obs.envelope else render_value(found),
+        )
+    ]
 
 
 @rule("ERR-NO-CREDENTIAL-ECHO")
@@ -230,15 +266,19 @@ def no_credential_echo(obs: Observed) -> list[Violation] | None:
     # The found value is described, never quoted: quoting it would be the leak.
     found = "a form of the presented key (as sent, in another case, percent- or base64-encoded; masked)"
     expected = "no form of the presented key anywhere in the answer"
-    violations = [Violation("ERR-NO-CREDENTIAL-ECHO", f"(header {name})", expected, found)
-                  for name, value in (obs.headers or {}).items() if pattern.search(f"{name}: {value}")]
+    violations = [
+        Violation("ERR-NO-CREDENTIAL-ECHO", f"(header {name})", expected, found)
+        for name, value in (obs.headers or {}).items()
+        if echoes(pattern, f"{name}: {value}")
+    ]
     raw = obs.raw_text
     # The raw text catches an echo anywhere; the decoded strings catch one hidden in JSON
     # escapes. They are walked only when an escape in the raw text may stand for a
     # character of a form: otherwise the walk finds nothing more (and it costs more than
     # parsing, for a body of many accounts).
-    if raw is not None and (pattern.search(raw) or (
-            _escapes_may_hide(raw, pattern) and pattern.search("\0".join(_strings(obs.body))))):
+    if raw is not None and (
+        echoes(pattern, raw) or (_escapes_may_hide(raw, pattern) and echoes(pattern, "\0".join(_strings(obs.body))))
+    ):
         violations.insert(0, Violation("ERR-NO-CREDENTIAL-ECHO", "$", expected, found))
     return violations
 

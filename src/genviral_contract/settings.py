@@ -263,8 +263,15 @@ def load(
         if value is not None and not _UUID.match(value):
             raise SettingsError(f"{named(name)}={_shown(value)} is not a UUID")
     timeout, retries, max_body, max_requests, max_wait, rate_limit = (
-        get(n) for n in ("GENVIRAL_TIMEOUT", "GENVIRAL_RETRIES", "GENVIRAL_MAX_BODY", "GENVIRAL_MAX_REQUESTS",
-                         "GENVIRAL_MAX_WAIT", "GENVIRAL_RATE_LIMIT")
+        get(n)
+        for n in (
+            "GENVIRAL_TIMEOUT",
+            "GENVIRAL_RETRIES",
+            "GENVIRAL_MAX_BODY",
+            "GENVIRAL_MAX_REQUESTS",
+            "GENVIRAL_MAX_WAIT",
+            "GENVIRAL_RATE_LIMIT",
+        )
     )
     return Settings(
         base_url=base_url,

@@ -12,7 +12,7 @@ from typing import Any
 import schemathesis
 
 from .credentials import Secret
-from .validate import check_raw
+from .judging import judge_raw
 
 
 def _verdict_error(response: Any, key_scope: str | None, credential: Secret | None) -> None:
@@ -20,8 +20,14 @@ def _verdict_error(response: Any, key_scope: str | None, credential: Secret | No
     if isinstance(content_type, list):  # schemathesis keeps header values as lists
         content_type = content_type[0] if content_type else None
     headers = {name: ", ".join(v) if isinstance(v, list) else str(v) for name, v in response.headers.items()}
-    verdict = check_raw(response.status_code, response.content, content_type=content_type,
-                        key_scope=key_scope, credential=credential, headers=headers)
+    verdict = judge_raw(
+        response.status_code,
+        response.content,
+        content_type=content_type,
+        key_scope=key_scope,
+        credential=credential,
+        headers=headers,
+    )
     if verdict.violations:
         raise AssertionError("\n".join(str(v) for v in verdict.violations))
 

@@ -41,15 +41,17 @@ def _envelope(data: Body, message: str = "Accounts retrieved") -> Body:
 def _response(draw: st.DrawFn, min_accounts: int, max_accounts: int, scope: str | None) -> tuple[Body, str]:
     key_scope = scope if scope is not None else draw(st.sampled_from(SCOPES))
     workspace_id = draw(_uuids) if key_scope == "workspace" else None
-    account = st.fixed_dictionaries({
-        "id": _uuids,
-        "platform": st.sampled_from(PLATFORMS),
-        "type": st.sampled_from(TYPES),
-        "username": st.text(),
-        "display_name": st.text(),
-        "status": st.just("active"),
-        "workspace_id": st.just(workspace_id),
-    })
+    account = st.fixed_dictionaries(
+        {
+            "id": _uuids,
+            "platform": st.sampled_from(PLATFORMS),
+            "type": st.sampled_from(TYPES),
+            "username": st.text(),
+            "display_name": st.text(),
+            "status": st.just("active"),
+            "workspace_id": st.just(workspace_id),
+        }
+    )
     accounts = draw(st.lists(account, min_size=min_accounts, max_size=max_accounts, unique_by=lambda a: a["id"]))
     data = {"scope": key_scope, "owner_user_id": draw(_uuids), "workspace_id": workspace_id, "accounts": accounts}
     # The wording of `message` is not part of the contract, so any text must pass.
@@ -93,8 +95,9 @@ def build_response(n_accounts: int, scope: str = "workspace", seed: int = 0) -> 
         }
         for i, account_id in enumerate(ids)
     ]
-    return _envelope({"scope": scope, "owner_user_id": owner_user_id, "workspace_id": workspace_id,
-                      "accounts": accounts})
+    return _envelope(
+        {"scope": scope, "owner_user_id": owner_user_id, "workspace_id": workspace_id, "accounts": accounts}
+    )
 
 
 # --- mutations ----------------------------------------------------------------------
@@ -192,10 +195,18 @@ _ACCOUNT_FIELD_RULES = {
     "workspace_id": "ACC-WORKSPACE-ID-UUID-OR-NULL",
 }
 _REQUIRED = {
-    "envelope": {"ok": "ENV-OK-BOOLEAN", "code": "ENV-CODE-INTEGER", "message": "ENV-MESSAGE-STRING",
-                 "data": "ENV-DATA-IFF-OK"},
-    "payload": {"scope": "PAY-SCOPE-ENUM", "owner_user_id": "PAY-OWNER-USER-ID-UUID",
-                "workspace_id": "PAY-WORKSPACE-ID-UUID-OR-NULL", "accounts": "PAY-ACCOUNTS-ARRAY"},
+    "envelope": {
+        "ok": "ENV-OK-BOOLEAN",
+        "code": "ENV-CODE-INTEGER",
+        "message": "ENV-MESSAGE-STRING",
+        "data": "ENV-DATA-IFF-OK",
+    },
+    "payload": {
+        "scope": "PAY-SCOPE-ENUM",
+        "owner_user_id": "PAY-OWNER-USER-ID-UUID",
+        "workspace_id": "PAY-WORKSPACE-ID-UUID-OR-NULL",
+        "accounts": "PAY-ACCOUNTS-ARRAY",
+    },
     "account": _ACCOUNT_FIELD_RULES,
 }
 _OUT_OF_ENUM = {
@@ -259,13 +270,19 @@ def _catalogue() -> list[Mutation]:
         Mutation("account null", lambda body: _replace_first_account(body, None), "ACC-OBJECT", 1),
         Mutation("username null", _setting("account", "username", None), "ACC-USERNAME-STRING", 1),
         Mutation("display_name a number", _setting("account", "display_name", 7), "ACC-DISPLAY-NAME-STRING", 1),
-        Mutation("workspace scope with a null workspace_id", _with_scope("workspace", lambda _: None),
-                 "SCOPE-WORKSPACE-ID-CONSISTENT"),
-        Mutation("personal scope with a workspace_id",
-                 _with_scope("personal", lambda body: body["data"]["workspace_id"] or _other_uuid(None)),
-                 "SCOPE-WORKSPACE-ID-CONSISTENT"),
-        Mutation("account workspace_id differs from data.workspace_id", _account_elsewhere,
-                 "SCOPE-ACCOUNT-WORKSPACE-ID", 1),
+        Mutation(
+            "workspace scope with a null workspace_id",
+            _with_scope("workspace", lambda _: None),
+            "SCOPE-WORKSPACE-ID-CONSISTENT",
+        ),
+        Mutation(
+            "personal scope with a workspace_id",
+            _with_scope("personal", lambda body: body["data"]["workspace_id"] or _other_uuid(None)),
+            "SCOPE-WORKSPACE-ID-CONSISTENT",
+        ),
+        Mutation(
+            "account workspace_id differs from data.workspace_id", _account_elsewhere, "SCOPE-ACCOUNT-WORKSPACE-ID", 1
+        ),
         Mutation("scope is not the key's scope", _flip_scope, "SCOPE-MATCHES-KEY"),
         Mutation("duplicated account id", _duplicate_first, "ACC-ID-UNIQUE", 1),
     ]

@@ -38,19 +38,34 @@ def open_target(settings: Settings, gate: Gate | None = None) -> Target:
     """The target of ``settings``; ``gate`` holds the run's request budget and in-flight cap."""
     if settings.base_url is not None:
         keys = dict(settings.keys)
-        return Target(settings.label(), settings.base_url, keys, session_for(settings, keys, gate),
-                      settings.workspace_id, settings.owner_user_id)
+        return Target(
+            settings.label(),
+            settings.base_url,
+            keys,
+            session_for(settings, keys, gate),
+            settings.workspace_id,
+            settings.owner_user_id,
+        )
     from .refapi import ReferenceServer
 
     # The fault and latency settings exist for the self-tests and benchmarks: they make
     # the embedded API break one promise on purpose, or answer slowly.
     limit = os.environ.get("GENVIRAL_REFAPI_RATE_LIMIT") or None
-    server = ReferenceServer(fault=os.environ.get("GENVIRAL_REFAPI_FAULT") or None,
-                             latency=float(os.environ.get("GENVIRAL_REFAPI_LATENCY") or 0),
-                             rate_limit=Rate.parse(limit) if limit else None).start()
+    server = ReferenceServer(
+        fault=os.environ.get("GENVIRAL_REFAPI_FAULT") or None,
+        latency=float(os.environ.get("GENVIRAL_REFAPI_LATENCY") or 0),
+        rate_limit=Rate.parse(limit) if limit else None,
+    ).start()
     keys = {role: Secret(value, f"{role} key") for role, value in server.keys.items()}
-    return Target("embedded reference API", server.base_url, keys, session_for(settings, keys, gate),
-                  server.expected.get("workspace_id"), server.expected.get("owner_user_id"), server)
+    return Target(
+        "embedded reference API",
+        server.base_url,
+        keys,
+        session_for(settings, keys, gate),
+        server.expected.get("workspace_id"),
+        server.expected.get("owner_user_id"),
+        server,
+    )
 
 
 def replay_session(settings: Settings) -> TargetSession:
@@ -59,10 +74,17 @@ def replay_session(settings: Settings) -> TargetSession:
     return session_for(settings, sleep=False)
 
 
-def session_for(settings: Settings, keys: dict[str, Secret] | None = None, gate: Gate | None = None, *,
-                sleep: bool = True) -> TargetSession:
+def session_for(
+    settings: Settings, keys: dict[str, Secret] | None = None, gate: Gate | None = None, *, sleep: bool = True
+) -> TargetSession:
     """The client every target of these settings is reached through (the replay's too,
     with ``sleep`` False: a replay never waits on a recorded Retry-After)."""
     keys = keys or {}
-    return TargetSession(timeout=settings.timeout, retries=settings.retries, secrets=tuple(keys.values()),
-                         max_body=settings.max_body, gate=gate, sleep=sleep)
+    return TargetSession(
+        timeout=settings.timeout,
+        retries=settings.retries,
+        secrets=tuple(keys.values()),
+        max_body=settings.max_body,
+        gate=gate,
+        sleep=sleep,
+    )

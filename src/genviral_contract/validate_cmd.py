@@ -4,29 +4,25 @@ Exit 0 when it conforms, 1 when a rule is broken, 2 when it cannot be judged at 
 (unreadable, not UTF-8, not JSON): a body that is not JSON is an input error here, since
 nothing about it can be checked.
 
-Everything it prints goes through :func:`_write`, which masks key material (anything
-after ``Bearer``, anything of the documented key shape): a saved body that echoed a key
-must not put it on a terminal or into a CI log a second time.
+Everything it prints is masked on the way out (reporting.py): anything after ``Bearer``,
+anything of the documented key shape. A saved body that echoed a key must not put it on
+a terminal or into a CI log a second time.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-from .credentials import mask
 from .findings import Verdict
+from .judging import BodyError, judge, parse_body
+from .reporting import emit, fail
 from .semantic import Observed
-from .validate import BodyError, check, parse_body
 
 PROG = "genviral-contract validate"
-
-
-class InputError(Exception):
-    """The input cannot be judged; the message is the one line shown."""
 
 
 def _read(name: str) -> tuple[str, str]:
@@ -38,13 +34,13 @@ def _read(name: str) -> tuple[str, str]:
         try:
             raw = Path(name).read_bytes()
         except IsADirectoryError:
-            raise InputError(f"{name}: is a directory, not a response body") from None
+            raise fail(f"{PROG}: {name}: is a directory, not a response body") from None
         except OSError as exc:
-            raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
+            raise fail(f"{PROG}: {name}: cannot read: {exc.strerror or exc}") from None
     try:
         return label, raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{label}: not UTF-8 (byte {exc.start}: {exc.reason})") from None
+        raise fail(f"{PROG}: {label}: not UTF-8 (byte {exc.start}: {exc.reason})") from None
 
 
 def _plural(n: int, word: str) -> str:
@@ -57,46 +53,28 @@ def summary(verdict: Verdict) -> str:
     return f"NOT conformant: {_plural(len(verdict.violations), 'violation')} of {_plural(len(verdict.broken), 'rule')}"
 
 
-def _masked(value: Any) -> Any:
-    """``value`` with every string in it masked; a document, so masking cannot break its syntax."""
-    if isinstance(value, str):
-        return mask(value)
-    if isinstance(value, list):
-        return [_masked(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _masked(item) for key, item in value.items()}
-    return value
+@dataclass(frozen=True)
+class Judged:
+    """One body and its verdict, as the reporters show it."""
 
+    label: str
+    verdict: Verdict
 
-def _write(document: list[str] | dict[str, Any], stream: TextIO) -> None:
-    """The one way out: lines as text, a mapping as JSON, masked either way.
+    def as_text(self) -> str:
+        return "\n".join([*self.verdict.lines(), summary(self.verdict)])
 
-    Masked before serialising: a mask applied to the JSON text could swallow the backslash
-    of an escaped quote and leave invalid JSON.
-    """
-    masked = _masked(document)
-    if isinstance(masked, dict):
-        print(json.dumps(masked, ensure_ascii=False, indent=2), file=stream)
-    else:
-        for line in masked:
-            print(line, file=stream)
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.label, **self.verdict.as_dict()}
 
 
 def run(args: argparse.Namespace) -> int:
+    label, text = _read(args.file)
     try:
-        label, text = _read(args.file)
-        try:
-            body = parse_body(text)
-        except BodyError as exc:
-            raise InputError(f"{label}: cannot be validated: {exc}") from None
-    except InputError as exc:
-        _write([f"{PROG}: {exc}"], sys.stderr)
-        return 2
-    verdict = check(
+        body = parse_body(text)
+    except BodyError as exc:
+        raise fail(f"{PROG}: {label}: cannot be validated: {exc}") from None
+    verdict = judge(
         Observed(args.status, body, content_type=args.content_type, key_scope=args.key_scope, raw_text=text)
     )
-    if args.format == "json":
-        _write({"file": label, **verdict.as_dict()}, sys.stdout)
-    else:
-        _write([*verdict.lines(), summary(verdict)], sys.stdout)
+    emit(Judged(label, verdict), args.format)
     return 0 if verdict.ok else 1

@@ -42,7 +42,9 @@ def test_a_key_is_the_same_key_on_every_call(genviral: Judge, role: str) -> None
 def test_no_account_is_visible_to_both_scopes(genviral: Judge) -> None:
     shared = _ids(genviral, "workspace") & _ids(genviral, "personal")
     genviral.require(
-        "SCOPE-ISOLATION", not shared, path="$.data.accounts[*].id",
+        "SCOPE-ISOLATION",
+        not shared,
+        path="$.data.accounts[*].id",
         expected="no id in both the workspace key's and the personal key's accounts",
         found=f"{len(shared)} shared: " + ", ".join(sorted(shared)[:5]),
     )
@@ -72,13 +74,20 @@ def test_concurrent_requests_each_get_their_own_keys_answer(genviral: Judge) -> 
         if seen is None or expected is None or seen.same_key_as(expected):
             continue  # a malformed answer is judged below, by the rule it breaks
         owner = next((role for role, other in alone.items() if other is not None and seen.same_key_as(other)), None)
-        mixed.append(f"the {answer.role} key's call {answer.call} got "
-                     + (f"the {owner} key's answer" if owner else
-                        f"scope {seen.identity[0]!r} with {len(seen.ids)} account ids, not its own"))
+        mixed.append(
+            f"the {answer.role} key's call {answer.call} got "
+            + (
+                f"the {owner} key's answer"
+                if owner
+                else f"scope {seen.identity[0]!r} with {len(seen.ids)} account ids, not its own"
+            )
+        )
     genviral.require(
-        "SCOPE-CONCURRENT-ISOLATION", not mixed, path="$.data",
+        "SCOPE-CONCURRENT-ISOLATION",
+        not mixed,
+        path="$.data",
         expected=f"each of {len(together)} concurrent requests ({', '.join(roles)} keys, {MAX_IN_FLIGHT} in flight) "
-                 "answered as its key is answered alone",
+        "answered as its key is answered alone",
         found="; ".join(mixed),
     )
     for answer in together:

@@ -46,11 +46,15 @@ def test_a_real_key_under_another_scheme_gets_401(genviral: Judge, scheme: str) 
 
 # Header values requests can send: visible latin-1, no surrounding whitespace.
 _header_text = st.text(st.characters(codec="latin-1", categories=("L", "N", "P", "S", "Zs")), max_size=60)
-_authorization = st.one_of(
-    _header_text,
-    _header_text.map(lambda s: f"Bearer {s}"),
-    st.from_regex(r"\Agva_(live|test)_[a-z0-9]{1,12}\.[A-Za-z0-9]{0,24}\Z").map(lambda s: f"Bearer {s}"),
-).map(str.strip).filter(bool)
+_authorization = (
+    st.one_of(
+        _header_text,
+        _header_text.map(lambda s: f"Bearer {s}"),
+        st.from_regex(r"\Agva_(live|test)_[a-z0-9]{1,12}\.[A-Za-z0-9]{0,24}\Z").map(lambda s: f"Bearer {s}"),
+    )
+    .map(str.strip)
+    .filter(bool)
+)
 
 
 @pytest.mark.rules("AUTH-REQUIRED", *RESPONSE_RULES)
@@ -72,8 +76,13 @@ def test_a_key_with_anything_but_its_secret_gets_401(genviral: Judge, probe: str
     except probes.NotApplicable as exc:
         pytest.skip(f"{probe} probe of the {role} key: {exc}")
     answer = genviral.get(authorization=credential)
-    genviral.judge(answer, credential=credential, expect_status=401, status_rule="AUTH-SECRET-CHECKED",
-                   note=f"Authorization: the {credential.label} ({probes.PROBES[probe].description})")
+    genviral.judge(
+        answer,
+        credential=credential,
+        expect_status=401,
+        status_rule="AUTH-SECRET-CHECKED",
+        note=f"Authorization: the {credential.label} ({probes.PROBES[probe].description})",
+    )
 
 
 PLAN_ERRORS = {
@@ -83,10 +92,13 @@ PLAN_ERRORS = {
 }
 
 
-@pytest.mark.parametrize("role", [
-    pytest.param(role, marks=pytest.mark.rules(rule, "ERR-DOCUMENTED-ERROR-CODE", *RESPONSE_RULES), id=role)
-    for role, rule in PLAN_ERRORS.items()
-])
+@pytest.mark.parametrize(
+    "role",
+    [
+        pytest.param(role, marks=pytest.mark.rules(rule, "ERR-DOCUMENTED-ERROR-CODE", *RESPONSE_RULES), id=role)
+        for role, rule in PLAN_ERRORS.items()
+    ],
+)
 def test_plan_errors_have_their_documented_status_and_code(genviral: Judge, role: str) -> None:
     answer = genviral.get(role)
     genviral.judge(answer, expect_status=ROLES[role].expect, status_rule=PLAN_ERRORS[role])

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.contract
 
 # --- pytest-recording, pointed at the scenario cassettes (module-local overrides) ------------
 
+
 @pytest.fixture(scope="session")
 def record_mode(pytestconfig: pytest.Config) -> str:
     mode: str = pytestconfig.getoption("record_mode") or "none"
@@ -57,11 +58,19 @@ def vcr_config(genviral_recorder: Recorder) -> dict[str, Any]:
 
 # --- the scenarios ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("scenario", [
-    pytest.param(s, id=s.name, marks=pytest.mark.rules(s.rule, *RESPONSE_RULES)) for s in SCENARIOS.values()
-])
-def test_scenario(genviral: Judge, scenario: Scenario, vcr: Any, genviral_recorder: Recorder,
-                  pytestconfig: pytest.Config, request: pytest.FixtureRequest) -> None:
+
+@pytest.mark.parametrize(
+    "scenario",
+    [pytest.param(s, id=s.name, marks=pytest.mark.rules(s.rule, *RESPONSE_RULES)) for s in SCENARIOS.values()],
+)
+def test_scenario(
+    genviral: Judge,
+    scenario: Scenario,
+    vcr: Any,
+    genviral_recorder: Recorder,
+    pytestconfig: pytest.Config,
+    request: pytest.FixtureRequest,
+) -> None:
     credential = None  # judge() takes the role's key
     if scenario.auth == "key":
         answer = genviral.get(scenario.role)  # skips, naming the variable, when the key is not configured
@@ -80,5 +89,6 @@ def test_scenario(genviral: Judge, scenario: Scenario, vcr: Any, genviral_record
             # previous cassette stays, and the run says so.
             why = f"the target answered HTTP {answer.status}, not the documented {scenario.status}"
             request.node.user_properties.append((KEPT, f"{cassettes.display(Path(vcr.path))}: {why}"))
-    genviral.judge(answer, role=scenario.role, credential=credential, expect_status=scenario.status,
-                   status_rule=scenario.rule)
+    genviral.judge(
+        answer, role=scenario.role, credential=credential, expect_status=scenario.status, status_rule=scenario.rule
+    )

@@ -25,11 +25,13 @@ LOOPBACK = [r"127\.\d+\.\d+\.\d+$", r"::1$", r"localhost$"]
 pytestmark = [pytest.mark.replay, pytest.mark.block_network(allowed_hosts=LOOPBACK)]
 
 
-@pytest.mark.parametrize("scenario", [
-    pytest.param(s, id=s.name, marks=pytest.mark.rules(s.rule, *RESPONSE_RULES)) for s in SCENARIOS.values()
-])
-def test_recorded_answer_meets_the_contract(scenario: Scenario, genviral_recorder: Recorder,
-                                            genviral_settings: Settings, request: pytest.FixtureRequest) -> None:
+@pytest.mark.parametrize(
+    "scenario",
+    [pytest.param(s, id=s.name, marks=pytest.mark.rules(s.rule, *RESPONSE_RULES)) for s in SCENARIOS.values()],
+)
+def test_recorded_answer_meets_the_contract(
+    scenario: Scenario, genviral_recorder: Recorder, genviral_settings: Settings, request: pytest.FixtureRequest
+) -> None:
     path = genviral_recorder.directory / scenario.filename
     answer, problem = None, ""
     session = replay_session(genviral_settings)
@@ -41,8 +43,13 @@ def test_recorded_answer_meets_the_contract(scenario: Scenario, genviral_recorde
     if answer is None:
         pytest.fail(problem, pytrace=False)
     judge = Judge(Target("cassettes", cassettes.display(genviral_recorder.directory), {}, session), request.node)
-    judge.judge(answer, role=scenario.role, credential=recording.replayed_credential(scenario),
-                expect_status=scenario.status, status_rule=scenario.rule)
+    judge.judge(
+        answer,
+        role=scenario.role,
+        credential=recording.replayed_credential(scenario),
+        expect_status=scenario.status,
+        status_rule=scenario.rule,
+    )
 
 
 def test_the_replay_runs_with_the_network_blocked() -> None:
@@ -57,8 +64,10 @@ def test_the_replay_runs_with_the_network_blocked() -> None:
 def test_every_cassette_is_a_scenario(genviral_recorder: Recorder) -> None:
     strays = sorted(p.name for p in genviral_recorder.directory.glob("*.yaml") if p.stem not in SCENARIOS)
     partial = sorted(p.name for p in genviral_recorder.directory.glob(".*.partial"))
-    assert not strays, (f"{', '.join(strays)} in {cassettes.display(genviral_recorder.directory)} belong to no "
-                        f"scenario of scenarios.py: delete them, or add their scenario")
+    assert not strays, (
+        f"{', '.join(strays)} in {cassettes.display(genviral_recorder.directory)} belong to no "
+        f"scenario of scenarios.py: delete them, or add their scenario"
+    )
     assert not partial, f"{', '.join(partial)}: left by an interrupted recording; delete them"
 
 
@@ -69,8 +78,10 @@ def test_cassette_holds_no_secret(scenario: Scenario, genviral_recorder: Recorde
         pytest.skip(f"{cassettes.display(path)} is missing (the replay test says how to record it)")
     text = path.read_text(encoding="utf-8", errors="replace")
     found = KEY_SHAPE.search(text)
-    assert found is None, f"{cassettes.display(path)} line {text.count(chr(10), 0, found.start()) + 1}: " \
-                          "a string of the API key shape; re-record the scenario, do not edit the key out by hand"
+    assert found is None, (
+        f"{cassettes.display(path)} line {text.count(chr(10), 0, found.start()) + 1}: "
+        "a string of the API key shape; re-record the scenario, do not edit the key out by hand"
+    )
     try:
         recorded = cassettes.load(path)
     except cassettes.CassetteError:
@@ -78,6 +89,7 @@ def test_cassette_holds_no_secret(scenario: Scenario, genviral_recorder: Recorde
     for interaction in recorded:
         for name in recording.SECRET_HEADERS:
             value = interaction.header(name, request=True)
-            assert value is None or recording.REDACTED in value or recording.REDACTED_KEY in value, \
+            assert value is None or recording.REDACTED in value or recording.REDACTED_KEY in value, (
                 f"{cassettes.display(path)}: the {name} request header is not redacted"
+            )
         assert interaction.header("set-cookie") is None, f"{cassettes.display(path)}: a Set-Cookie header was kept"

@@ -28,8 +28,10 @@ MAX_WAIT = "10"
 
 
 def _run_suite(fault: str, report: Path) -> subprocess.CompletedProcess[str]:
-    return run_suite(["-p", "no:xdist", "--genviral-timeout", TIMEOUT, "--conformance-report", str(report)],
-                     env={"GENVIRAL_REFAPI_FAULT": fault, "GENVIRAL_MAX_WAIT": MAX_WAIT})
+    return run_suite(
+        ["-p", "no:xdist", "--genviral-timeout", TIMEOUT, "--conformance-report", str(report)],
+        env={"GENVIRAL_REFAPI_FAULT": fault, "GENVIRAL_MAX_WAIT": MAX_WAIT},
+    )
 
 
 BREAKING = [f for f in FAULTS.values() if f.kind == "breaks"]
@@ -43,8 +45,10 @@ def test_suite_catches_fault(fault: Fault, tmp_path: Path, record_property: Call
     run = _run_suite(fault.name, report)
     caught = run.returncode == 1 and report.exists() and bool(failed_rules(report) & set(fault.rules))
     record_property("contract_selftest", f"{'killed' if caught else 'survived'} {fault.name}")
-    assert run.returncode == 1, f"fault {fault.name!r} ({fault.description}) survived: exit {run.returncode}\n" \
-                                f"{run.stdout[-3000:]}{run.stderr[-2000:]}"
+    assert run.returncode == 1, (
+        f"fault {fault.name!r} ({fault.description}) survived: exit {run.returncode}\n"
+        f"{run.stdout[-3000:]}{run.stderr[-2000:]}"
+    )
     failed = failed_rules(report)
     assert failed & set(fault.rules), (
         f"fault {fault.name!r} was caught, but not by its rule {', '.join(fault.rules)}: failed {sorted(failed)}"
@@ -58,8 +62,10 @@ def test_suite_passes_benign_variant(
     report = tmp_path / "report.json"
     run = _run_suite(fault.name, report)
     record_property("contract_selftest", f"{'passed' if run.returncode == 0 else 'flagged'} {fault.name}")
-    assert run.returncode == 0, f"benign variant {fault.name!r} ({fault.description}) failed the suite:\n" \
-                                f"{run.stdout[-3000:]}{run.stderr[-2000:]}"
+    assert run.returncode == 0, (
+        f"benign variant {fault.name!r} ({fault.description}) failed the suite:\n"
+        f"{run.stdout[-3000:]}{run.stderr[-2000:]}"
+    )
 
 
 @pytest.mark.parametrize("fault", UNJUDGEABLE, ids=lambda f: f.name)

@@ -40,13 +40,14 @@ def test_a_window_the_run_outlasts_is_green_and_every_worker_waits(tmp_path: Pat
 
 
 def test_with_the_limit_set_the_run_never_trips_it(tmp_path: Path) -> None:
-    # A little under the target's limit, as the README advises: the client counts when it
-    # sends, the target when the request arrives.
-    pace = f"{WINDOW.count - 3}/{WINDOW.window:g}s"
+    # Exactly the target's limit: the pace holds a request's place until its answer came,
+    # so the target, which counts on arrival, never sees one too many in a window.
+    pace = f"{WINDOW.count}/{WINDOW.window:g}s"
     report = tmp_path / "report.json"
     with ReferenceServer(rate_limit=WINDOW) as server:
-        run = run_suite(["--conformance-report", str(report)], env={**staging_env(server), "GENVIRAL_RATE_LIMIT": pace},
-                        timeout=600)
+        run = run_suite(
+            ["--conformance-report", str(report)], env={**staging_env(server), "GENVIRAL_RATE_LIMIT": pace}, timeout=600
+        )
         throttled = server.stats.throttled
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert throttled == 0
@@ -58,8 +59,9 @@ def test_a_wait_longer_than_the_budget_is_not_waited_for(tmp_path: Path) -> None
     # asking at once instead of sleeping, and says why.
     report = tmp_path / "report.json"
     with ReferenceServer(rate_limit=Rate(30, 3600)) as server:
-        run = run_suite(["--conformance-report", str(report)], env={**staging_env(server), "GENVIRAL_MAX_WAIT": "5"},
-                        timeout=120)
+        run = run_suite(
+            ["--conformance-report", str(report)], env={**staging_env(server), "GENVIRAL_MAX_WAIT": "5"}, timeout=120
+        )
         answered = server.stats.requests
     assert run.returncode == 75, run.stdout[-3000:] + run.stderr[-2000:]
     assert answered <= 31  # the window's 30, then the one 429 that stopped the run asking

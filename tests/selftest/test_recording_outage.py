@@ -25,8 +25,7 @@ def test_a_rewrite_during_an_outage_keeps_the_cassettes_it_cannot_document(tmp_p
 
     # always-503 turns every success into a 503: the three 200 scenarios answer what they do not document.
     with ReferenceServer(fault="always-503") as down:
-        second = run_suite([*RECORD, "--cassette-dir", str(tmp_path), "--genviral-retries", "0"],
-                           env=staging_env(down))
+        second = run_suite([*RECORD, "--cassette-dir", str(tmp_path), "--genviral-retries", "0"], env=staging_env(down))
     assert second.returncode == 1, second.stdout[-3000:]
     kept = {"workspace-key.yaml", "personal-key.yaml", "empty-scope.yaml"}
     for name in kept:
@@ -38,8 +37,7 @@ def test_a_rewrite_during_an_outage_keeps_the_cassettes_it_cannot_document(tmp_p
 
 def test_a_replay_does_not_sleep_on_a_recorded_retry_after(tmp_path: Path) -> None:
     with ReferenceServer(fault="transient-503") as flaky:
-        recorded = run_suite([*RECORD, "-k", "workspace-key", "--cassette-dir", str(tmp_path)],
-                             env=staging_env(flaky))
+        recorded = run_suite([*RECORD, "-k", "workspace-key", "--cassette-dir", str(tmp_path)], env=staging_env(flaky))
     assert recorded.returncode == 0, recorded.stdout[-3000:]
     path = tmp_path / "workspace-key.yaml"
     text = path.read_text(encoding="utf-8")
@@ -52,6 +50,8 @@ def test_a_replay_does_not_sleep_on_a_recorded_retry_after(tmp_path: Path) -> No
         answer = recording.replay_scenario(path, SCENARIOS["workspace-key"], session)
     assert answer.status == 200
     assert time.monotonic() - started < 2, "the replay waited on the recorded Retry-After"
-    replay = run_suite(["-k", "test_recorded_answer_meets_the_contract and workspace-key",
-                        "--cassette-dir", str(tmp_path)], paths=("tests/replay",))
+    replay = run_suite(
+        ["-k", "test_recorded_answer_meets_the_contract and workspace-key", "--cassette-dir", str(tmp_path)],
+        paths=("tests/replay",),
+    )
     assert replay.returncode == 0, replay.stdout[-3000:]

@@ -62,19 +62,21 @@ def cases() -> tuple[Case, ...]:
     for path in case_files():
         for group in load(path):
             for test in group["tests"]:
-                found.append(Case(
-                    file=path.stem,
-                    group=group["description"],
-                    description=test["description"],
-                    status=test["status"],
-                    key_scope=test["key_scope"],
-                    valid=test["valid"],
-                    rules=tuple(test["rules"]),
-                    notes=tuple(test.get("notes", ())),
-                    content_type=test.get("content_type"),
-                    credential=test.get("credential"),
-                    expected=dict(test.get("expected", {})),
-                    body=test.get("body", _ABSENT),
-                    raw=test.get("raw"),
-                ))
+                found.append(
+                    Case(
+                        file=path.stem,
+                        group=group["description"],
+                        description=test["description"],
+                        status=test["status"],
+                        key_scope=test["key_scope"],
+                        valid=test["valid"],
+                        rules=tuple(test["rules"]),
+                        notes=tuple(test.get("notes", ())),
+                        content_type=test.get("content_type"),
+                        credential=test.get("credential"),
+                        expected=dict(test.get("expected", {})),
+                        body=test.get("body", _ABSENT),
+                        raw=test.get("raw"),
+                    )
+                )
     return tuple(found)

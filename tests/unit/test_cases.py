@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator
 
 from genviral_contract import rules
 from genviral_contract.credentials import Secret
-from genviral_contract.validate import check_raw
+from genviral_contract.judging import judge_raw
 
 CASES = cases()
 # The rules one response can break; suite rules need several responses and have no cases here.
@@ -21,7 +21,7 @@ SINGLE_RESPONSE_RULES = [r.id for r in rules.RULES if r.kind in ("schema", "sema
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_case(case: Case) -> None:
-    verdict = check_raw(
+    verdict = judge_raw(
         case.status,
         case.text,
         content_type=case.content_type,

@@ -494,3 +494,16 @@ def test_reset_reads_a_large_number_as_a_unix_time() -> None:
     # Below 1e9 a number of seconds, above it a moment: both readings of "now + 90" agree.
     assert _reset(f"{time.time() + 90:.3f}") == pytest.approx(90, abs=10)
     assert _reset("999999999") == 999999999.0
+
+
+def test_a_place_in_the_pace_is_held_until_the_answer_comes(clock: Clock) -> None:
+    # The target counts a request when it arrives: the pace counts a window from the answer.
+    gate = Gate(None, pace=Rate(2, 10.0))
+    assert gate.wait_turn("a") == 0.0 and gate.wait_turn("b") == 0.0
+    clock.now += 30.0  # long after they were sent, both are still in flight: no place
+    assert gate._take_place(gate._state["pace"], "c") > 0
+    gate.finished("a")
+    clock.now += 9.0  # "a" answered 9 s ago: its place frees one window after its answer
+    assert gate._take_place(gate._state["pace"], "c") == pytest.approx(1.0)
+    clock.now += 1.0
+    assert gate.wait_turn("c") == 0.0

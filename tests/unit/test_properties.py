@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from genviral_contract import rules, schemas
 from genviral_contract.findings import Verdict
+from genviral_contract.judging import judge_raw
 from genviral_contract.strategies import Mutation, build_response, conformant_response, mutations
-from genviral_contract.validate import check_raw
 
 relaxed = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 # A tenth of the profile's budget per mutation: there are about a hundred of them, and each
@@ -25,8 +25,9 @@ per_mutation = settings(relaxed, max_examples=max(5, settings().max_examples // 
 
 
 def judge(body: Any, key_scope: str) -> Verdict:
-    return check_raw(200, json.dumps(body, ensure_ascii=False), key_scope=key_scope,
-                     content_type="application/json; charset=utf-8")
+    return judge_raw(
+        200, json.dumps(body, ensure_ascii=False), key_scope=key_scope, content_type="application/json; charset=utf-8"
+    )
 
 
 @relaxed

@@ -13,32 +13,43 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 
+# Where the tests that run the README's commands live.
+_CATALOGUE = "tests/selftest/test_fault_catalogue.py::"
+_RUNS = "tests/e2e/test_suite_runs.py::"
+_CLI = "tests/unit/test_validate_cli.py::"
+_REPLAY_RED = "tests/e2e/test_record_and_replay.py::test_a_regressed_or_hand_edited_cassette_replays_red_with_the_rule"
+
 # README command -> where it runs: ".ci/run" (which must contain it) or "path::test".
 EXERCISED: dict[str, str] = {
-    "python3 -m venv .venv && . .venv/bin/activate && pip install -e . && pytest tests/contract":
-        "tests/selftest/test_fault_catalogue.py::test_conformant_server_passes",
+    "python3 -m venv .venv && . .venv/bin/activate && pip install -e . && pytest tests/contract": (
+        _CATALOGUE + "test_conformant_server_passes"
+    ),
     "python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[dev]' && pytest": ".ci/run",
-    "export GENVIRAL_BASE_URL=https://staging.example.com/api/partner/v1":
-        "tests/selftest/test_suite_behaviour.py::test_no_key_reaches_output_junit_or_report",
-    "export GENVIRAL_WORKSPACE_API_KEY=...   GENVIRAL_PERSONAL_API_KEY=...":
-        "tests/selftest/test_suite_behaviour.py::test_a_missing_key_skips_with_the_variable_named",
-    "GENVIRAL_HYPOTHESIS_PROFILE=ci pytest tests/contract --conformance-report report.md --junitxml junit.xml":
-        "tests/selftest/test_suite_behaviour.py::test_no_key_reaches_output_junit_or_report",
-    "genviral-contract validate response.json --status 200 --key-scope workspace":
-        "tests/unit/test_validate_cli.py::test_status_and_key_scope_are_taken_into_account",
-    'curl -s -H "Authorization: Bearer $KEY" "$GENVIRAL_BASE_URL/accounts" | genviral-contract validate -':
-        "tests/unit/test_validate_cli.py::test_dash_reads_stdin",
+    "export GENVIRAL_BASE_URL=https://staging.example.com/api/partner/v1": (
+        _RUNS + "test_no_key_reaches_output_junit_or_report"
+    ),
+    "export GENVIRAL_WORKSPACE_API_KEY=...   GENVIRAL_PERSONAL_API_KEY=...": (
+        _RUNS + "test_a_missing_key_skips_with_the_variable_named"
+    ),
+    "GENVIRAL_HYPOTHESIS_PROFILE=ci pytest tests/contract --conformance-report report.md --junitxml junit.xml": (
+        _RUNS + "test_no_key_reaches_output_junit_or_report"
+    ),
+    "genviral-contract validate response.json --status 200 --key-scope workspace": (
+        _CLI + "test_status_and_key_scope_are_taken_into_account"
+    ),
+    'curl -s -H "Authorization: Bearer $KEY" "$GENVIRAL_BASE_URL/accounts" | genviral-contract validate -': (
+        _CLI + "test_dash_reads_stdin"
+    ),
     "pytest -m selftest -n 2": ".ci/run",
     'SCHEMATHESIS_HOOKS=genviral_contract.st_checks st run schemas/openapi.yaml --url "$GENVIRAL_BASE_URL" '
-    '-H "Authorization: Bearer $KEY"': "tests/unit/test_st_checks.py::test_st_run_judges_by_the_contract",
+    '-H "Authorization: Bearer $KEY"': "tests/e2e/test_st_run.py::test_st_run_judges_by_the_contract",
     "pytest -m replay": "tests/replay/test_cassettes.py::test_recorded_answer_meets_the_contract",
-    "pytest tests/replay --cassette-dir path/to/cassettes":
-        "tests/unit/test_cassette_io.py::test_a_regressed_or_hand_edited_cassette_replays_red_with_the_rule",
-    "pytest tests/contract -k scenarios --record-mode=rewrite":
-        "tests/unit/test_cassette_io.py::test_a_regressed_or_hand_edited_cassette_replays_red_with_the_rule",
-    "genviral-contract drift --format markdown":
-        "tests/unit/test_drift.py::test_drift_against_the_embedded_server_finds_none",
-    "python benchmarks/run.py": "tests/unit/test_benchmark_smoke.py",
+    "pytest tests/replay --cassette-dir path/to/cassettes": _REPLAY_RED,
+    "pytest tests/contract -k scenarios --record-mode=rewrite": _REPLAY_RED,
+    "genviral-contract drift --format markdown": (
+        "tests/unit/test_drift.py::test_drift_against_the_embedded_server_finds_none"
+    ),
+    "python benchmarks/run.py": "tests/e2e/test_benchmark_smoke.py",
 }
 
 
@@ -67,10 +78,10 @@ def test_the_place_that_exercises_it_exists(command: str, where: str) -> None:
 
 
 # A client as strict as the contract, standing in for "your code" in the README's example.
-_CLIENT = '''
+_CLIENT = """
 import json
 
-from genviral_contract.validate import check_raw
+from genviral_contract.judging import judge_raw
 
 
 class ProtocolError(Exception):
@@ -78,11 +89,11 @@ class ProtocolError(Exception):
 
 
 def parse_accounts(body):
-    verdict = check_raw(200, json.dumps(body).encode(), content_type="application/json", key_scope="workspace")
+    verdict = judge_raw(200, json.dumps(body).encode(), content_type="application/json", key_scope="workspace")
     if not verdict.ok:
         raise ProtocolError(verdict.lines()[0])
     return body["data"]["accounts"]
-'''
+"""
 
 
 def test_the_property_testing_example_runs(pytester: pytest.Pytester) -> None:

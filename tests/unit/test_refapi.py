@@ -17,23 +17,33 @@ import pytest
 import requests
 
 from genviral_contract import rules
+from genviral_contract.cli import main
 from genviral_contract.credentials import Secret
 from genviral_contract.findings import Verdict
+from genviral_contract.judging import judge_raw
 from genviral_contract.limits import Rate
 from genviral_contract.refapi import FAULTS, PROBES, Fault, ReferenceServer, seed, serve
 from genviral_contract.refapi.ratelimit import FixedWindow
 from genviral_contract.refapi.server import BOMB_SIZE, TRICKLE_EVERY
-from genviral_contract.validate import check_raw
 
 SCOPES = {"workspace": "workspace", "personal": "personal", "empty": "workspace"}
 DOCUMENTED = {
-    "workspace": (200, None), "personal": (200, None), "empty": (200, None),
-    "unsubscribed": (402, "subscription_required"), "scheduler": (403, "tier_not_allowed"),
-    "failing": (500, "accounts_failed"), "no-auth": (401, "invalid_token"), "unknown-key": (401, "invalid_token"),
-    "other-scheme": (401, "invalid_token"), "junk-auth": (401, "invalid_token"),
-    "wrong-secret": (401, "invalid_token"), "near-secret": (401, "invalid_token"),
-    "secret-case-swapped": (401, "invalid_token"), "secret-alone": (401, "invalid_token"),
-    "foreign-secret": (401, "invalid_token"), "wrong-secret-unsubscribed": (401, "invalid_token"),
+    "workspace": (200, None),
+    "personal": (200, None),
+    "empty": (200, None),
+    "unsubscribed": (402, "subscription_required"),
+    "scheduler": (403, "tier_not_allowed"),
+    "failing": (500, "accounts_failed"),
+    "no-auth": (401, "invalid_token"),
+    "unknown-key": (401, "invalid_token"),
+    "other-scheme": (401, "invalid_token"),
+    "junk-auth": (401, "invalid_token"),
+    "wrong-secret": (401, "invalid_token"),
+    "near-secret": (401, "invalid_token"),
+    "secret-case-swapped": (401, "invalid_token"),
+    "secret-alone": (401, "invalid_token"),
+    "foreign-secret": (401, "invalid_token"),
+    "wrong-secret-unsubscribed": (401, "invalid_token"),
 }
 ENVELOPE_429 = {"ok": False, "code": 429, "message": "Too many requests", "error_code": "rate_limited"}
 
@@ -58,14 +68,16 @@ def srv() -> Iterator[ReferenceServer]:
 
 
 @contextlib.contextmanager
-def serving(fault: str | None = None, latency: float = 0.0,
-            rate_limit: Rate | None = None) -> Iterator[ReferenceServer]:
+def serving(
+    fault: str | None = None, latency: float = 0.0, rate_limit: Rate | None = None
+) -> Iterator[ReferenceServer]:
     with ReferenceServer(fault=fault, latency=latency, rate_limit=rate_limit) as server:
         yield server
 
 
-def get(server: ReferenceServer, probe: str, path: str = "/accounts", *, method: str = "GET",
-        timeout: float = 5.0) -> tuple[requests.Response, Secret | None]:
+def get(
+    server: ReferenceServer, probe: str, path: str = "/accounts", *, method: str = "GET", timeout: float = 5.0
+) -> tuple[requests.Response, Secret | None]:
     headers = server.headers_for(probe)
     token = headers.get("Authorization", "").partition(" ")[2]
     response = requests.request(method, server.base_url + path, headers=headers, timeout=timeout)
@@ -75,14 +87,22 @@ def get(server: ReferenceServer, probe: str, path: str = "/accounts", *, method:
 def judge(server: ReferenceServer, probe: str, response: requests.Response, credential: Secret | None) -> Verdict:
     expected: dict[str, str | None] = {}
     if probe == "workspace":
-        expected = {"expected_workspace_id": server.expected["workspace_id"],
-                    "expected_owner_user_id": server.expected["owner_user_id"]}
+        expected = {
+            "expected_workspace_id": server.expected["workspace_id"],
+            "expected_owner_user_id": server.expected["owner_user_id"],
+        }
     elif probe == "personal":
         expected = {"expected_owner_user_id": server.expected["owner_user_id"]}
-    return check_raw(response.status_code, response.content, content_type=response.headers.get("Content-Type"),
-                     key_scope=SCOPES.get(probe), credential=credential, headers=dict(response.headers),
-                     expected_workspace_id=expected.get("expected_workspace_id"),
-                     expected_owner_user_id=expected.get("expected_owner_user_id"))
+    return judge_raw(
+        response.status_code,
+        response.content,
+        content_type=response.headers.get("Content-Type"),
+        key_scope=SCOPES.get(probe),
+        credential=credential,
+        headers=dict(response.headers),
+        expected_workspace_id=expected.get("expected_workspace_id"),
+        expected_owner_user_id=expected.get("expected_owner_user_id"),
+    )
 
 
 def fetch_judged(server: ReferenceServer, probe: str) -> tuple[requests.Response, Verdict]:
@@ -121,7 +141,10 @@ def test_each_probe_gets_its_documented_answer(srv: ReferenceServer, probe: str)
 def test_workspace_payload_is_the_seeded_workspace(srv: ReferenceServer) -> None:
     data = get(srv, "workspace")[0].json()["data"]
     assert (data["scope"], data["workspace_id"], data["owner_user_id"]) == (
-        "workspace", srv.expected["workspace_id"], srv.expected["owner_user_id"])
+        "workspace",
+        srv.expected["workspace_id"],
+        srv.expected["owner_user_id"],
+    )
     accounts = data["accounts"]
     assert {a["platform"] for a in accounts} == {"tiktok", "instagram", "youtube", "pinterest", "linkedin", "facebook"}
     assert {a["type"] for a in accounts} == {"byo", "hosted"}
@@ -132,7 +155,10 @@ def test_workspace_payload_is_the_seeded_workspace(srv: ReferenceServer) -> None
 def test_personal_payload_is_the_owners_personal_accounts(srv: ReferenceServer) -> None:
     data = get(srv, "personal")[0].json()["data"]
     assert (data["scope"], data["workspace_id"], data["owner_user_id"]) == (
-        "personal", None, srv.expected["owner_user_id"])
+        "personal",
+        None,
+        srv.expected["owner_user_id"],
+    )
     assert data["accounts"] and all(a["workspace_id"] is None for a in data["accounts"])
 
 
@@ -181,16 +207,26 @@ def test_query_string_is_ignored(srv: ReferenceServer) -> None:
     assert response.json()["data"]["accounts"] == get(srv, "workspace")[0].json()["data"]["accounts"]
 
 
-@pytest.mark.parametrize("value", [
-    b"Bearer \xff\xfe\x00\x01", "Bearer ключ".encode(), b"Basic dXNlcjpwYXNz", b"Bearer", b"bearer  ",
-    b"Bearer gva_live_.", b"Bearer gva_live_abc.def extra", b"\x7f" * 5000, b"Bearer " + b"a" * 60000,
-], ids=["latin1-control", "utf8", "basic", "scheme-only", "blank-token", "empty-parts", "two-tokens", "del",
-        "long"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        b"Bearer \xff\xfe\x00\x01",
+        "Bearer ключ".encode(),
+        b"Basic dXNlcjpwYXNz",
+        b"Bearer",
+        b"bearer  ",
+        b"Bearer gva_live_.",
+        b"Bearer gva_live_abc.def extra",
+        b"\x7f" * 5000,
+        b"Bearer " + b"a" * 60000,
+    ],
+    ids=["latin1-control", "utf8", "basic", "scheme-only", "blank-token", "empty-parts", "two-tokens", "del", "long"],
+)
 def test_auth_junk_gets_401_never_5xx(srv: ReferenceServer, value: bytes) -> None:
     request = b"GET /api/partner/v1/accounts HTTP/1.1\r\nHost: x\r\nAuthorization: " + value + b"\r\n\r\n"
     status, headers, body = raw_exchange(srv, request)
     assert status == 401
-    assert check_raw(status, body, content_type=headers["Content-Type"]).ok
+    assert judge_raw(status, body, content_type=headers["Content-Type"]).ok
 
 
 def test_two_authorization_headers_are_refused(srv: ReferenceServer) -> None:
@@ -202,7 +238,7 @@ def test_two_authorization_headers_are_refused(srv: ReferenceServer) -> None:
 def test_a_broken_request_line_still_gets_an_envelope(srv: ReferenceServer) -> None:
     status, headers, body = raw_exchange(srv, b"NONSENSE\r\n\r\n")
     assert 400 <= status < 500
-    assert check_raw(status, body, content_type=headers["Content-Type"]).ok
+    assert judge_raw(status, body, content_type=headers["Content-Type"]).ok
 
 
 def test_keep_alive_serves_several_requests_on_one_connection(srv: ReferenceServer) -> None:
@@ -321,8 +357,9 @@ def _drops(server: ReferenceServer) -> None:
 
 
 def _trickles(server: ReferenceServer) -> None:
-    with requests.get(server.base_url + "/accounts", headers=server.headers_for("workspace"), stream=True,
-                      timeout=5) as response:
+    with requests.get(
+        server.base_url + "/accounts", headers=server.headers_for("workspace"), stream=True, timeout=5
+    ) as response:
         assert response.status_code == 200
         started = time.monotonic()
         assert len(response.raw.read(2)) == 2
@@ -330,8 +367,9 @@ def _trickles(server: ReferenceServer) -> None:
 
 
 def _bombs(server: ReferenceServer) -> None:
-    with requests.get(server.base_url + "/accounts", headers=server.headers_for("workspace"), stream=True,
-                      timeout=5) as response:
+    with requests.get(
+        server.base_url + "/accounts", headers=server.headers_for("workspace"), stream=True, timeout=5
+    ) as response:
         assert response.headers["Content-Encoding"] == "gzip"
         sent = response.raw.read(decode_content=False)
     assert len(sent) < 1 << 20
@@ -348,8 +386,9 @@ def _grows_midrun(server: ReferenceServer) -> None:
 def _identity(server: ReferenceServer, probe: str) -> tuple[str, str, str | None]:
     response, _ = get(server, probe)
     # Each answer is self-consistent: without the expected ids, one response shows nothing.
-    assert check_raw(response.status_code, response.content, content_type=response.headers["Content-Type"],
-                     key_scope=SCOPES[probe]).ok
+    assert judge_raw(
+        response.status_code, response.content, content_type=response.headers["Content-Type"], key_scope=SCOPES[probe]
+    ).ok
     data = response.json()["data"]
     return data["scope"], data["owner_user_id"], data["workspace_id"]
 
@@ -463,7 +502,11 @@ def test_loose_secret_fault_lets_only_its_probes_through(name: str) -> None:
     with serving(name) as server:
         statuses = {probe: get(server, probe)[0].status_code for probe in TAMPERED}
         assert get(server, "unknown-key")[0].status_code == 401
-    assert statuses == {probe: 200 if probe in LOOSE_SECRETS[name] else 401 for probe in TAMPERED}
+        head = server.app.keys["workspace"].secret[:8]
+    through = set(LOOSE_SECRETS[name])
+    if name == "secret-prefix-compared" and head == head.swapcase():
+        through.add("secret-case-swapped")  # a prefix of digits alone (about 1 in 40) swaps to itself
+    assert statuses == {probe: 200 if probe in through else 401 for probe in TAMPERED}
 
 
 def test_plan_before_secret_leaks_only_gated_keys() -> None:
@@ -474,8 +517,11 @@ def test_plan_before_secret_leaks_only_gated_keys() -> None:
 
 def _concurrent_round(server: ReferenceServer) -> list[tuple[tuple[str, str | None], tuple[str, str | None]]]:
     """(scope and workspace id got, those of the key sent) for workspace, personal and empty, sent together."""
-    wanted = {"workspace": ("workspace", seed.MAIN), "personal": ("personal", None),
-              "empty": ("workspace", seed.SANDBOX)}
+    wanted = {
+        "workspace": ("workspace", seed.MAIN),
+        "personal": ("personal", None),
+        "empty": ("workspace", seed.SANDBOX),
+    }
 
     def one(probe: str) -> tuple[str, str | None]:
         data = get(server, probe)[0].json()["data"]
@@ -537,7 +583,7 @@ def test_mixed_case_headers_go_out_as_spelled() -> None:
     assert status == 401
     assert "content-TYPE" in headers and "Content-Type" not in headers
     assert "www-AUTHENTICATE" in headers
-    assert check_raw(status, body, content_type=headers["content-TYPE"]).ok
+    assert judge_raw(status, body, content_type=headers["content-TYPE"]).ok
 
 
 def test_stop_is_prompt_while_a_request_hangs() -> None:
@@ -583,8 +629,11 @@ def test_fixed_window_refuses_impossible_rates() -> None:
 def test_rate_limit_counts_every_request_then_answers_429() -> None:
     # A long window: the first three requests cannot straddle its end, however slow the machine.
     with serving(rate_limit=Rate(3, 30.0)) as server:
-        statuses = [get(server, "workspace", "/nope")[0].status_code,
-                    get(server, "no-auth", method="POST")[0].status_code, get(server, "personal")[0].status_code]
+        statuses = [
+            get(server, "workspace", "/nope")[0].status_code,
+            get(server, "no-auth", method="POST")[0].status_code,
+            get(server, "personal")[0].status_code,
+        ]
         response, credential = get(server, "workspace")
         assert statuses == [404, 405, 200]
         assert response.status_code == 429 and response.json() == ENVELOPE_429
@@ -649,8 +698,14 @@ def test_rate_limit_forever_refuses_everyone_with_the_envelope() -> None:
 
 
 def _args(**overrides: object) -> argparse.Namespace:
-    values: dict[str, object] = {"host": "127.0.0.1", "port": 0, "fault": None, "latency": 0.0,
-                                 "list_faults": False, "rate_limit": None}
+    values: dict[str, object] = {
+        "host": "127.0.0.1",
+        "port": 0,
+        "fault": None,
+        "latency": 0.0,
+        "list_faults": False,
+        "rate_limit": None,
+    }
     return argparse.Namespace(**{**values, **overrides})
 
 
@@ -660,22 +715,25 @@ def test_serve_lists_faults(capsys: pytest.CaptureFixture[str]) -> None:
     assert all(name in out for name in FAULTS)
 
 
-@pytest.mark.parametrize(("overrides", "complaint"), [
-    ({"fault": "nope"}, "valid faults: code-mismatch"),
-    ({"host": "0.0.0.0"}, "loopback"),
-    ({"latency": -1.0}, "latency"),
-    ({"rate_limit": "nonsense"}, "--rate-limit: expected COUNT/WINDOW"),
-    ({"rate_limit": "0/s"}, "--rate-limit: expected at least 1 request"),
-])
-def test_serve_refuses_bad_arguments(capsys: pytest.CaptureFixture[str], overrides: dict[str, object],
-                                     complaint: str) -> None:
-    assert serve.run(_args(**overrides)) == 2
+@pytest.mark.parametrize(
+    ("argv", "complaint"),
+    [
+        (["--fault", "nope"], "valid faults: code-mismatch"),
+        (["--host", "0.0.0.0"], "loopback"),
+        (["--latency", "-1"], "latency"),
+        (["--rate-limit", "nonsense"], "--rate-limit: expected COUNT/WINDOW"),
+        (["--rate-limit", "0/s"], "--rate-limit: expected at least 1 request"),
+    ],
+)
+def test_serve_refuses_bad_arguments(capsys: pytest.CaptureFixture[str], argv: list[str], complaint: str) -> None:
+    assert main(["serve", *argv]) == 2
     err = capsys.readouterr().err
     assert complaint in err and err.count("\n") == 1
 
 
-def test_serve_announces_and_stops_quietly_on_ctrl_c(capsys: pytest.CaptureFixture[str],
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_announces_and_stops_quietly_on_ctrl_c(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     seen: list[int] = []
 
     def interrupted() -> None:

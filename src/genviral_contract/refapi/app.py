@@ -139,8 +139,7 @@ class App:
     def for_key(self, spec: KeySpec) -> Reply:
         """What a valid key gets: its plan's refusal, or its accounts."""
         if spec.gate == "unsubscribed":
-            return error(402, "An active Creator, Professional or Business plan is required",
-                         "subscription_required")
+            return error(402, "An active Creator, Professional or Business plan is required", "subscription_required")
         if spec.gate == "scheduler":
             return error(403, "The Scheduler tier cannot use the Partner API", "tier_not_allowed")
         if spec.gate == "failing":

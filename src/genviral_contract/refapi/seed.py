@@ -60,11 +60,11 @@ class Account:
         }
 
 
-def _acc(where: str | None, user: str, platform: str, kind: str, username: str, display_name: str,
-         status: str = "active") -> Account:
+def _acc(
+    where: str | None, user: str, platform: str, kind: str, username: str, display_name: str, status: str = "active"
+) -> Account:
     home = "personal" if where is None else where
-    return Account(seeded_id(f"account/{home}/{username}"), platform, kind, username, display_name, status,
-                   where, user)
+    return Account(seeded_id(f"account/{home}/{username}"), platform, kind, username, display_name, status, where, user)
 
 
 ACCOUNTS: tuple[Account, ...] = (

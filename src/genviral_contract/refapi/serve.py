@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 import shlex
-import sys
 import time
 
 from ..limits import Rate
+from ..reporting import Exit, fail
 from .faults import FAULTS
 from .server import ReferenceServer, is_loopback
 
@@ -26,9 +26,9 @@ def list_faults() -> None:
         print(f"{fault.name:<{width}}  {fault.kind:<{kind_width}}  {rules}\n{'':<{width}}  {fault.description}")
 
 
-def _usage_error(message: str) -> int:
-    print(f"genviral-contract serve: {message}", file=sys.stderr)
-    return 2
+def _usage_error(message: str) -> Exit:
+    """A bad argument: one line, exit 2."""
+    return fail(f"genviral-contract serve: {message}")
 
 
 def _wait_forever() -> None:
@@ -41,27 +41,27 @@ def run(args: argparse.Namespace) -> int:
         list_faults()
         return 0
     if args.fault is not None and args.fault not in FAULTS:
-        return _usage_error(f"unknown fault {args.fault!r}; valid faults: {', '.join(FAULTS)}")
+        raise _usage_error(f"unknown fault {args.fault!r}; valid faults: {', '.join(FAULTS)}")
     if not is_loopback(args.host):
         # The keys it prints are real for this server: anyone who can reach it can use them.
-        return _usage_error(f"--host must be a loopback address (127.0.0.1, ::1, localhost), not {args.host!r}")
+        raise _usage_error(f"--host must be a loopback address (127.0.0.1, ::1, localhost), not {args.host!r}")
     if not 0 <= args.port <= 65535:
-        return _usage_error(f"--port must be between 0 and 65535, not {args.port}")
+        raise _usage_error(f"--port must be between 0 and 65535, not {args.port}")
     # Not `latency < 0`, which lets NaN through; inf, or hours, would hang every request.
     if not 0 <= args.latency <= MAX_LATENCY:
-        return _usage_error(f"--latency must be a number of seconds from 0 to {MAX_LATENCY:g}, not {args.latency}")
+        raise _usage_error(f"--latency must be a number of seconds from 0 to {MAX_LATENCY:g}, not {args.latency}")
     text = args.rate_limit
     try:
         rate_limit = Rate.parse(text) if text is not None else None
     except ValueError as exc:
-        return _usage_error(f"--rate-limit: {exc}, not {text!r}")
+        raise _usage_error(f"--rate-limit: {exc}, not {text!r}") from None
     server = ReferenceServer(
         fault=args.fault, latency=args.latency, host=args.host, port=args.port, rate_limit=rate_limit
     )
     try:
         server.start()
     except OSError as exc:
-        return _usage_error(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+        raise _usage_error(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     try:
         _announce(server)
         _wait_forever()

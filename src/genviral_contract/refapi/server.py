@@ -173,8 +173,9 @@ class _Handler(BaseHTTPRequestHandler):
         stats.enter()
         try:
             self._discard_body()
-            request = Request(self.command, urlsplit(self.path).path, self._authorization(),
-                              self.headers.get("Accept-Encoding", ""))
+            request = Request(
+                self.command, urlsplit(self.path).path, self._authorization(), self.headers.get("Accept-Encoding", "")
+            )
             reply = self.server.answer(request)
             if self.server.latency:
                 self.server.stopping.wait(self.server.latency)
@@ -323,8 +324,14 @@ class ReferenceServer:
     together: past it, 429 rate_limited with Retry-After (see ratelimit.py). Without one,
     the fault's own limit applies, if it has one."""
 
-    def __init__(self, fault: str | None = None, latency: float = 0.0, host: str = "127.0.0.1",
-                 port: int = 0, rate_limit: Rate | None = None) -> None:
+    def __init__(
+        self,
+        fault: str | None = None,
+        latency: float = 0.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        rate_limit: Rate | None = None,
+    ) -> None:
         if fault is not None and fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; valid faults: {', '.join(sorted(FAULTS))}")
         if not is_loopback(host):
@@ -354,8 +361,9 @@ class ReferenceServer:
             raise RuntimeError("this ReferenceServer was already started")
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         self._httpd = _HTTPServer((self.host, self._port), family, self)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": _POLL},
-                                        name=f"refapi:{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": _POLL}, name=f"refapi:{self.port}", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -372,8 +380,9 @@ class ReferenceServer:
     def __enter__(self) -> ReferenceServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     @property

@@ -19,17 +19,34 @@ ST = Path(sys.executable).parent / "st"
 def _st_run(server: ReferenceServer, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, SCHEMATHESIS_HOOKS="genviral_contract.st_checks")
     return subprocess.run(
-        [str(ST), "run", str(ROOT / "schemas" / "openapi.yaml"), "--url", server.base_url,
-         "-H", f"Authorization: Bearer {server.keys['workspace']}", "--max-examples", "5"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
+        [
+            str(ST),
+            "run",
+            str(ROOT / "schemas" / "openapi.yaml"),
+            "--url",
+            server.base_url,
+            "-H",
+            f"Authorization: Bearer {server.keys['workspace']}",
+            "--max-examples",
+            "5",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
-@pytest.mark.parametrize(("fault", "exit_code", "says"), [
-    (None, 0, "No issues found"),
-    ("platform-x", 1, "ACC-PLATFORM-ENUM at $.data.accounts[0].platform"),
-    ("code-mismatch", 1, "ENV-CODE-MATCHES-STATUS at $.code"),
-])
+@pytest.mark.parametrize(
+    ("fault", "exit_code", "says"),
+    [
+        (None, 0, "No issues found"),
+        ("platform-x", 1, "ACC-PLATFORM-ENUM at $.data.accounts[0].platform"),
+        ("code-mismatch", 1, "ENV-CODE-MATCHES-STATUS at $.code"),
+    ],
+)
 def test_st_run_judges_by_the_contract(fault: str | None, exit_code: int, says: str, tmp_path: Path) -> None:
     with ReferenceServer(fault=fault) as server:
         run = _st_run(server, tmp_path)

@@ -46,7 +46,7 @@ def parse_body(raw: bytes | str) -> Any:
         raise BodyError(f"JSON this parser cannot read ({exc})") from None
 
 
-def check_raw(
+def judge_raw(
     status: int,
     raw: bytes | str,
     *,
@@ -67,17 +67,31 @@ def check_raw(
         ct = SEMANTIC["HTTP-JSON-CONTENT-TYPE"](Observed(status, None, content_type=content_type))
         # A body that is no JSON can still hold the key (a TRACE-like echo of the request).
         text = raw if isinstance(raw, str) else raw.decode("utf-8", errors="replace")
-        echo = SEMANTIC["ERR-NO-CREDENTIAL-ECHO"](Observed(status, None, credential=credential, raw_text=text,
-                                                           headers=headers))
-        checked = ({"HTTP-BODY-JSON"} | ({"HTTP-JSON-CONTENT-TYPE"} if ct is not None else set())
-                   | ({"ERR-NO-CREDENTIAL-ECHO"} if echo is not None else set()))
+        echo = SEMANTIC["ERR-NO-CREDENTIAL-ECHO"](
+            Observed(status, None, credential=credential, raw_text=text, headers=headers)
+        )
+        checked = (
+            {"HTTP-BODY-JSON"}
+            | ({"HTTP-JSON-CONTENT-TYPE"} if ct is not None else set())
+            | ({"ERR-NO-CREDENTIAL-ECHO"} if echo is not None else set())
+        )
         return Verdict(tuple(violations + (ct or []) + (echo or [])), (), frozenset(checked))
-    return check(Observed(status, body, content_type=content_type, key_scope=key_scope, credential=credential,
-                          raw_text=text, headers=headers, expected_workspace_id=expected_workspace_id,
-                          expected_owner_user_id=expected_owner_user_id))
+    return judge(
+        Observed(
+            status,
+            body,
+            content_type=content_type,
+            key_scope=key_scope,
+            credential=credential,
+            raw_text=text,
+            headers=headers,
+            expected_workspace_id=expected_workspace_id,
+            expected_owner_user_id=expected_owner_user_id,
+        )
+    )
 
 
-def check(obs: Observed) -> Verdict:
+def judge(obs: Observed) -> Verdict:
     """Judge a parsed response: schema rules, then every semantic rule that applies."""
     found: list[Violation] = []
     checked = set(SCHEMA_RULES) | {"HTTP-BODY-JSON"}
@@ -176,4 +190,3 @@ def undocumented(body: Any) -> Iterator[Note]:
                     counts.update(f"$.data.accounts[*].{k}" for k in acc if k not in known_acc)
     for path, count in sorted(counts.items()):
         yield Note(path, count)
-

@@ -1,4 +1,5 @@
-"""Running the conformance suite as a user would: a subprocess, its own environment."""
+"""The one way a test runs pytest as a user would: a subprocess at the repository root, with
+no GENVIRAL_* variable but those it is given."""
 
 from __future__ import annotations
 
@@ -12,23 +13,34 @@ from typing import Any
 
 from genviral_contract.refapi import ReferenceServer
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_suite(args: Sequence[str] = (), *, env: Mapping[str, str] | None = None, timeout: float = 300,
-              paths: Sequence[str] = ("tests/contract",)) -> subprocess.CompletedProcess[str]:
+def run_suite(
+    args: Sequence[str] = (),
+    *,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 300,
+    paths: Sequence[str] = ("tests/contract",),
+) -> subprocess.CompletedProcess[str]:
     """`pytest tests/contract ARGS` (or ``paths``) with no GENVIRAL_* variable but those in ``env``."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("GENVIRAL_")}
     clean.setdefault("GENVIRAL_HYPOTHESIS_PROFILE", "dev")
     clean.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider", *args],
-        cwd=ROOT, env=clean, capture_output=True, text=True, timeout=timeout, check=False,
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
-def start_suite(args: Sequence[str] = (), *, env: Mapping[str, str] | None = None,
-                launcher: Sequence[str] = ("-m", "pytest")) -> subprocess.Popen[str]:
+def start_suite(
+    args: Sequence[str] = (), *, env: Mapping[str, str] | None = None, launcher: Sequence[str] = ("-m", "pytest")
+) -> subprocess.Popen[str]:
     """`run_suite`, started and not waited for (to interrupt it, or to measure it): ``launcher``
     replaces ``-m pytest``; the child leads its own process group, so killing it kills its workers."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("GENVIRAL_")}
@@ -36,7 +48,12 @@ def start_suite(args: Sequence[str] = (), *, env: Mapping[str, str] | None = Non
     clean.update(env or {})
     return subprocess.Popen(
         [sys.executable, *launcher, "tests/contract", "-q", "-p", "no:cacheprovider", *args],
-        cwd=ROOT, env=clean, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        cwd=ROOT,
+        env=clean,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
 
 
@@ -44,9 +61,11 @@ def staging_env(server: ReferenceServer, roles: Sequence[str] | None = None) -> 
     """Point the suite at ``server`` the way a user points it at staging."""
     from genviral_contract.settings import ROLES
 
-    env = {"GENVIRAL_BASE_URL": server.base_url,
-           "GENVIRAL_WORKSPACE_ID": server.expected["workspace_id"],
-           "GENVIRAL_OWNER_USER_ID": server.expected["owner_user_id"]}
+    env = {
+        "GENVIRAL_BASE_URL": server.base_url,
+        "GENVIRAL_WORKSPACE_ID": server.expected["workspace_id"],
+        "GENVIRAL_OWNER_USER_ID": server.expected["owner_user_id"],
+    }
     for role, key in server.keys.items():
         if roles is None or role in roles:
             env[ROLES[role].env] = key

@@ -1,0 +1,80 @@
+"""The benchmarks still run and still read what they report.
+
+No timing is asserted: shared machines are too noisy for that. This keeps the script from
+rotting between the times someone runs the full benchmark: ``--quick`` end to end, and one
+contract test run the way the live parts run the suite, against a rate-limited server, so
+that a change to the plugin's JSON report or to the settings breaks a test here and not
+the next benchmark run.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks import goals, printer
+from benchmarks.live import LiveCost
+from benchmarks.suite_runs import run_suite, suite_env
+from genviral_contract.limits import Rate
+from genviral_contract.refapi import ReferenceServer
+from genviral_contract.settings import ROLES
+
+ROOT = Path(__file__).resolve().parents[2]
+MEASURES = {"json_loads", "judge_raw", "check", "jsonschema_compiled", "jsonschema_naive", "jsonschema_rs"}
+GOAL_FIELDS = {"goal", "figure", "op", "limit", "unit", "met", "detail"}
+# Three sequential requests, one more than the window admits: the run is told to wait once.
+ONE_TEST = "tests/contract/test_accounts.py::test_key_gets_the_accounts_of_its_scope"
+LIMIT = Rate(2, 1.0)
+
+
+def test_quick_run_writes_the_figures(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--json", str(out)],
+        cwd=tmp_path,  # the documented command works from anywhere
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "## Validation scaling" in run.stdout and "## Goals" in run.stdout
+
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["quick"] is True
+    assert report["cli"] is None and report["live"] is None and report["rate_limited"] is None
+    [size] = report["validation"]
+    assert size["accounts"] == 10 and size["bytes"] > 0 and size["rules_checked"] > 0
+    assert set(size["measures"]) == MEASURES
+    for name, figure in size["measures"].items():
+        assert figure["seconds"] > 0 and figure["repeats"] >= 1, name
+        assert figure["ratio_to_loads"] > 0, name
+    assert len(report["goals"]) == len(goals.GOALS)
+    assert all(set(g) == GOAL_FIELDS for g in report["goals"])
+    # Sizes the quick run does not measure are reported as such, not as met or missed.
+    assert all(g["met"] is None for g in report["goals"])
+
+
+def test_suite_env_has_a_key_for_every_role() -> None:
+    with ReferenceServer() as server:
+        env = suite_env(server)
+    assert {role.env for role in ROLES.values()} <= set(env)
+    assert env["GENVIRAL_BASE_URL"] == server.base_url
+
+
+def test_a_suite_run_is_read_from_its_report() -> None:
+    with ReferenceServer(rate_limit=LIMIT) as server:
+        run = run_suite(server, tests=[ONE_TEST])
+    assert run.exit_code == 0, run.output_tail
+    # The report's traffic is what the run sent; the server saw the same, one 429 among it.
+    assert run.requests == run.server_requests == 3 + 1
+    assert run.throttled == 1 and run.waited is not None and run.waited >= 1
+    assert run.summary.get("passed", 0) > 0
+    assert all(key not in run.command for key in server.keys.values())
+    # One test leaves most rules unchecked: the live goal says so, with a figure.
+    reached = goals.judge(goals.Figures([], live=LiveCost(0.0, run, None)))
+    [rules] = [r for r in reached if r.goal.name.startswith("live run: rules")]
+    assert rules.met is False and rules.figure is not None and rules.figure.value == len(run.not_passed) > 0
+    assert any("429" in line for line in printer.run_lines("suite", run))
