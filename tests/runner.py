@@ -16,6 +16,13 @@ from genviral_contract.refapi import ReferenceServer
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _environment(env: Mapping[str, str] | None) -> dict[str, str]:
+    """This process's environment without any GENVIRAL_* variable, then ``env``."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("GENVIRAL_")}
+    clean.setdefault("GENVIRAL_HYPOTHESIS_PROFILE", "dev")
+    return {**clean, **(env or {})}
+
+
 def run_suite(
     args: Sequence[str] = (),
     *,
@@ -24,13 +31,10 @@ def run_suite(
     paths: Sequence[str] = ("tests/contract",),
 ) -> subprocess.CompletedProcess[str]:
     """`pytest tests/contract ARGS` (or ``paths``) with no GENVIRAL_* variable but those in ``env``."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("GENVIRAL_")}
-    clean.setdefault("GENVIRAL_HYPOTHESIS_PROFILE", "dev")
-    clean.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider", *args],
         cwd=ROOT,
-        env=clean,
+        env=_environment(env),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -43,13 +47,10 @@ def start_suite(
 ) -> subprocess.Popen[str]:
     """`run_suite`, started and not waited for (to interrupt it, or to measure it): ``launcher``
     replaces ``-m pytest``; the child leads its own process group, so killing it kills its workers."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("GENVIRAL_")}
-    clean.setdefault("GENVIRAL_HYPOTHESIS_PROFILE", "dev")
-    clean.update(env or {})
     return subprocess.Popen(
         [sys.executable, *launcher, "tests/contract", "-q", "-p", "no:cacheprovider", *args],
         cwd=ROOT,
-        env=clean,
+        env=_environment(env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -383,6 +383,10 @@ class TargetSession(requests.Session):
             later = backoff(response, delay)
             if later is None or (not self.sleep and asked >= self.retries):
                 return response
+            if asked and response.status_code in SLOW_DOWN:
+                # Told again to wait: at least a doubling wait, whatever it says, so that a
+                # target answering "Retry-After: 0" forever is not asked in a tight loop.
+                later = max(later, min(MAX_BACKOFF, FIRST_BACKOFF * 2 ** (asked - 1)))
             if response.status_code in SLOW_DOWN:
                 self._throttled.__dict__.setdefault("answers", []).append(response)
             why = f"HTTP {response.status_code}, which asked the run to wait {later:g} s"

@@ -19,6 +19,8 @@ from .judging import judge_raw
 from .settings import ROLES
 from .target import Target
 
+# Why SCOPE-EXPECTED-IDS is not checked on a target whose expected ids are not configured.
+_NO_EXPECTED_IDS = "no expected ids for this target (GENVIRAL_WORKSPACE_ID, GENVIRAL_OWNER_USER_ID)"
 # Every rule one response can show; a scenario that judges a whole answer checks them all.
 RESPONSE_RULES = tuple(r.id for r in rules.RULES if r.kind != "suite")
 
@@ -141,14 +143,9 @@ class Judge:
         )
         found = list(verdict.violations)
         checked = set(verdict.checked)
-        if key_scope and "SCOPE-EXPECTED-IDS" not in checked:
-            self._properties.append(
-                (
-                    report.NOT_CHECKED,
-                    "SCOPE-EXPECTED-IDS no expected ids for this target "
-                    "(GENVIRAL_WORKSPACE_ID, GENVIRAL_OWNER_USER_ID)",
-                )
-            )
+        unchecked = (report.NOT_CHECKED, f"SCOPE-EXPECTED-IDS {_NO_EXPECTED_IDS}")
+        if key_scope and "SCOPE-EXPECTED-IDS" not in checked and unchecked not in self._properties:
+            self._properties.append(unchecked)
         across, changed = self._across_run(exchange, role)
         checked.update(across)
         found += changed

@@ -346,6 +346,12 @@ class RunState:
             for line in self.selftest:
                 if line.startswith(("survived", "flagged")):
                     terminalreporter.write_line(f"  {line}")
+        gate = self.config.stash[GATE]
+        self.ledger.traffic = {"requests": gate.requests(), "waited": round(gate.waited(), 1)}
+        path = self.config.getoption("conformance_report")
+        if path:
+            # Written even when nothing was judged: an old report must not pass for this run's.
+            self.ledger.write(Path(path), lambda text: mask(text, *self.config.stash[SECRETS]))
         if self.ledger.empty:
             return
         if self.kept:
@@ -356,8 +362,6 @@ class RunState:
             terminalreporter.section("genviral-contract retries")
             for line in self.retries:
                 terminalreporter.write_line(line)
-        gate = self.config.stash[GATE]
-        self.ledger.traffic = {"requests": gate.requests(), "waited": round(gate.waited(), 1)}
         terminalreporter.section("genviral-contract: rules")
         for line in self.ledger.terminal():
             terminalreporter.write_line(line)
@@ -368,9 +372,7 @@ class RunState:
                 f"broken promise (see the rules above); {status}",
                 yellow=True,
             )
-        path = self.config.getoption("conformance_report")
         if path:
-            self.ledger.write(Path(path), lambda text: mask(text, *self.config.stash[SECRETS]))
             terminalreporter.write_line(f"conformance report written to {path}")
 
 

@@ -41,6 +41,9 @@ class Tally:
     not_judged: int = 0
     skipped: int = 0
     reasons: set[str] = field(default_factory=set)
+    # Why tests that ran could not show the rule at all (no expected ids configured): the
+    # rule's reason, ahead of the skips of tests that would not have shown it either.
+    unchecked: set[str] = field(default_factory=set)
 
     @property
     def verdict(self) -> str:
@@ -50,7 +53,13 @@ class Tally:
             return "not judged"
         if self.passed:
             return "passed"
+        if self.unchecked:
+            return "not checked"
         return "skipped" if self.skipped else "not checked"
+
+    def why(self) -> list[str]:
+        """The reasons the report shows: why it was not checked, else the skips' and the rest."""
+        return sorted(self.unchecked) if self.verdict == "not checked" and self.unchecked else sorted(self.reasons)
 
     def counts(self) -> dict[str, int]:
         return {"passed": self.passed, "failed": self.failed, "not_judged": self.not_judged, "skipped": self.skipped}
@@ -83,7 +92,7 @@ class Ledger:
         for name, value in properties:
             if name == NOT_CHECKED and when == "call":
                 rule_id, _, why = str(value).partition(" ")
-                self.tallies[rule_id][target].reasons.add(why)
+                self.tallies[rule_id][target].unchecked.add(why)
         declared = set(props.get(DECLARED, "").split())
         if outcome == "skipped":
             if when == "teardown":
@@ -131,6 +140,7 @@ class Ledger:
             total.not_judged += tally.not_judged
             total.skipped += tally.skipped
             total.reasons |= tally.reasons
+            total.unchecked |= tally.unchecked
         return total
 
     def rows(self) -> list[tuple[str, Tally]]:
@@ -167,7 +177,7 @@ class Ledger:
                     "rule": rule_id,
                     "verdict": t.verdict,
                     **t.counts(),
-                    "reasons": sorted(t.reasons),
+                    "reasons": t.why(),
                     "statement": rules.get(rule_id).statement,
                     "targets": {
                         target: {"verdict": tally.verdict, **tally.counts()}
@@ -193,7 +203,7 @@ class Ledger:
         ]
         for rule_id, t in self.rows():
             verdict = f"**{t.verdict}**" if t.failed or t.not_judged else t.verdict
-            note = markdown_cell("; ".join(filter(None, [self.by_target(rule_id), *sorted(t.reasons)])))
+            note = markdown_cell("; ".join(filter(None, [self.by_target(rule_id), *t.why()])))
             lines.append(
                 f"| `{rule_id}` | {verdict} | {t.passed} | {t.failed} | {t.not_judged} | {t.skipped} | {note} |"
             )
@@ -207,8 +217,8 @@ class Ledger:
         lines = [f"target: {self.target_label()}"]
         for rule_id, t in self.rows():
             notes = [self.by_target(rule_id)]
-            if t.reasons and not t.passed and not t.failed:
-                notes += sorted(t.reasons)
+            if not t.passed and not t.failed:
+                notes += t.why()
             extra = "; ".join(filter(None, notes))
             lines.append(
                 f"{rule_id:<{width}}  {t.verdict:<11}  pass {t.passed:>3}  fail {t.failed:>3}"

@@ -177,26 +177,15 @@ def _whole(name: str, raw: str, lo: int, hi: int) -> int:
     raise SettingsError(f"{name}={_shown(raw)} must be a whole number from {lo} to {hi}")
 
 
-def _seconds(name: str, raw: str) -> float:
-    bounds = f"{MIN_TIMEOUT:g} to {MAX_TIMEOUT:g} seconds"
+def _seconds(name: str, raw: str, lo: float = MIN_TIMEOUT, hi: float = MAX_TIMEOUT) -> float:
+    bounds = f"{lo:g} to {hi:g} seconds"
     try:
         value = float(raw)
     except ValueError:
         raise SettingsError(f"{name}={_shown(raw)} is not a number of seconds (allowed: {bounds})") from None
     # Written so that NaN, which fails every comparison, is refused; an infinite or huge
     # timeout would overflow the socket layer mid-run.
-    if not MIN_TIMEOUT <= value <= MAX_TIMEOUT:
-        raise SettingsError(f"{name}={_shown(raw)} is out of range (allowed: {bounds})")
-    return value
-
-
-def _wait(name: str, raw: str) -> float:
-    bounds = f"0 to {MAX_MAX_WAIT:g} seconds"
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={_shown(raw)} is not a number of seconds (allowed: {bounds})") from None
-    if not 0 <= value <= MAX_MAX_WAIT:  # NaN fails it too
+    if not lo <= value <= hi:
         raise SettingsError(f"{name}={_shown(raw)} is out of range (allowed: {bounds})")
     return value
 
@@ -280,7 +269,9 @@ def load(
         owner_user_id=get("GENVIRAL_OWNER_USER_ID"),
         timeout=DEFAULT_TIMEOUT if timeout is None else _seconds(named("GENVIRAL_TIMEOUT"), timeout),
         retries=DEFAULT_RETRIES if retries is None else _whole(named("GENVIRAL_RETRIES"), retries, 0, MAX_RETRIES),
-        max_wait=DEFAULT_MAX_WAIT if max_wait is None else _wait(named("GENVIRAL_MAX_WAIT"), max_wait),
+        max_wait=DEFAULT_MAX_WAIT
+        if max_wait is None
+        else _seconds(named("GENVIRAL_MAX_WAIT"), max_wait, 0, MAX_MAX_WAIT),
         rate_limit=None if rate_limit is None else _rate(named("GENVIRAL_RATE_LIMIT"), rate_limit),
         max_body=DEFAULT_MAX_BODY if max_body is None else _size(named("GENVIRAL_MAX_BODY"), max_body),
         max_requests=None

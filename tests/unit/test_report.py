@@ -391,3 +391,15 @@ def test_write_without_scrub_writes_the_report_as_it_is(tmp_path: Path) -> None:
     ledger = ledger_of(passed("t::a", "ENV-OBJECT"))
     ledger.write(tmp_path / "r.json")
     assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8")) == ledger.as_json()
+
+
+def test_a_not_checked_reason_comes_before_the_skips() -> None:
+    # A staging without expected ids, and without an empty-scope key: the rule is not checked
+    # because of the ids, not because of the skipped test that would not have shown it either.
+    note = (NOT_CHECKED, f"SCOPE-EXPECTED-IDS {NO_IDS}")
+    ran = Run("t::a", properties=[*judged(LIVE, "ENV-OBJECT"), note])
+    skipped = Run(
+        "t::b", call="skipped", properties=[(TARGET, LIVE)], declared="SCOPE-EXPECTED-IDS", skip_reason=NO_KEY
+    )
+    found = row(ledger_of(ran, skipped), "SCOPE-EXPECTED-IDS")
+    assert (found["verdict"], found["reasons"], found["skipped"]) == ("not checked", [NO_IDS], 1)
