@@ -101,13 +101,13 @@ def _to_loads(f: Figures) -> Figure | None:
 
 def _over_naive(f: Figures) -> Figure | None:
     loads, full, parsed, naive = (
-        seconds_at(f.validation, 10_000, k) for k in ("json_loads", "judge_raw", "check", "jsonschema_naive")
+        seconds_at(f.validation, 10_000, k) for k in ("json_loads", "judge_raw", "judge", "jsonschema_naive")
     )
     if not (naive and full and loads):
         return None
     # Judged from the bytes, as the 3× goal is: judge_raw parses, so the naive way to the
     # same answer parses too. The like-for-like figure from a parsed body stands beside it.
-    beside = f"; from a parsed body, check {fmt_time(parsed)}: {naive / parsed:.0f}×" if parsed else ""
+    beside = f"; from a parsed body, judge {fmt_time(parsed)}: {naive / parsed:.0f}×" if parsed else ""
     return Figure((loads + naive) / full, f"json.loads + jsonschema.validate {fmt_time(loads + naive)}{beside}")
 
 

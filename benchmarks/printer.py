@@ -66,7 +66,7 @@ def validation_table(results: Sequence[SizeResult]) -> list[str]:
 def growth_line(results: Sequence[SizeResult]) -> str | None:
     """How much more 100,000 accounts cost than 10,000, per figure (10× for linear)."""
     found = []
-    for name in ("json_loads", "judge_raw", "check", "jsonschema_rs"):
+    for name in ("json_loads", "judge_raw", "judge", "jsonschema_rs"):
         small, big = seconds_at(results, 10_000, name), seconds_at(results, 100_000, name)
         if small and big:
             found.append(f"{name} {big / small:.1f}×")

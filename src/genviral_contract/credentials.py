@@ -154,23 +154,24 @@ def _spans(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
 
 
 @functools.lru_cache(maxsize=256)
-def echo_pattern(secret: Secret) -> re.Pattern[str] | None:
-    """What counts as an echo of ``secret`` in an answer, in any case: its secret-looking
+def echo_forms(secret: Secret) -> tuple[str, ...]:
+    """What counts as an echo of ``secret`` in an answer, lower-cased: its secret-looking
     fragments (:meth:`Secret.echo_fragments`; a public id alone is none) as they are and
-    encoded, and ``Bearer <token>`` encoded. Lower-cased: search a lower-cased text with it
-    (:func:`echoes`), which costs a fifteenth of a case-insensitive search on a large body."""
+    encoded, and ``Bearer <token>`` encoded. Empty when nothing about it is secret."""
     fragments = secret.echo_fragments()
     if not fragments:
-        return None
+        return ()
     every = {form for f in fragments for form in (f, *encoded_forms(f))}
     every.update(encoded_forms(f"Bearer {secret.token()}"))
-    alternatives = sorted({f.lower() for f in every if len(f) >= MIN_FORM}, key=len, reverse=True)
-    return re.compile("|".join(re.escape(a) for a in alternatives))
+    return tuple(sorted({f.lower() for f in every if len(f) >= MIN_FORM}, key=len, reverse=True))
 
 
-def echoes(pattern: re.Pattern[str], text: str) -> bool:
-    """Whether ``text`` holds, in any case, a form that :func:`echo_pattern` made ``pattern`` for."""
-    return pattern.search(text.lower()) is not None
+def echoes(forms: tuple[str, ...], text: str) -> bool:
+    """Whether ``text`` holds one of :func:`echo_forms`, in any case. A substring test per
+    form on the lower-cased text: five times faster than one regular expression of them
+    all on a large body, which the contract's speed goal needs."""
+    lowered = text.lower()
+    return any(form in lowered for form in forms)
 
 
 @functools.lru_cache(maxsize=64)

@@ -14,7 +14,7 @@ from itertools import repeat
 from operator import itemgetter, ne
 from typing import Any
 
-from .credentials import Secret, echo_pattern, echoes
+from .credentials import Secret, echo_forms, echoes
 from .findings import Violation, render_value
 
 DOCUMENTED_ERROR_CODES = {402: "subscription_required", 403: "tier_not_allowed", 500: "accounts_failed"}
@@ -260,8 +260,8 @@ def documented_error_code(obs: Observed) -> list[Violation] | None:
 def no_credential_echo(obs: Observed) -> list[Violation] | None:
     if obs.credential is None or (obs.raw_text is None and obs.headers is None):
         return None
-    pattern = echo_pattern(obs.credential)
-    if pattern is None:
+    forms = echo_forms(obs.credential)
+    if not forms:
         return []
     # The found value is described, never quoted: quoting it would be the leak.
     found = "a form of the presented key (as sent, in another case, percent- or base64-encoded; masked)"
@@ -269,7 +269,7 @@ def no_credential_echo(obs: Observed) -> list[Violation] | None:
     violations = [
         Violation("ERR-NO-CREDENTIAL-ECHO", f"(header {name})", expected, found)
         for name, value in (obs.headers or {}).items()
-        if echoes(pattern, f"{name}: {value}")
+        if echoes(forms, f"{name}: {value}")
     ]
     raw = obs.raw_text
     # The raw text catches an echo anywhere; the decoded strings catch one hidden in JSON
@@ -277,7 +277,7 @@ def no_credential_echo(obs: Observed) -> list[Violation] | None:
     # character of a form: otherwise the walk finds nothing more (and it costs more than
     # parsing, for a body of many accounts).
     if raw is not None and (
-        echoes(pattern, raw) or (_escapes_may_hide(raw, pattern) and echoes(pattern, "\0".join(_strings(obs.body))))
+        echoes(forms, raw) or (_escapes_may_hide(raw, forms) and echoes(forms, "\0".join(_strings(obs.body))))
     ):
         violations.insert(0, Violation("ERR-NO-CREDENTIAL-ECHO", "$", expected, found))
     return violations
@@ -288,9 +288,9 @@ _SHORT_ESCAPED = frozenset('"\\/\b\f\n\r\t')
 _UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
 
-def _escapes_may_hide(raw_text: str, pattern: re.Pattern[str]) -> bool:
+def _escapes_may_hide(raw_text: str, forms: tuple[str, ...]) -> bool:
     """Whether a JSON escape in ``raw_text`` (the text the body was parsed from) may stand
-    for a character of a form that ``pattern`` looks for.
+    for a character of one of ``forms``.
 
     When none may, a form inside a decoded string was written out literally, escape-free,
     so the search of the raw text has found it already. Common escapes (a quote, a newline,
@@ -298,7 +298,7 @@ def _escapes_may_hide(raw_text: str, pattern: re.Pattern[str]) -> bool:
     """
     if "\\" not in raw_text:
         return False
-    chars = _pattern_chars(pattern)
+    chars = _form_chars(forms)
     # A character beyond U+FFFF is escaped as a surrogate pair, which the check below misses.
     if not chars.isdisjoint(_SHORT_ESCAPED) or any(ord(c) > 0xFFFF for c in chars):
         return True
@@ -310,9 +310,9 @@ def _escapes_may_hide(raw_text: str, pattern: re.Pattern[str]) -> bool:
 
 
 @functools.lru_cache(maxsize=256)
-def _pattern_chars(pattern: re.Pattern[str]) -> frozenset[str]:
-    """The characters of the forms a pattern looks for, in either case."""
-    text = re.sub(r"\\(.)", r"\1", pattern.pattern).replace("|", "")
+def _form_chars(forms: tuple[str, ...]) -> frozenset[str]:
+    """The characters of ``forms``, in either case."""
+    text = "".join(forms)
     return frozenset(text) | frozenset(text.swapcase())
 
 

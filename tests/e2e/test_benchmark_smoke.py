@@ -22,7 +22,7 @@ from genviral_contract.refapi import ReferenceServer
 from genviral_contract.settings import ROLES
 
 ROOT = Path(__file__).resolve().parents[2]
-MEASURES = {"json_loads", "judge_raw", "check", "jsonschema_compiled", "jsonschema_naive", "jsonschema_rs"}
+MEASURES = {"json_loads", "judge_raw", "judge", "jsonschema_compiled", "jsonschema_naive", "jsonschema_rs"}
 GOAL_FIELDS = {"goal", "figure", "op", "limit", "unit", "met", "detail"}
 # Three sequential requests, one more than the window admits: the run is told to wait once.
 ONE_TEST = "tests/contract/test_accounts.py::test_key_gets_the_accounts_of_its_scope"
