@@ -20,7 +20,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -292,17 +292,9 @@ def _cap_recording(conn: Any, cap: int) -> None:
 
     def getresponse(*args: Any, **kwargs: Any) -> Any:
         response = original(*args, **kwargs)
-        chunks, read = [], 0
-        while chunk := response.read(_CHUNK):  # decoded, as vcrpy writes it down (and a bomb grows)
-            read += len(chunk)
-            if read > real.genviral_cap:
-                response.close()
-                raise TooLarge(
-                    f"the body is larger than the cap of {size(real.genviral_cap)} (GENVIRAL_MAX_BODY): "
-                    f"more than {read} bytes decoded, abandoned there while recording"
-                )
-            chunks.append(chunk)
-        response._body = b"".join(chunks)  # what vcrpy's `response.data` returns
+        # Decoded, as vcrpy writes it down (and a bomb grows); `_body` is what its `response.data` returns.
+        chunks = iter(lambda: response.read(_CHUNK), b"")
+        response._body = _read_capped(chunks, real.genviral_cap, response.close, when=" while recording")
         return response
 
     real.request, real.getresponse, real.genviral_capped = request, getresponse, True
@@ -457,22 +449,39 @@ class TargetSession(requests.Session):
             declared = int(response.headers.get("Content-Length", ""))
         except ValueError:
             declared = None
-        why = f"the body is larger than the cap of {size(cap)} (GENVIRAL_MAX_BODY)"
         if declared is not None and declared > cap:
             response.close()
-            raise TooLarge(f"{why}: Content-Length says {declared} bytes")
-        chunks, decoded = [], 0
-        for chunk in raw.stream(_CHUNK, decode_content=True):
-            decoded += len(chunk)
-            if decoded > cap or raw.tell() > cap:
-                response.close()
-                stage = "decoded" if decoded > cap else "as sent"
-                raise TooLarge(
-                    f"{why}: more than {decoded if decoded > cap else raw.tell()} bytes {stage}, abandoned there"
-                )
-            chunks.append(chunk)
-        response._content = b"".join(chunks)
+            raise TooLarge(
+                f"the body is larger than the cap of {size(cap)} (GENVIRAL_MAX_BODY): "
+                f"Content-Length says {declared} bytes"
+            )
+        response._content = _read_capped(raw.stream(_CHUNK, decode_content=True), cap, response.close, sent=raw.tell)
         response._content_consumed = True  # type: ignore[attr-defined]  # as requests does after reading
+
+
+def _read_capped(
+    chunks: Iterable[bytes],
+    cap: int,
+    close: Callable[[], None],
+    *,
+    sent: Callable[[], int] | None = None,
+    when: str = "",
+) -> bytes:
+    """The body ``chunks`` (decoded) add up to; TooLarge, and ``close``, once they pass ``cap``
+    or, when ``sent`` counts them, once the bytes as sent do."""
+    got, decoded = [], 0
+    for chunk in chunks:
+        decoded += len(chunk)
+        as_sent = sent() if sent is not None else 0
+        if decoded > cap or as_sent > cap:
+            close()
+            over, stage = (decoded, "decoded") if decoded > cap else (as_sent, "as sent")
+            raise TooLarge(
+                f"the body is larger than the cap of {size(cap)} (GENVIRAL_MAX_BODY): "
+                f"more than {over} bytes {stage}, abandoned there{when}"
+            )
+        got.append(chunk)
+    return b"".join(got)
 
 
 def _first_line(exc: BaseException) -> str:

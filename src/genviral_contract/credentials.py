@@ -9,10 +9,12 @@ at the moment a header is built.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import re
 import secrets
 from collections.abc import Iterable, Iterator
+from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 MASK = "***"
@@ -117,17 +119,19 @@ def _base64_forms(raw: bytes) -> Iterator[str]:
         yield encoded[4 if offset else 0 : len(encoded) - (4 if (offset + len(raw)) % 3 else 0)]
 
 
+def _every_form(fragments: Iterable[str], token: str) -> set[str]:
+    """Each fragment as it is and encoded, and ``Bearer <token>`` encoded."""
+    found = {form for fragment in fragments for form in (fragment, *encoded_forms(fragment))}
+    if token:
+        found.update(encoded_forms(f"Bearer {token}"))
+    return found
+
+
 def forms(secret: Secret) -> frozenset[str]:
     """Every form of a secret that must never leave the process: each fragment
     (:meth:`Secret.fragments`) as it is and encoded, and ``Bearer <token>`` encoded."""
-    found: set[str] = set()
-    for fragment in secret.fragments():
-        found.add(fragment)
-        found.update(encoded_forms(fragment))
-    token = secret.token()
-    if token:
-        found.update(encoded_forms(f"Bearer {token}"))
-    return frozenset(f for f in found if len(f) >= MIN_FORM or f in secret.fragments())
+    fragments = secret.fragments()
+    return frozenset(f for f in _every_form(fragments, secret.token()) if len(f) >= MIN_FORM or f in fragments)
 
 
 @functools.lru_cache(maxsize=64)
@@ -161,8 +165,7 @@ def echo_forms(secret: Secret) -> tuple[str, ...]:
     fragments = secret.echo_fragments()
     if not fragments:
         return ()
-    every = {form for f in fragments for form in (f, *encoded_forms(f))}
-    every.update(encoded_forms(f"Bearer {secret.token()}"))
+    every = _every_form(fragments, secret.token())
     return tuple(sorted({f.lower() for f in every if len(f) >= MIN_FORM}, key=len, reverse=True))
 
 
@@ -214,6 +217,24 @@ def mask(text: str, *secrets: Secret | None, marker: str = MASK, bearer: bool = 
     if bearer:
         text = _BEARER.sub(lambda m: m.group(1) + marker, text)
     return KEY_SHAPE.sub(marker, text)
+
+
+def mask_within(value: Any, secrets: Iterable[Secret] = ()) -> Any:
+    """``value`` with every string in it masked: a document (lists, tuples, dicts), so that
+    masking cannot break its syntax, or a dataclass (pytest's failure representations),
+    whose fields are masked in place."""
+    if isinstance(value, str):
+        return mask(value, *secrets)
+    if isinstance(value, list):
+        return [mask_within(item, secrets) for item in value]
+    if isinstance(value, tuple):
+        return tuple(mask_within(item, secrets) for item in value)
+    if isinstance(value, dict):
+        return {key: mask_within(item, secrets) for key, item in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            object.__setattr__(value, f.name, mask_within(getattr(value, f.name), secrets))
+    return value
 
 
 def leaks(text: str, secrets: Iterable[Secret]) -> bool:

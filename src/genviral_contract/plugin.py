@@ -7,7 +7,6 @@ every report, and the per-rule summary at the end of the run.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import shutil
@@ -22,7 +21,7 @@ from hypothesis import HealthCheck, settings
 from . import report
 from . import settings as settings_mod
 from .continuity import Continuity
-from .credentials import Secret, mask
+from .credentials import Secret, mask, mask_within
 from .judge import Judge
 from .limits import Gate
 from .recording import KEPT, Recorder
@@ -396,7 +395,7 @@ def _mask_report(rep: pytest.TestReport, secrets: set[Secret]) -> None:
         if mask(text, *secrets) != text:
             # Masked where it lies, so the report keeps its shape: JUnit's failure message is
             # still the crash line, and xdist still sends the structure, not one long string.
-            _mask_fields(rep.longrepr, tuple(secrets))
+            mask_within(rep.longrepr, secrets)
             text = str(rep.longrepr)
             if mask(text, *secrets) != text:  # a part no field holds: give up the structure
                 rep.longrepr = mask(text, *secrets)
@@ -404,18 +403,3 @@ def _mask_report(rep: pytest.TestReport, secrets: set[Secret]) -> None:
     rep.user_properties = [
         (name, mask(value, *secrets) if isinstance(value, str) else value) for name, value in rep.user_properties
     ]
-
-
-def _mask_fields(value: Any, secrets: tuple[Secret, ...]) -> Any:
-    """``value`` with every string in it masked: pytest's failure representations are
-    dataclasses of lists, tuples and strings, changed in place."""
-    if isinstance(value, str):
-        return mask(value, *secrets)
-    if isinstance(value, list):
-        return [_mask_fields(item, secrets) for item in value]
-    if isinstance(value, tuple):
-        return tuple(_mask_fields(item, secrets) for item in value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for f in dataclasses.fields(value):
-            object.__setattr__(value, f.name, _mask_fields(getattr(value, f.name), secrets))
-    return value

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, Protocol, TextIO
 
-from .credentials import Secret, mask
+from .credentials import Secret, mask, mask_within
 
 
 class Exit(Exception):
@@ -48,7 +48,7 @@ def _text(result: Any, secrets: tuple[Secret, ...]) -> str:
 def _json(result: Any, secrets: tuple[Secret, ...]) -> str:
     # Masked before it is serialised: a mask applied to the JSON text could swallow the
     # backslash of an escaped quote and leave invalid JSON.
-    return json.dumps(masked(result.as_dict(), secrets), ensure_ascii=False, indent=2)
+    return json.dumps(mask_within(result.as_dict(), secrets), ensure_ascii=False, indent=2)
 
 
 def _markdown(result: Any, secrets: tuple[Secret, ...]) -> str:
@@ -65,14 +65,3 @@ REPORTERS: dict[str, Callable[[Any, tuple[Secret, ...]], str]] = {
 def emit(result: Result, fmt: str = "text", secrets: tuple[Secret, ...] = (), stream: TextIO | None = None) -> None:
     """Write ``result`` with the reporter named ``fmt``, masked."""
     print(REPORTERS[fmt](result, secrets), file=stream or sys.stdout)
-
-
-def masked(value: Any, secrets: tuple[Secret, ...] = ()) -> Any:
-    """``value`` with every string in it masked; a document, so masking cannot break its syntax."""
-    if isinstance(value, str):
-        return mask(value, *secrets)
-    if isinstance(value, list):
-        return [masked(item, secrets) for item in value]
-    if isinstance(value, dict):
-        return {key: masked(item, secrets) for key, item in value.items()}
-    return value
