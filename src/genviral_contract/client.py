@@ -9,13 +9,23 @@ A read timeout bounds each read, not the exchange: a target that sends one byte 
 never trips it. So each attempt also has a deadline, kept by a watchdog that shuts the
 attempt's socket down when it passes; whatever the request was waiting for then fails,
 and the failure is reported as the deadline. The body is streamed and counted, compressed
-and decoded, and abandoned past the cap.
+and decoded, and abandoned past the cap, as soon as the answer's headers are in (a
+redirect's body too). Informational answers (1xx) before the final one are read past.
+A failure that brought no answer is said in the target's terms (transport_errors.py).
+
+A configured staging is reached as requests reaches any URL (:class:`Network`): through
+the proxies the environment names, NO_PROXY included, checking the certificate against
+the CA bundle the settings found. The embedded reference API and replays never go
+through a proxy. ``trust_env`` stays off all the same: with it, requests would also put
+a ``.netrc`` password in place of the key's Authorization header.
 """
 
 from __future__ import annotations
 
 import contextlib
 import email.utils
+import http.client
+import os
 import socket
 import threading
 import time
@@ -29,13 +39,15 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
+from requests.utils import get_environ_proxies, select_proxy
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from .credentials import Secret, mask, masked_url
 from .limits import BudgetSpent, Gate, WaitSpent
-from .settings import DEFAULT_MAX_BODY
+from .settings import DEFAULT_MAX_BODY, size
+from .transport_errors import TooManyInformational, Where, describe
 
 # Statuses retried at once (after a short exponential back-off) by urllib3: a proxy's
 # hiccup. 500 is a contract-visible answer (accounts_failed) and is never retried.
@@ -50,6 +62,8 @@ _EPOCH = 1e9
 # How often the watchdog looks again for the socket of an attempt still connecting.
 _WATCH_POLL = 0.05
 _CHUNK = 64 * 1024
+# Informational answers read past before one is final; more is a target that never answers.
+MAX_INFORMATIONAL = 20
 
 
 class TargetError(Exception):
@@ -73,14 +87,6 @@ class TooLarge(Exception):
     """The body passed the size cap."""
 
 
-def size(n: int) -> str:
-    """Bytes as the settings write them (``32 MiB``)."""
-    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if n >= factor and n % factor == 0:
-            return f"{n // factor} {unit}"
-    return f"{n} bytes"
-
-
 @dataclass(frozen=True)
 class Exchange:
     """One request and its answer, as the rules and the failure messages need them."""
@@ -92,6 +98,7 @@ class Exchange:
     headers: Mapping[str, str]
     content: bytes
     call: int = 0  # which request of its test this was (1, 2, ...), when a Judge sent it
+    informational: tuple[str, ...] = ()  # the 1xx answers read past before this one ("103 Early Hints")
 
     @classmethod
     def of(cls, response: requests.Response, role: str | None) -> Exchange:
@@ -104,6 +111,17 @@ class Exchange:
             response.status_code,
             CaseInsensitiveDict(response.headers),
             response.content,
+            informational=informational(response),
+        )
+
+    def status_line(self) -> str:
+        """``HTTP 200``, and the informational answers before it, when there were any."""
+        count = len(self.informational)
+        if not count:
+            return f"HTTP {self.status}"
+        return (
+            f"HTTP {self.status} (after {count} informational answer{'s' if count != 1 else ''}: "
+            f"{', '.join(self.informational)})"
         )
 
     @property
@@ -169,6 +187,39 @@ def _reset(value: str | None) -> float | None:
     return max(0.0, number - time.time()) if number > _EPOCH else number
 
 
+class _FinalAnswer(http.client.HTTPResponse):
+    """http.client's response, read past every informational answer to the final one: a
+    client must parse the 1xx answers it did not expect and wait for the final answer (RFC
+    9110 §15.2), but http.client skips 100 Continue alone and returns a 103 Early Hints as
+    if it were the answer. 101 Switching Protocols is final: it ends HTTP on the connection
+    (and the client never asks for it).
+
+    ``_read_status`` is http.client's own step for one status line: ``begin`` and a proxy
+    tunnel's CONNECT both read through it."""
+
+    informational: tuple[str, ...] = ()
+
+    def _read_status(self) -> tuple[str, int, str]:
+        seen: list[str] = []
+        while True:
+            version, status, reason = super()._read_status()  # type: ignore[misc]
+            if not 100 <= status < 200 or status == 101:
+                self.informational = tuple(seen)
+                return version, status, reason
+            if len(seen) == MAX_INFORMATIONAL:
+                raise TooManyInformational(MAX_INFORMATIONAL)
+            http.client.parse_headers(self.fp)  # its header fields, under http.client's limits
+            seen.append(f"{status} {reason.strip()}".strip())
+
+
+def informational(response: requests.Response) -> tuple[str, ...]:
+    """The informational answers read past before ``response`` (none from a cassette, nor
+    from a response schemathesis rebuilt from requests')."""
+    original = getattr(getattr(response, "raw", None), "_original_response", None)  # http.client's
+    found = getattr(original, "informational", ())
+    return found if isinstance(found, tuple) else ()
+
+
 class LoggedRetry(Retry):
     """urllib3's Retry, plus: every retry is recorded, a read timeout is final (a target that
     hangs once will hang again; waiting twice doubles the cost), and a "slow down" answer
@@ -200,7 +251,7 @@ class LoggedRetry(Retry):
             raise error
         fresh: LoggedRetry = super().increment(method, url, response, error, _pool, _stacktrace)
         if self.traffic is not None:
-            why = f"HTTP {response.status}" if response is not None else type(error).__name__
+            why = f"HTTP {response.status}" if response is not None else describe(error) if error else "?"
             with self.traffic.lock:
                 self.traffic.retries.append(f"retried {method} {masked_url(url or '')}: {why}")
         return fresh
@@ -268,6 +319,9 @@ class _WatchedPool(HTTPConnectionPool):
     # ConnectionCls is inherited, not set: vcrpy patches it on urllib3's pool classes.
     def _get_conn(self, timeout: float | None = None) -> Any:
         conn = super()._get_conn(timeout)
+        # While vcrpy records or lets a request through, the real connection reads the answer.
+        reading: Any = getattr(conn, "real_connection", conn)
+        reading.response_class = _FinalAnswer
         attempt = _current_attempt()
         if attempt is not None:
             attempt.arm(conn)
@@ -304,10 +358,51 @@ class _WatchedHTTPSPool(_WatchedPool, HTTPSConnectionPool):
     pass
 
 
+_POOLS = {"http": _WatchedPool, "https": _WatchedHTTPSPool}
+
+
 class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter on the watched pools, direct or through a proxy, which reads each
+    answer's body under the cap before requests itself looks at it."""
+
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedPool, "https": _WatchedHTTPSPool}
+        self.poolmanager.pool_classes_by_scheme = _POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not proxy.lower().startswith("socks"):  # a SOCKS manager has pools of its own kind
+            manager.pool_classes_by_scheme = _POOLS
+        return manager
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        response = super().send(request, *args, **kwargs)
+        # Here, not after Session.send: for a redirect, requests reads the body (response.content)
+        # before it returns, and would read all of it.
+        attempt = _current_attempt()
+        _read_body(response, attempt.cap if attempt is not None else DEFAULT_MAX_BODY)
+        return response
+
+
+@dataclass(frozen=True)
+class Network:
+    """How a configured staging is reached: through the proxies the environment names for
+    its URL (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY, read at each request by requests'
+    own ``get_environ_proxies``), checking its certificate against ``verify`` (a CA bundle,
+    a file or a folder; True: requests' default) and presenting ``cert`` for mutual TLS."""
+
+    verify: str | bool = True
+    verify_from: str | None = None  # the variable that named the CA bundle
+    cert: str | tuple[str, str] | None = None
+
+    def proxies(self, url: str) -> dict[str, str]:
+        return get_environ_proxies(url)
+
+
+def _proxy_variable(proxy: str) -> str | None:
+    """The environment variable that named ``proxy`` (as requests read it)."""
+    names = ("https_proxy", "http_proxy", "all_proxy")
+    return next((n for n, v in os.environ.items() if n.lower() in names and v.strip() == proxy), None)
 
 
 class TargetSession(requests.Session):
@@ -320,9 +415,11 @@ class TargetSession(requests.Session):
         max_body: int = DEFAULT_MAX_BODY,
         gate: Gate | None = None,
         sleep: bool = True,
+        network: Network | None = None,
     ) -> None:
         """``sleep`` False never waits (a replay: a recorded Retry-After is history, not a
-        request to wait); it asks again at most ``retries`` times after a "slow down"."""
+        request to wait); it asks again at most ``retries`` times after a "slow down".
+        ``network`` None: loopback only, never a proxy (the embedded API, a replay)."""
         super().__init__()
         self.timeout = timeout
         self.retries = retries
@@ -349,10 +446,52 @@ class TargetSession(requests.Session):
         adapter = _WatchedAdapter(max_retries=retry)
         self.mount("http://", adapter)
         self.mount("https://", adapter)
-        # Proxies from the environment would send loopback test traffic elsewhere.
+        # The environment is read through ``network`` alone (see the module's docstring).
         self.trust_env = False
+        self.network = network
+        if network is not None:
+            self.verify, self.cert = network.verify, network.cert
+
+    def proxies_for(self, url: str) -> dict[str, str]:
+        return self.network.proxies(url) if self.network is not None else {}
+
+    def rebuild_proxies(self, prepared_request: requests.PreparedRequest, proxies: Any) -> dict[str, str]:
+        # A redirect's proxies are those of its own URL (NO_PROXY may name it), as with trust_env.
+        rebuilt: dict[str, str] = super().rebuild_proxies(  # type: ignore[no-untyped-call]
+            prepared_request, self.proxies_for(prepared_request.url or "")
+        )
+        return rebuilt
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        """Send ``request`` and read its answer, following redirects as requests does, each
+        hop a request of its own (the budget, the in-flight cap and a deadline each)."""
+        follow = kwargs.pop("allow_redirects", True)
+        response = self._send_asking(request, **kwargs)
+        if not (follow and response.is_redirect):
+            return response
+        try:
+            history = [response, *self.resolve_redirects(response, request, **kwargs)]
+        except requests.TooManyRedirects as exc:
+            self.broken = mask(describe(exc, self._where(request.url)), *self.secrets)
+            raise TargetError(f"{request.method} {masked_url(request.url or '')}: {self.broken}") from None
+        final: requests.Response = history.pop()
+        final.history = history
+        return final
+
+    def _where(self, url: str | None) -> Where:
+        url = url or ""
+        proxy = select_proxy(url, self.proxies_for(url))
+        shown = None
+        if proxy:
+            try:
+                parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+                shown = f"{parts.hostname}:{parts.port}" if parts.port else parts.hostname
+            except ValueError:
+                shown = "(malformed)"
+        ca_from = self.network.verify_from if self.network is not None else None
+        return Where(url, shown, _proxy_variable(proxy) if proxy else None, ca_from)
+
+    def _send_asking(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         """Send ``request`` and read its answer; while the target says "slow down", wait as
         it asks (the whole run with it) and ask again. The "slow down" answers are kept for
         the caller to judge (:meth:`take_throttled`)."""
@@ -405,7 +544,9 @@ class TargetSession(requests.Session):
             raise TargetError(f"{where}: not sent, the target is unresponsive ({self.broken})")
         timeout = kwargs.get("timeout") or self.timeout
         kwargs["timeout"] = timeout
-        kwargs["stream"] = True  # the body is read here, under the cap and the deadline
+        kwargs["stream"] = True  # the body is read by the adapter, under the cap and the deadline
+        kwargs["allow_redirects"] = False  # followed by send(), outside this request's slot
+        kwargs["proxies"] = self.proxies_for(request.url or "")
         try:
             self.gate.spend()
         except BudgetSpent as exc:
@@ -421,9 +562,7 @@ class TargetSession(requests.Session):
                 traffic.max_in_flight = max(traffic.max_in_flight, traffic.in_flight)
             _attempts.current = attempt
             try:
-                response = super().send(request, **kwargs)
-                self._read_body(response)
-                return response
+                return super().send(request, **kwargs)
             except TooLarge as exc:
                 raise TargetError(f"{where}: {exc}") from None
             except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
@@ -432,7 +571,7 @@ class TargetSession(requests.Session):
                     self.broken = f"no complete answer within {attempt.timeout:g} s (connect, headers and body)"
                 else:
                     # The exception text can carry headers or URLs: mask before it goes anywhere.
-                    self.broken = f"connection failed: {mask(_first_line(exc), *self.secrets)}"
+                    self.broken = mask(describe(exc, self._where(request.url)), *self.secrets)
                 raise TargetError(f"{where}: {self.broken}") from None
             finally:
                 attempt.disarm()
@@ -440,23 +579,22 @@ class TargetSession(requests.Session):
                 with traffic.lock:
                     traffic.in_flight -= 1
 
-    def _read_body(self, response: requests.Response) -> None:
-        """Read the whole body into ``response`` (as ``stream=False`` would), counting the
-        bytes as they arrive and as they decode; TooLarge past the cap."""
-        cap = self.max_body
-        raw = response.raw
-        try:
-            declared = int(response.headers.get("Content-Length", ""))
-        except ValueError:
-            declared = None
-        if declared is not None and declared > cap:
-            response.close()
-            raise TooLarge(
-                f"the body is larger than the cap of {size(cap)} (GENVIRAL_MAX_BODY): "
-                f"Content-Length says {declared} bytes"
-            )
-        response._content = _read_capped(raw.stream(_CHUNK, decode_content=True), cap, response.close, sent=raw.tell)
-        response._content_consumed = True  # type: ignore[attr-defined]  # as requests does after reading
+
+def _read_body(response: requests.Response, cap: int) -> None:
+    """Read the whole body into ``response`` (as ``stream=False`` would), counting the
+    bytes as they arrive and as they decode; TooLarge past ``cap``."""
+    raw = response.raw
+    try:
+        declared = int(response.headers.get("Content-Length", ""))
+    except ValueError:
+        declared = None
+    if declared is not None and declared > cap:
+        response.close()
+        raise TooLarge(
+            f"the body is larger than the cap of {size(cap)} (GENVIRAL_MAX_BODY): Content-Length says {declared} bytes"
+        )
+    response._content = _read_capped(raw.stream(_CHUNK, decode_content=True), cap, response.close, sent=raw.tell)
+    response._content_consumed = True  # type: ignore[attr-defined]  # as requests does after reading
 
 
 def _read_capped(
@@ -482,11 +620,6 @@ def _read_capped(
             )
         got.append(chunk)
     return b"".join(got)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return text.splitlines()[0][:200]
 
 
 def fetch(

@@ -52,6 +52,9 @@ _OPTIONS = {
     "genviral_rate_limit": "GENVIRAL_RATE_LIMIT",
     "genviral_workspace_id": "GENVIRAL_WORKSPACE_ID",
     "genviral_owner_user_id": "GENVIRAL_OWNER_USER_ID",
+    "genviral_ca_bundle": "GENVIRAL_CA_BUNDLE",
+    "genviral_client_cert": "GENVIRAL_CLIENT_CERT",
+    "genviral_client_key": "GENVIRAL_CLIENT_KEY",
 }
 
 PROFILE_ENV = "GENVIRAL_HYPOTHESIS_PROFILE"
@@ -92,6 +95,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--genviral-workspace-id", metavar="UUID", help="expected data.workspace_id of the workspace key")
     group.addoption("--genviral-owner-user-id", metavar="UUID", help="expected data.owner_user_id of the keys")
+    group.addoption(
+        "--genviral-ca-bundle",
+        metavar="PATH",
+        help="CA bundle the target's certificate is checked against (default $REQUESTS_CA_BUNDLE, $SSL_CERT_FILE)",
+    )
+    group.addoption("--genviral-client-cert", metavar="PATH", help="client certificate (PEM) for mutual TLS")
+    group.addoption("--genviral-client-key", metavar="PATH", help="its private key (PEM), when in a file of its own")
     group.addoption(
         "--cassette-dir",
         metavar="DIR",

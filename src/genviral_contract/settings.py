@@ -16,6 +16,16 @@ request budget each have a floor and a ceiling.
 | ``GENVIRAL_MAX_REQUESTS`` | ``max_requests`` | None (the profile's) | 1 to :data:`MAX_REQUESTS_LIMIT` |
 | ``GENVIRAL_MAX_WAIT`` | ``max_wait`` | :data:`DEFAULT_MAX_WAIT` | 0 to :data:`MAX_MAX_WAIT` seconds |
 | ``GENVIRAL_RATE_LIMIT`` | ``rate_limit`` | None (no pacing) | ``COUNT/WINDOW``: ``40/15s``, ``2/s``, ``100/min`` |
+| ``GENVIRAL_CA_BUNDLE`` | ``ca_bundle`` | the environment's (below) | a PEM file of CA certificates, or a folder |
+| ``GENVIRAL_CLIENT_CERT`` | ``client_cert`` | None | a PEM file: a certificate (and its key) |
+| ``GENVIRAL_CLIENT_KEY`` | ``client_key`` | None | a PEM file: the certificate's private key, unencrypted |
+
+For a configured base URL, the CA bundle is the first of ``GENVIRAL_CA_BUNDLE``,
+``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE`` (requests reads these two, in this order) and
+``SSL_CERT_FILE`` (OpenSSL's, which pip and curl read) that is set. Each is checked
+like the suite's own settings: a path that does not exist, or a file with no certificate
+in it, is one line naming the variable. The proxies are not settings: the client reads
+them from the environment at each request, as requests does (see client.Network).
 """
 
 from __future__ import annotations
@@ -23,8 +33,10 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from .credentials import Secret, masked_url
@@ -51,6 +63,8 @@ MAX_MAX_WAIT = 86_400.0
 BASE_PATH = "/api/partner/v1"
 _EXAMPLE_URL = "https://staging.example.com" + BASE_PATH
 _PUT_KEYS = "put keys in GENVIRAL_*_API_KEY"
+# Where a configured staging's CA bundle may come from, the first set wins.
+CA_BUNDLE_VARIABLES = ("GENVIRAL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
 
 
 class SettingsError(ValueError):
@@ -97,6 +111,10 @@ class Settings:
     rate_limit: Rate | None = None  # the pace the run keeps, when the target's limit is known
     max_body: int = DEFAULT_MAX_BODY  # bytes of one response body the client reads at most
     max_requests: int | None = None  # the run's request budget; None: the hypothesis profile's
+    ca_bundle: str | None = None  # what a staging's certificate is checked against; None: requests' default
+    ca_bundle_from: str | None = None  # the variable (or option) that named ca_bundle
+    client_cert: str | None = None  # for mutual TLS: the certificate (and key) file
+    client_key: str | None = None  # its key, when in a file of its own
 
     @property
     def embedded(self) -> bool:
@@ -104,6 +122,14 @@ class Settings:
 
     def label(self) -> str:
         return "embedded reference API" if self.base_url is None else masked_url(self.base_url)
+
+
+def size(n: int) -> str:
+    """Bytes as the settings write them (``32 MiB``)."""
+    for unit, factor in (("GiB", GiB), ("MiB", MiB), ("KiB", KiB)):
+        if n >= factor and n % factor == 0:
+            return f"{n // factor} {unit}"
+    return f"{n} bytes"
 
 
 def _shown(raw: str) -> str:
@@ -209,6 +235,48 @@ def _size(name: str, raw: str) -> int:
     )
 
 
+def _ca_bundle(name: str, path: str) -> str:
+    """A CA bundle that exists and, when a file, holds a certificate (a folder is read at the
+    handshake, as OpenSSL's ``capath``)."""
+    where = Path(path)
+    if not where.exists():
+        raise SettingsError(
+            f"{name}={_shown(path)} does not exist (expected a PEM file of CA certificates, or a folder of them)"
+        )
+    if where.is_file():
+        try:
+            ssl.create_default_context(cafile=path)
+        except (ssl.SSLError, OSError, ValueError):
+            raise SettingsError(f"{name}={_shown(path)} holds no PEM certificate (expected the CA bundle)") from None
+    return path
+
+
+def _encrypted() -> bytes:
+    raise SettingsError("encrypted")
+
+
+def _client_certificate(cert: tuple[str, str] | None, key: tuple[str, str] | None) -> tuple[str | None, str | None]:
+    """(certificate file, key file) for mutual TLS, each (name, path); checked as a pair the
+    way the handshake will load them, so that a wrong one fails here and not mid-run."""
+    if cert is None:
+        if key is not None:
+            raise SettingsError(f"{key[0]} is set but GENVIRAL_CLIENT_CERT is not: set the certificate too")
+        return None, None
+    for name, path in (cert, key) if key else (cert,):
+        if not Path(path).is_file():
+            raise SettingsError(f"{name}={_shown(path)} is not a file")
+    names = f"{cert[0]} and {key[0]}" if key else cert[0]
+    try:
+        # A password callback that refuses: OpenSSL would otherwise ask for one on the terminal.
+        ssl.create_default_context().load_cert_chain(cert[1], key[1] if key else None, password=_encrypted)
+    except SettingsError:
+        raise SettingsError(f"{key[0] if key else cert[0]} holds an encrypted private key: decrypt it") from None
+    except (ssl.SSLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or "not a certificate and its private key"
+        raise SettingsError(f"{names}: not a PEM certificate and its private key ({reason})") from None
+    return cert[1], key[1] if key else None
+
+
 def load(
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, str | None] | None = None,
@@ -262,6 +330,18 @@ def load(
             "GENVIRAL_RATE_LIMIT",
         )
     )
+    ca_bundle, ca_from = None, None
+    # The environment's conventions are for the staging; the embedded API is plain HTTP on loopback.
+    for name in CA_BUNDLE_VARIABLES if base_url is not None else CA_BUNDLE_VARIABLES[:1]:
+        if (path := get(name)) is not None:
+            ca_bundle, ca_from = _ca_bundle(named(name), path), named(name)
+            break
+
+    def given(name: str) -> tuple[str, str] | None:
+        value = get(name)
+        return None if value is None else (named(name), value)
+
+    client_cert, client_key = _client_certificate(given("GENVIRAL_CLIENT_CERT"), given("GENVIRAL_CLIENT_KEY"))
     return Settings(
         base_url=base_url,
         keys=keys,
@@ -277,4 +357,8 @@ def load(
         max_requests=None
         if max_requests is None
         else _whole(named("GENVIRAL_MAX_REQUESTS"), max_requests, 1, MAX_REQUESTS_LIMIT),
+        ca_bundle=ca_bundle,
+        ca_bundle_from=ca_from,
+        client_cert=client_cert,
+        client_key=client_key,
     )

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .client import TargetSession
+from .client import Network, TargetSession
 from .credentials import Secret
 from .limits import Gate, Rate
 from .settings import Settings
@@ -42,7 +42,7 @@ def open_target(settings: Settings, gate: Gate | None = None) -> Target:
             settings.label(),
             settings.base_url,
             keys,
-            session_for(settings, keys, gate),
+            session_for(settings, keys, gate, network=network_of(settings)),
             settings.workspace_id,
             settings.owner_user_id,
         )
@@ -74,11 +74,26 @@ def replay_session(settings: Settings) -> TargetSession:
     return session_for(settings, sleep=False)
 
 
+def network_of(settings: Settings) -> Network:
+    """How the configured staging of ``settings`` is reached: the environment's proxies, the
+    CA bundle and the client certificate the settings found."""
+    cert: str | tuple[str, str] | None = settings.client_cert
+    if settings.client_cert is not None and settings.client_key is not None:
+        cert = (settings.client_cert, settings.client_key)
+    return Network(settings.ca_bundle or True, settings.ca_bundle_from, cert)
+
+
 def session_for(
-    settings: Settings, keys: dict[str, Secret] | None = None, gate: Gate | None = None, *, sleep: bool = True
+    settings: Settings,
+    keys: dict[str, Secret] | None = None,
+    gate: Gate | None = None,
+    *,
+    sleep: bool = True,
+    network: Network | None = None,
 ) -> TargetSession:
     """The client every target of these settings is reached through (the replay's too,
-    with ``sleep`` False: a replay never waits on a recorded Retry-After)."""
+    with ``sleep`` False: a replay never waits on a recorded Retry-After). ``network``
+    None: the embedded API's and a replay's, on loopback, never through a proxy."""
     keys = keys or {}
     return TargetSession(
         timeout=settings.timeout,
@@ -87,4 +102,5 @@ def session_for(
         max_body=settings.max_body,
         gate=gate,
         sleep=sleep,
+        network=network,
     )

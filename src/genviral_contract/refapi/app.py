@@ -52,6 +52,8 @@ class Reply:
     # Seconds to wait before answering (a server slowing down key guessing); the HTTP layer
     # caps it, since a reply that should never come is ``action="hang"``.
     delay: float = 0.0
+    # Informational answers (1xx: 100 Continue, 103 Early Hints) sent before this one.
+    informational: tuple[int, ...] = ()
 
     def payload(self) -> bytes:
         if self.raw is not None:

@@ -1098,6 +1098,19 @@ _CASES: tuple[Fault, ...] = (
     Fault(
         "connection-close", "every answer closes the connection (no keep-alive)", "benign", transform=_close_connection
     ),
+    # A client must read past informational answers to the final one (RFC 9110 §15.2).
+    Fault(
+        "early-hints",
+        "every answer comes after a 103 Early Hints with a Link header",
+        "benign",
+        transform=every(informational=(103,)),
+    ),
+    Fault(
+        "stray-continue",
+        "every answer comes after a 100 Continue nobody asked for (no Expect: 100-continue)",
+        "benign",
+        transform=every(informational=(100,)),
+    ),
     Fault(
         "public-id-in-message",
         "the 401 message names the public id of the presented key",

@@ -11,6 +11,7 @@ import ipaddress
 import secrets
 import socket
 import socketserver
+import ssl
 import struct
 import sys
 import threading
@@ -221,6 +222,11 @@ class _Handler(BaseHTTPRequestHandler):
                 pass
             self.close_connection = True
             return
+        for status in reply.informational:
+            self.send_response_only(status)
+            if status == HTTPStatus.EARLY_HINTS:
+                self.send_header("Link", "</style.css>; rel=preload; as=style")
+            self.end_headers()  # sent at once: an informational answer comes before the final one
         if reply.action == "trickle":
             self._trickle(reply)
             return
@@ -304,8 +310,9 @@ class _HTTPServer(ThreadingHTTPServer):
         super().shutdown_request(request)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that hangs up mid-answer (timeouts, the drop fault's peers) is not news.
-        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+        # A client that hangs up mid-answer (timeouts, the drop fault's peers), or refuses the
+        # certificate of a TLS server, is not news.
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError, ssl.SSLError)):
             super().handle_error(request, client_address)
 
     def hang_up_all(self) -> None:
@@ -322,7 +329,8 @@ class ReferenceServer:
 
     ``rate_limit`` is a fixed window over every request that reaches the app, all keys
     together: past it, 429 rate_limited with Retry-After (see ratelimit.py). Without one,
-    the fault's own limit applies, if it has one."""
+    the fault's own limit applies, if it has one. With ``tls`` (a server-side context that
+    holds a certificate), it answers HTTPS: a staging with a private CA, for the tests."""
 
     def __init__(
         self,
@@ -331,6 +339,7 @@ class ReferenceServer:
         host: str = "127.0.0.1",
         port: int = 0,
         rate_limit: Rate | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         if fault is not None and fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; valid faults: {', '.join(sorted(FAULTS))}")
@@ -344,6 +353,7 @@ class ReferenceServer:
         self._window = FixedWindow(self.rate_limit) if self.rate_limit else None
         self.host = "127.0.0.1" if host.lower() == "localhost" else host.strip("[]")
         self._port = port
+        self.tls = tls
         self.app = App(seed.issue_keys())
         # Raw keys; send them as "Authorization: Bearer <key>".
         self.keys: dict[str, str] = {name: key.token for name, key in self.app.keys.items()}
@@ -361,6 +371,12 @@ class ReferenceServer:
             raise RuntimeError("this ReferenceServer was already started")
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         self._httpd = _HTTPServer((self.host, self._port), family, self)
+        if self.tls is not None:
+            # The handshake happens on the first read, in the connection's own thread: a
+            # client that never completes it holds that thread, not the accept loop.
+            self._httpd.socket = self.tls.wrap_socket(
+                self._httpd.socket, server_side=True, do_handshake_on_connect=False
+            )
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": _POLL}, name=f"refapi:{self.port}", daemon=True
         )
@@ -394,7 +410,7 @@ class ReferenceServer:
     @property
     def base_url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}{BASE_PATH}"
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}{BASE_PATH}"
 
     def headers_for(self, probe: str) -> dict[str, str]:
         """Request headers for a probe of faults.PROBES (a seeded key name or an auth probe)."""

@@ -1,11 +1,14 @@
-"""Targets that answer like a broken or hostile staging, on loopback, for the self-tests.
+"""Targets that answer like a broken or hostile staging, on loopback, for the self-tests
+and the client's own tests.
 
 ``HostileServer(name)`` serves one behaviour from :data:`BEHAVIOURS` on 127.0.0.1 (a free
 port), for any path and method, over raw sockets so that it can misbehave below HTTP:
-echo the presented key back in many disguises, trickle bytes, stream without end, or send
-a gzip bomb. It counts requests and the most it handled at once. Every loop polls a stop
-flag and a lifetime, so :meth:`HostileServer.stop` ends all threads promptly and nothing
-runs longer than ``lifetime`` seconds whatever the client does.
+echo the presented key back in many disguises, trickle bytes, stream without end, send
+a gzip bomb, break HTTP's limits (too many header fields, a header line too long, a
+redirect loop), send informational answers first, or hang up or reset the connection.
+It counts requests and the most it handled at once. Every loop polls a stop flag and a
+lifetime, so :meth:`HostileServer.stop` ends all threads promptly and nothing runs longer
+than ``lifetime`` seconds whatever the client does.
 
 :func:`key_forms` lists the disguises a key can leak in; the tests look for every one.
 """
@@ -17,6 +20,7 @@ import contextlib
 import itertools
 import json
 import socket
+import struct
 import threading
 import time
 import uuid
@@ -253,6 +257,76 @@ def _slow_ok(server: HostileServer, conn: _Connection, request: Request) -> bool
     return True
 
 
+def _many_headers(server: HostileServer, conn: _Connection, request: Request) -> bool:
+    # http.client reads at most 100 header fields; one more is an error, not an answer.
+    conn.reply(server.conformant("ok"), headers=[(f"X-Field-{i}", "x") for i in range(101)])
+    return True
+
+
+def _long_header(server: HostileServer, conn: _Connection, request: Request) -> bool:
+    # http.client reads a header line of at most 64 KiB.
+    conn.reply(server.conformant("ok"), headers=[("X-Long", "a" * (70 * 1024))])
+    return True
+
+
+def _redirect_loop(server: HostileServer, conn: _Connection, request: Request) -> bool:
+    conn.send_head("302 Found", [("Location", request.target), ("Content-Length", "0")])
+    return True
+
+
+def _informational(*statuses: str) -> Behaviour:
+    """Informational answers (RFC 9110 §15.2), then the conformant answer."""
+
+    def behaviour(server: HostileServer, conn: _Connection, request: Request) -> bool:
+        for status in statuses:
+            conn.send_head(
+                status, [("Link", "</style.css>; rel=preload; as=style")] if status.startswith("103") else []
+            )
+        conn.reply(server.conformant("ok"))
+        return True
+
+    return behaviour
+
+
+def _endless_informational(server: HostileServer, conn: _Connection, request: Request) -> bool:
+    while True:  # conn.send raises Hangup when the client or the lifetime ends
+        conn.send_head("103 Early Hints", [("Link", "</style.css>; rel=preload")])
+
+
+def _close_before_answering(server: HostileServer, conn: _Connection, request: Request) -> bool:
+    return False  # the request was read: hang up without a byte
+
+
+def _reset(server: HostileServer, conn: _Connection, request: Request) -> bool:
+    # SO_LINGER with a zero timeout: close() sends a RST instead of a FIN.
+    conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    conn.sock.close()
+    raise Hangup
+
+
+def _short_body(server: HostileServer, conn: _Connection, request: Request) -> bool:
+    body = server.conformant("ok")
+    conn.send_head("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    conn.send(body[:10])
+    return False
+
+
+def _bad_gzip(server: HostileServer, conn: _Connection, request: Request) -> bool:
+    conn.reply(b"not gzip at all", headers=[("Content-Encoding", "gzip")])
+    return False
+
+
+def _bad_chunk(server: HostileServer, conn: _Connection, request: Request) -> bool:
+    conn.send_head("200 OK", [("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")])
+    conn.send(b"zz\r\n{}\r\n0\r\n\r\n")
+    return False
+
+
+def _not_http(server: HostileServer, conn: _Connection, request: Request) -> bool:
+    conn.send(b"SSH-2.0-OpenSSH_9.6\r\n")
+    return False
+
+
 BEHAVIOURS: dict[str, Behaviour] = {
     "echo-message": _echo_message,
     "echo-forms": _echo_forms,
@@ -263,6 +337,19 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "huge-body": _huge_body,
     "endless-chunked": _endless_chunked,
     "slow-ok": _slow_ok,
+    "many-headers": _many_headers,
+    "long-header": _long_header,
+    "redirect-loop": _redirect_loop,
+    "early-hints": _informational("103 Early Hints"),
+    "stray-continue": _informational("100 Continue"),
+    "informational-then-answer": _informational("100 Continue", "103 Early Hints", "103 Early Hints"),
+    "endless-informational": _endless_informational,
+    "close-before-answering": _close_before_answering,
+    "reset": _reset,
+    "not-http": _not_http,
+    "short-body": _short_body,
+    "bad-gzip": _bad_gzip,
+    "bad-chunk": _bad_chunk,
 }
 
 
