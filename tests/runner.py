@@ -16,9 +16,21 @@ from genviral_contract.refapi import ReferenceServer
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# The network conventions a configured staging follows (proxies, CA bundles): the project's
+# own tests reach loopback directly, whatever the machine they run on has set.
+NETWORK_VARIABLES = frozenset(
+    {"http_proxy", "https_proxy", "all_proxy", "no_proxy", "requests_ca_bundle", "curl_ca_bundle", "ssl_cert_file"}
+)
+
+
+def foreign(name: str) -> bool:
+    """Whether the variable ``name`` of the outer environment must not reach a test's run."""
+    return name.startswith("GENVIRAL_") or name.lower() in NETWORK_VARIABLES
+
+
 def _environment(env: Mapping[str, str] | None) -> dict[str, str]:
-    """This process's environment without any GENVIRAL_* variable, then ``env``."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("GENVIRAL_")}
+    """This process's environment without any GENVIRAL_* or network variable, then ``env``."""
+    clean = {k: v for k, v in os.environ.items() if not foreign(k)}
     clean.setdefault("GENVIRAL_HYPOTHESIS_PROFILE", "dev")
     return {**clean, **(env or {})}
 

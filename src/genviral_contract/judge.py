@@ -203,7 +203,7 @@ class Judge:
 def format_failure(violations: list[Violation], exchange: Exchange | None, note: str | None = None) -> str:
     lines = []
     if exchange is not None:
-        lines.append(f"{exchange.request_line()} -> HTTP {exchange.status}")
+        lines.append(f"{exchange.request_line()} -> {exchange.status_line()}")
     if note:
         lines.append(note)
     count = len(violations)

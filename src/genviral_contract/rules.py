@@ -47,8 +47,10 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "HTTP-ANSWERS",
         "The target answers every request completely within the timeout (connect, headers and "
-        "body) and the body-size cap, without dropping the connection.",
-        f"{_ENVELOPE}: every request gets a response envelope.",
+        "body) and the body-size cap, without dropping the connection, in HTTP a client can read "
+        "within its limits; informational (1xx) answers before the final one are read past.",
+        f"{_ENVELOPE}: every request gets a response envelope; RFC 9110 §15.2: a client reads past "
+        "the 1xx answers it did not expect.",
         "suite",
     ),
     Rule(

@@ -22,7 +22,7 @@ import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
@@ -42,6 +42,7 @@ _CLIENT_CERT_REASONS = frozenset(
         "SSLV3_ALERT_CERTIFICATE_UNKNOWN",
     }
 )
+_CLIENT_CERT_HINT = "it may want a client certificate (GENVIRAL_CLIENT_CERT, GENVIRAL_CLIENT_KEY) that its CA signed"
 # OpenSSL's reasons for an answer that is not TLS at all (an http:// server on that port).
 _NOT_TLS_REASONS = frozenset({"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST", "UNKNOWN_PROTOCOL"})
 _MAX_CHAIN = 32
@@ -129,15 +130,16 @@ Saying = Callable[[BaseException, list[BaseException], Where], "str | None"]
 
 def _redirects(e: BaseException, chain: list[BaseException], where: Where) -> str:
     response = getattr(e, "response", None)
-    count = len(response.history) if response is not None else None
-    location = masked_url(response.headers.get("Location", "")) if response is not None else ""
-    said = f"more than {count} redirects" if count is not None else "too many redirects"
-    return said + (f", the last to {location}" if location else "") + " (a redirect loop?)"
+    if response is None:
+        return "too many redirects (a redirect loop?)"
+    location = response.headers.get("Location", "")
+    last = f", the last to {masked_url(urljoin(response.url or '', location))}" if location else ""
+    return f"more than {len(response.history)} redirects{last} (a redirect loop?)"
 
 
 def _certificate(e: BaseException, chain: list[BaseException], where: Where) -> str:
     assert isinstance(e, ssl.SSLCertVerificationError)
-    code, message = e.verify_code, e.verify_message or e.reason or "certificate verify failed"
+    code, message = e.verify_code, e.verify_message or getattr(e, "reason", None) or "certificate verify failed"
     cert = f"TLS: the certificate of {where.address}"
     if code in (_HOSTNAME_MISMATCH, _IP_MISMATCH):
         return f"{cert} is not valid for {where.host} ({message}): use a host name the certificate names"
@@ -158,14 +160,13 @@ def _certificate(e: BaseException, chain: list[BaseException], where: Where) -> 
 
 def _tls(e: BaseException, chain: list[BaseException], where: Where) -> str | None:
     assert isinstance(e, ssl.SSLError)
-    reason = e.reason or ""
+    reason = getattr(e, "reason", None) or ""
     if reason in _NOT_TLS_REASONS:
         return f"TLS: {where.address} does not speak TLS ({reason}): is its URL http://, not https://?"
-    if reason in _CLIENT_CERT_REASONS:
-        return (
-            f"TLS: {where.address} refused the handshake ({reason}): it may want a client certificate "
-            "(GENVIRAL_CLIENT_CERT, GENVIRAL_CLIENT_KEY) that its CA signed"
-        )
+    if reason in _CLIENT_CERT_REASONS or isinstance(e, ssl.SSLEOFError):
+        # A server that refuses the client's certificate (or its absence) alerts, or just hangs up.
+        what = f"refused the handshake ({reason})" if reason in _CLIENT_CERT_REASONS else "hung up in the handshake"
+        return f"TLS: {where.address} {what}: {_CLIENT_CERT_HINT}"
     return f"TLS: the handshake with {where.address} failed ({reason or _first_line(e)})"
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pytest
+from runner import foreign
 
 from genviral_contract import rules
 from genviral_contract.report import SUITE_ERROR
@@ -24,9 +25,9 @@ WIDTH = max(len(rule.id) for rule in rules.RULES)
 
 
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No GENVIRAL_* setting of the outer run's reaches the inner one."""
+    """No GENVIRAL_* setting and no proxy or CA bundle of the outer run's reaches the inner one."""
     for name in list(os.environ):
-        if name.startswith("GENVIRAL_"):
+        if foreign(name):
             monkeypatch.delenv(name)
 
 

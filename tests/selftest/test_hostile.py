@@ -94,12 +94,24 @@ EXPECT: dict[str, Expect] = {
     "gzip-bomb": _FLOOD,
     "huge-body": _FLOOD,
     "endless-chunked": _FLOOD,
+    # Broken HTTP fails the run once, in the target's terms, in bounded time (the other ways
+    # HTTP breaks are tests/unit/test_transport_errors.py's).
+    "many-headers": Expect(exits=(1,), says=("the answer has more than 100 header fields",), max_seconds=90),
+    "redirect-loop": Expect(exits=(1,), says=("more than 30 redirects",), max_seconds=90),
 }
 
 # (behaviour, flag set): each echo under every flag set; the slow ones once, with a JSON report.
 CASES = [(behaviour, flags) for behaviour in ("echo-message", "echo-forms", "trace") for flags in FLAG_SETS] + [
     (behaviour, "native")
-    for behaviour in ("trickle-status", "trickle-body", "gzip-bomb", "huge-body", "endless-chunked")
+    for behaviour in (
+        "trickle-status",
+        "trickle-body",
+        "gzip-bomb",
+        "huge-body",
+        "endless-chunked",
+        "many-headers",
+        "redirect-loop",
+    )
 ]
 
 
