@@ -1,8 +1,8 @@
 """Targets that answer like a broken or hostile staging, on loopback, for the self-tests
 and the client's own tests.
 
-``HostileServer(name)`` serves one behaviour from :data:`BEHAVIOURS` on 127.0.0.1 (a free
-port), for any path and method, over raw sockets so that it can misbehave below HTTP:
+``HostileServer(name)`` serves one behaviour from :data:`BEHAVIOURS` on 127.0.0.1 (or
+another loopback address; a free port), for any path and method, over raw sockets so that it can misbehave below HTTP:
 echo the presented key back in many disguises, trickle bytes, stream without end, send
 a gzip bomb, break HTTP's limits (too many header fields, a header line too long, a
 redirect loop), send informational answers first, or hang up or reset the connection.
@@ -274,6 +274,11 @@ def _redirect_loop(server: HostileServer, conn: _Connection, request: Request) -
     return True
 
 
+def _redirect_elsewhere(server: HostileServer, conn: _Connection, request: Request) -> bool:
+    conn.send_head("302 Found", [("Location", server.location), ("Content-Length", "0")])
+    return True
+
+
 def _informational(*statuses: str) -> Behaviour:
     """Informational answers (RFC 9110 §15.2), then the conformant answer."""
 
@@ -340,6 +345,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "many-headers": _many_headers,
     "long-header": _long_header,
     "redirect-loop": _redirect_loop,
+    "redirect-elsewhere": _redirect_elsewhere,
     "early-hints": _informational("103 Early Hints"),
     "stray-continue": _informational("100 Continue"),
     "informational-then-answer": _informational("100 Continue", "103 Early Hints", "103 Early Hints"),
@@ -354,13 +360,20 @@ BEHAVIOURS: dict[str, Behaviour] = {
 
 
 class HostileServer:
-    """One behaviour from :data:`BEHAVIOURS`, on 127.0.0.1, for at most ``lifetime`` seconds."""
+    """One behaviour from :data:`BEHAVIOURS`, on ``host`` (a loopback address), for at most
+    ``lifetime`` seconds; ``location`` is where the redirect-elsewhere behaviour points."""
 
-    def __init__(self, behaviour: str, *, lifetime: float = LIFETIME) -> None:
+    def __init__(
+        self, behaviour: str, *, lifetime: float = LIFETIME, host: str = "127.0.0.1", location: str = ""
+    ) -> None:
         if behaviour not in BEHAVIOURS:
             raise ValueError(f"unknown behaviour {behaviour!r}; known: {', '.join(BEHAVIOURS)}")
+        if not host.startswith("127."):
+            raise ValueError(f"a hostile server binds loopback only, not {host!r}")
         self.behaviour = behaviour
         self.lifetime = lifetime
+        self.host = host
+        self.location = location
         self.workspace_id, self.owner_user_id = str(uuid.uuid4()), str(uuid.uuid4())
         self.first_request = threading.Event()
         self._stopping = threading.Event()
@@ -376,7 +389,7 @@ class HostileServer:
     def start(self) -> HostileServer:
         if self.behaviour == "gzip-bomb":
             gzip_bomb(BOMB_SIZE)  # built before the first request, not during it
-        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener = socket.create_server((self.host, 0))
         self._listener.settimeout(POLL)
         self._port = self._listener.getsockname()[1]
         self._deadline = time.monotonic() + self.lifetime
@@ -416,7 +429,7 @@ class HostileServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api/partner/v1"
+        return f"http://{self.host}:{self.port}/api/partner/v1"
 
     @property
     def requests(self) -> int:

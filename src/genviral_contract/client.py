@@ -142,6 +142,7 @@ class Traffic:
     max_in_flight: int = 0
     retries: list[str] = field(default_factory=list)
     slept: float = 0.0  # seconds this process waited on the back-off and the pace
+    secrets: tuple[Secret, ...] = ()  # masked in every retry line (a target's words can echo a key)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
@@ -252,6 +253,7 @@ class LoggedRetry(Retry):
         fresh: LoggedRetry = super().increment(method, url, response, error, _pool, _stacktrace)
         if self.traffic is not None:
             why = f"HTTP {response.status}" if response is not None else describe(error) if error else "?"
+            why = mask(why, *self.traffic.secrets)
             with self.traffic.lock:
                 self.traffic.retries.append(f"retried {method} {masked_url(url or '')}: {why}")
         return fresh
@@ -424,7 +426,7 @@ class TargetSession(requests.Session):
         self.timeout = timeout
         self.retries = retries
         self.max_body = max_body
-        self.traffic = Traffic()
+        self.traffic = Traffic(secrets=secrets)
         self.secrets = secrets
         self.gate = gate or Gate()
         self.sleep = sleep

@@ -23,6 +23,7 @@ import urllib3
 from hostile import HostileServer
 
 from genviral_contract.client import MAX_INFORMATIONAL, TargetError, TargetSession, fetch
+from genviral_contract.credentials import Secret
 from genviral_contract.findings import Violation
 from genviral_contract.judge import format_failure
 from genviral_contract.transport_errors import TooManyInformational, Where, causes, describe
@@ -84,6 +85,22 @@ def test_a_redirect_loop_ends_the_run_for_this_target_after_its_requests() -> No
         with pytest.raises(TargetError, match=r"not sent, the target is unresponsive \(more than 30 redirects"):
             fetch(session, server.base_url + "/accounts")
         assert server.requests == 31
+
+
+@pytest.mark.parametrize("there", ["127.0.0.2", "127.0.0.1"], ids=["another host", "another port"])
+def test_a_redirect_elsewhere_is_followed_without_the_key(there: str) -> None:
+    key = Secret("gva_live_abc123.s3cr3t", "workspace key")
+    with (
+        HostileServer("trace", host=there, lifetime=20) as echo,
+        HostileServer("redirect-elsewhere", location=echo.base_url + "/accounts", lifetime=20) as redirect,
+        TargetSession(timeout=5, retries=0) as session,
+    ):
+        answer = fetch(session, redirect.base_url + "/accounts", authorization=key.bearer())
+    # The redirect and its target: two requests of the budget.
+    assert (answer.status, session.traffic.requests) == (200, 2)
+    # requests drops Authorization when the host or the port changes.
+    assert answer.content.startswith(b"GET /api/partner/v1/accounts HTTP/1.1")
+    assert b"authorization" not in answer.content.lower()
 
 
 # --- informational answers --------------------------------------------------------------------
