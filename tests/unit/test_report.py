@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from genviral_contract import rules
+from genviral_contract import __version__, provenance, rules
 from genviral_contract.report import (
     CHECKED,
     DECLARED,
@@ -345,8 +345,17 @@ def test_every_rule_has_a_row_in_catalogue_order() -> None:
     ledger = ledger_of(passed("t::a", "ENV-OBJECT"))
     ids = [r.id for r in rules.RULES]
     assert [r["rule"] for r in ledger.as_json()["rules"]] == ids
-    assert [line.split()[0] for line in ledger.terminal()[1 : 1 + len(ids)]] == ids
+    # After the target and what judged it.
+    assert [line.split()[0] for line in ledger.terminal()[2 : 2 + len(ids)]] == ids
     assert all(r["statement"] == rules.get(r["rule"]).statement for r in ledger.as_json()["rules"])
+
+
+def test_every_format_names_the_tool_and_the_contract_it_judged_by() -> None:
+    ledger = ledger_of(passed("t::a", "ENV-OBJECT"))
+    assert ledger.as_json()["tool"] == provenance.as_dict()
+    assert f"Judged by: {provenance.line()}  " in ledger.markdown().splitlines()
+    assert ledger.terminal()[1] == f"judged by: {provenance.line()}"
+    assert provenance.line().startswith(f"genviral-contract {__version__}, contract revision 2 (schemas sha256:")
 
 
 def test_markdown_escapes_pipes_in_notes() -> None:
