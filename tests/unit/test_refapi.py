@@ -754,3 +754,12 @@ def test_serve_announces_its_rate_limit(capsys: pytest.CaptureFixture[str], monk
     monkeypatch.setattr(serve, "_wait_forever", interrupted)
     assert serve.run(_args(rate_limit="40/15s")) == 0
     assert "rate limit 40/15s" in capsys.readouterr().out.splitlines()[0]
+
+
+def test_a_fresh_window_never_says_more_than_its_length() -> None:
+    # Just below a power of two, now + 30 rounds up: (now + 30) - now is 30.00000000000182,
+    # which ceil would make 31 s (it once failed test_rate_limit_headers_count_down).
+    now = 2.0**14 - 0.1
+    assert (now + 30.0) - now > 30.0
+    window = FixedWindow(Rate(3, 30.0), clock=lambda: now).take()
+    assert (window.reset, window.seconds_left) == (30.0, 30)
