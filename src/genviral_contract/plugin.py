@@ -304,13 +304,17 @@ class RunState:
 
     def _divert_junit(self) -> None:
         """pytest's JUnit plugin writes its file in place: have it write beside it instead,
-        so that the file the user named appears whole, and masked, or not at all."""
+        so that the file the user named appears whole, and masked, or not at all; and name
+        the tool and the contract in it."""
         from _pytest import junitxml  # the plugin's object has no public handle
 
         key = getattr(junitxml, "xml_key", None)
         logxml = self.config.stash.get(key, None) if key is not None else None
         if logxml is None or hasattr(self.config, "workerinput"):
             return
+        # What judged the run, in the file a CI system keeps: the suite's <properties>.
+        for name, value in provenance.as_dict().items():
+            logxml.add_global_property(f"genviral_contract_{name}", str(value))
         final = Path(logxml.logfile)
         self.junit = (logxml, final)
         logxml.logfile = str(final.with_name(f".{final.name}.{os.getpid()}.partial"))

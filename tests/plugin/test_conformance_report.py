@@ -8,9 +8,12 @@ a process of its own but the xdist comparison, whose workers are processes anywa
 from __future__ import annotations
 
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from pluginrun import JUNIT, REPORT, counts, junit_cases, report, rule_line, suite_error_line, verdicts
+
+from genviral_contract import provenance
 
 JUDGED = """
 import pytest
@@ -270,3 +273,12 @@ def test_the_report_is_the_same_with_and_without_xdist(inner: pytest.Pytester) -
         "not checked",
     }
     assert table(serial)["SCOPE-IDENTITY-STABLE"] == ("passed", 1, 0, 0, 0)
+
+
+def test_the_junit_file_names_the_tool_and_the_contract(inner: pytest.Pytester) -> None:
+    inner.makepyfile(test_judged=JUDGED)
+    run(inner, "--junitxml", JUNIT).assert_outcomes(passed=1)
+    suite = ElementTree.parse(inner.path / JUNIT).getroot().find("testsuite")
+    assert suite is not None
+    found = {p.get("name"): p.get("value") for p in suite.iterfind("properties/property")}
+    assert found == {f"genviral_contract_{name}": str(value) for name, value in provenance.as_dict().items()}
