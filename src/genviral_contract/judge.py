@@ -153,8 +153,8 @@ class Judge:
         )
         found = list(verdict.violations)
         checked = set(verdict.checked)
-        # An undocumented field is the contract's open door; the other notes reach the run's report.
-        # One line for every answer alike (the report counts them): the key and status aside.
+        # Undocumented fields are the contract's open door; other notes reach the run's report,
+        # one line for all answers alike (the report counts them), so without key or status.
         for remark in verdict.notes:
             if remark.kind != UNDOCUMENTED:
                 self.note(f"{remark.detail}: {exchange.method} {exchange.url}")

@@ -93,6 +93,15 @@ def test_a_shape_uses_connections_as_it_says(echo: str, shape: shapes.Shape) -> 
         assert opened == 1
 
 
+def test_a_request_without_accept_encoding_goes_out_with_identity(echo: str) -> None:
+    # requests drops a None header; http.client's putrequest then adds identity, and as_sent knows it.
+    with TargetSession() as session:
+        response = session.request("GET", echo, headers={"Accept-Encoding": None})
+    received = {name.lower(): value for name, value in response.json()["headers"]}
+    assert received["accept-encoding"] == "identity"
+    assert shapes.as_sent(response.request.headers)["Accept-Encoding"] == "identity"
+
+
 def test_cache_control_on_two_lines_reaches_the_rules_as_one_list(echo: str) -> None:
     with TargetSession() as session:
         answer = _received(session, echo, shapes.SUITE)["exchange"]
