@@ -30,6 +30,9 @@ TARGET = "contract_target"
 NOT_JUDGED = "contract_not_judged"
 # "<rule id> <why>": a declared rule that an answer could not show (no expected id configured).
 NOT_CHECKED = "contract_not_checked"
+# Something worth knowing that breaks no rule (an answer allowed that some clients read
+# badly): the report lists each, with how many answers showed it.
+NOTE = "contract_note"
 # The row of the rules table for failures that name no rule (a test's own error, a
 # collection error): a red run always shows what made it red.
 SUITE_ERROR = "(suite error)"
@@ -82,6 +85,8 @@ class Ledger:
     # What the run asked of the target (every process together), set before the report is
     # written: "requests" sent, seconds "waited" because the target asked the run to slow down.
     traffic: dict[str, float] = field(default_factory=dict)
+    # note -> how many answers showed it
+    notes: dict[str, int] = field(default_factory=dict)
 
     def add(
         self,
@@ -100,6 +105,10 @@ class Ledger:
             self.not_written.append(props[NOT_WRITTEN])
             return
         target = props.get(TARGET, "").split("|")[0].strip() or "no target"
+        if when == "call":  # the teardown report carries the same properties again
+            for name, value in properties:
+                if name == NOTE:
+                    self.notes[str(value)] = self.notes.get(str(value), 0) + 1
         for name, value in properties:
             if name == NOT_CHECKED and when == "call":
                 rule_id, _, why = str(value).partition(" ")
@@ -200,6 +209,7 @@ class Ledger:
             ],
             "suite_errors": list(self.suite_errors),
             "not_written": list(self.not_written),
+            "notes": [{"note": text, "answers": count} for text, count in self.notes.items()],
             "traffic": dict(self.traffic),
         }
 
@@ -226,6 +236,9 @@ class Ledger:
             lines.append(f"| {SUITE_ERROR} | **FAILED** | 0 | {len(self.suite_errors)} | 0 | 0 | {note} |")
         if self.not_written:
             lines += ["", "Not written: " + markdown_cell("; ".join(self.not_written))]
+        if self.notes:
+            lines += ["", "Notes (allowed, but some clients read them badly):", ""]
+            lines += [f"- {markdown_cell(line)}" for line in self._note_lines()]
         return "\n".join(lines) + "\n"
 
     def terminal(self) -> list[str]:
@@ -245,9 +258,13 @@ class Ledger:
                 f"{SUITE_ERROR:<{width}}  {'FAILED':<11}  fail {len(self.suite_errors):>3}  "
                 f"({self._suite_error_note()})"
             )
+        lines += [f"note: {line}" for line in self._note_lines()]
         lines.append("summary: " + ", ".join(f"{n} {v}" for v, n in sorted(self.summary().items())))
         lines.append(f"traffic: {self._traffic_line()}")
         return lines
+
+    def _note_lines(self) -> list[str]:
+        return [text + (f" ({count} answers)" if count > 1 else "") for text, count in self.notes.items()]
 
     def _traffic_line(self) -> str:
         if not self.traffic:

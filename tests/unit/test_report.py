@@ -24,6 +24,7 @@ from genviral_contract.report import (
     FAILED,
     NOT_CHECKED,
     NOT_JUDGED,
+    NOTE,
     SUITE_ERROR,
     TARGET,
     Ledger,
@@ -412,3 +413,16 @@ def test_a_not_checked_reason_comes_before_the_skips() -> None:
     )
     found = row(ledger_of(ran, skipped), "SCOPE-EXPECTED-IDS")
     assert (found["verdict"], found["reasons"], found["skipped"]) == ("not checked", [NO_IDS], 1)
+
+
+def test_a_note_is_counted_once_per_answer_and_shown_in_every_format() -> None:
+    # Every phase carries the test's properties; only the call's count.
+    said = "a gzip body to a request that sent no Accept-Encoding: GET /accounts"
+    ledger = ledger_of(
+        Run("t::a", properties=[*judged(LIVE, "ENV-OBJECT"), (NOTE, said), (NOTE, said)]),
+        Run("t::b", properties=[*judged(LIVE, "ENV-OBJECT"), (NOTE, said)]),
+    )
+    assert ledger.as_json()["notes"] == [{"note": said, "answers": 3}]
+    assert f"note: {said} (3 answers)" in ledger.terminal()
+    assert f"- {said} (3 answers)" in ledger.markdown().splitlines()
+    assert ledger_of(passed("t::c", "ENV-OBJECT")).as_json()["notes"] == []
