@@ -28,7 +28,7 @@ def foreign(name: str) -> bool:
     return name.startswith("GENVIRAL_") or name.lower() in NETWORK_VARIABLES
 
 
-def _environment(env: Mapping[str, str] | None) -> dict[str, str]:
+def environment(env: Mapping[str, str] | None) -> dict[str, str]:
     """This process's environment without any GENVIRAL_* or network variable, then ``env``."""
     clean = {k: v for k, v in os.environ.items() if not foreign(k)}
     clean.setdefault("GENVIRAL_HYPOTHESIS_PROFILE", "dev")
@@ -46,7 +46,7 @@ def run_suite(
     return subprocess.run(
         [sys.executable, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider", *args],
         cwd=ROOT,
-        env=_environment(env),
+        env=environment(env),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -62,7 +62,7 @@ def start_suite(
     return subprocess.Popen(
         [sys.executable, *launcher, "tests/contract", "-q", "-p", "no:cacheprovider", *args],
         cwd=ROOT,
-        env=_environment(env),
+        env=environment(env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -47,6 +47,7 @@ from urllib3.util.retry import Retry
 from .credentials import Secret, mask, masked_url
 from .limits import BudgetSpent, Gate, WaitSpent
 from .settings import DEFAULT_MAX_BODY, size
+from .shapes import SUITE, Shape, as_sent
 from .transport_errors import TooManyInformational, Where, describe
 
 # Statuses retried at once (after a short exponential back-off) by urllib3: a proxy's
@@ -98,6 +99,8 @@ class Exchange:
     headers: Mapping[str, str]
     content: bytes
     call: int = 0  # which request of its test this was (1, 2, ...), when a Judge sent it
+    # The request's headers as sent, Authorization left out (see shapes.as_sent).
+    request_headers: Mapping[str, str] | None = field(default=None, repr=False)
     informational: tuple[str, ...] = ()  # the 1xx answers read past before this one ("103 Early Hints")
 
     @classmethod
@@ -111,6 +114,7 @@ class Exchange:
             response.status_code,
             CaseInsensitiveDict(response.headers),
             response.content,
+            request_headers=CaseInsensitiveDict(as_sent(request.headers)),
             informational=informational(response),
         )
 
@@ -631,10 +635,13 @@ def fetch(
     role: str | None = None,
     authorization: Secret | None = None,
     method: str = "GET",
+    shape: Shape = SUITE,
 ) -> Exchange:
     """Send one request; ``authorization`` is the whole header value (a Secret, so that a
-    traceback through this frame shows it masked), or None for no header."""
-    headers = {"Accept": "application/json", "Accept-Encoding": "gzip"}
+    traceback through this frame shows it masked), or None for no header. ``shape``: the
+    client it is sent as (its headers and connection, see shapes.py)."""
+    headers = shape.headers_to_send()
     if authorization is not None:
         headers["Authorization"] = authorization.reveal()
-    return Exchange.of(session.request(method, url, headers=headers), role)
+    with shape.connection_for(session):
+        return Exchange.of(session.request(method, url, headers=headers), role)

@@ -12,9 +12,11 @@ from jsonschema import ValidationError
 from . import rules, schemas
 from .credentials import Secret
 from .findings import JsonPath, Note, Verdict, Violation, render_path, render_value
-from .semantic import SEMANTIC, Observed
+from .semantic import SEMANTIC, Observed, coding_notes
 
 SCHEMA_RULES = frozenset(r.id for r in rules.RULES if r.kind == "schema")
+# The semantic rules that need no body: they judge an answer whose body is no JSON too.
+BODY_FREE = ("HTTP-JSON-CONTENT-TYPE", "ERR-NO-CREDENTIAL-ECHO", "HTTP-CACHE-PRIVATE", "HTTP-CONTENT-CODING-ACCEPTED")
 
 
 class BodyError(ValueError):
@@ -56,26 +58,35 @@ def judge_raw(
     expected_workspace_id: str | None = None,
     expected_owner_user_id: str | None = None,
     headers: Mapping[str, str] | None = None,
+    request_headers: Mapping[str, str] | None = None,
 ) -> Verdict:
-    """Judge a response body as it came over the wire (and its headers, for echoed keys)."""
+    """Judge a response body as it came over the wire, and its headers (``request_headers``,
+    the request's as sent, when known, for the rules that answer to them)."""
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
         body = parse_body(text)
     except (BodyError, UnicodeDecodeError) as exc:
         reason = str(exc) if isinstance(exc, BodyError) else "bytes that are not UTF-8"
         violations = [Violation("HTTP-BODY-JSON", "$", "a JSON object", reason)]
-        ct = SEMANTIC["HTTP-JSON-CONTENT-TYPE"](Observed(status, None, content_type=content_type))
-        # A body that is no JSON can still hold the key (a TRACE-like echo of the request).
+        # The rules that need no body judge it still: a body that is no JSON can hold the key
+        # (a TRACE-like echo of the request), and come with headers as wrong as any other's.
         text = raw if isinstance(raw, str) else raw.decode("utf-8", errors="replace")
-        echo = SEMANTIC["ERR-NO-CREDENTIAL-ECHO"](
-            Observed(status, None, credential=credential, raw_text=text, headers=headers)
+        bare = Observed(
+            status,
+            None,
+            content_type=content_type,
+            credential=credential,
+            raw_text=text,
+            headers=headers,
+            request_headers=request_headers,
         )
-        checked = (
-            {"HTTP-BODY-JSON"}
-            | ({"HTTP-JSON-CONTENT-TYPE"} if ct is not None else set())
-            | ({"ERR-NO-CREDENTIAL-ECHO"} if echo is not None else set())
-        )
-        return Verdict(tuple(violations + (ct or []) + (echo or [])), (), frozenset(checked))
+        checked = {"HTTP-BODY-JSON"}
+        for rule_id in BODY_FREE:
+            result = SEMANTIC[rule_id](bare)
+            if result is not None:
+                checked.add(rule_id)
+                violations += result
+        return Verdict(tuple(violations), tuple(coding_notes(bare)), frozenset(checked))
     return judge(
         Observed(
             status,
@@ -85,6 +96,7 @@ def judge_raw(
             credential=credential,
             raw_text=text,
             headers=headers,
+            request_headers=request_headers,
             expected_workspace_id=expected_workspace_id,
             expected_owner_user_id=expected_owner_user_id,
         )
@@ -106,7 +118,8 @@ def judge(obs: Observed) -> Verdict:
         if result is not None:
             checked.add(rule_id)
             found.extend(result)
-    return Verdict(tuple(_drop_shadowed(found)), tuple(undocumented(obs.body)), frozenset(checked))
+    notes = (*undocumented(obs.body), *coding_notes(obs))
+    return Verdict(tuple(_drop_shadowed(found)), notes, frozenset(checked))
 
 
 def _drop_shadowed(found: list[Violation]) -> list[Violation]:

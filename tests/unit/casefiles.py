@@ -30,6 +30,10 @@ class Case:
     expected: dict[str, str] = field(default_factory=dict)
     body: Any = _ABSENT
     raw: str | None = None
+    # Response headers (a field on several lines joined, as the client joins them) and the
+    # request's as sent; None when the case does not say.
+    headers: dict[str, str] | None = None
+    request_headers: dict[str, str] | None = None
 
     @property
     def id(self) -> str:
@@ -77,6 +81,12 @@ def cases() -> tuple[Case, ...]:
                         expected=dict(test.get("expected", {})),
                         body=test.get("body", _ABSENT),
                         raw=test.get("raw"),
+                        headers=_joined(test["headers"]) if "headers" in test else None,
+                        request_headers=test.get("request_headers"),
                     )
                 )
     return tuple(found)
+
+
+def _joined(headers: dict[str, str | list[str]]) -> dict[str, str]:
+    return {name: value if isinstance(value, str) else ", ".join(value) for name, value in headers.items()}
