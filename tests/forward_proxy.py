@@ -11,7 +11,6 @@ its own connection, closed after the answer, so that every one is recorded.
 
 from __future__ import annotations
 
-import ipaddress
 import selectors
 import socket
 import socketserver
@@ -19,6 +18,8 @@ import threading
 from dataclasses import dataclass
 from types import TracebackType
 from urllib.parse import urlsplit
+
+from genviral_contract.refapi.server import is_loopback
 
 _MAX_HEAD = 64 * 1024
 _CHUNK = 64 * 1024
@@ -33,15 +34,6 @@ class Passed:
     target: str  # host:port for CONNECT, the absolute URI otherwise
     head: bytes  # the request line and headers, exactly as received
     headers: dict[str, str]  # lower-cased names
-
-
-def _loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _read_head(sock: socket.socket) -> tuple[bytes, bytes] | None:
@@ -114,7 +106,7 @@ class _Handler(socketserver.BaseRequestHandler):
             pass
 
     def _upstream(self, client: socket.socket, host: str, port: int) -> socket.socket | None:
-        if not _loopback(host):
+        if not is_loopback(host):
             client.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
             return None
         try:

@@ -48,7 +48,7 @@ from .credentials import Secret, mask, masked_url
 from .limits import BudgetSpent, Gate, WaitSpent
 from .settings import DEFAULT_MAX_BODY, size
 from .shapes import SUITE, Shape, as_sent
-from .transport_errors import TooManyInformational, Where, describe
+from .transport_errors import TooManyInformational, Where, address_of, describe
 
 # Statuses retried at once (after a short exponential back-off) by urllib3: a proxy's
 # hiccup. 500 is a contract-visible answer (accounts_failed) and is never retried.
@@ -487,15 +487,10 @@ class TargetSession(requests.Session):
     def _where(self, url: str | None) -> Where:
         url = url or ""
         proxy = select_proxy(url, self.proxies_for(url))
-        shown = None
-        if proxy:
-            try:
-                parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
-                shown = f"{parts.hostname}:{parts.port}" if parts.port else parts.hostname
-            except ValueError:
-                shown = "(malformed)"
         ca_from = self.network.verify_from if self.network is not None else None
-        return Where(url, shown, _proxy_variable(proxy) if proxy else None, ca_from)
+        if not proxy:
+            return Where(url, ca_from=ca_from)
+        return Where(url, address_of(proxy) or "(a malformed URL)", _proxy_variable(proxy), ca_from)
 
     def _send_asking(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         """Send ``request`` and read its answer; while the target says "slow down", wait as

@@ -22,7 +22,7 @@ request budget each have a floor and a ceiling.
 
 For a configured base URL, the CA bundle is the first of ``GENVIRAL_CA_BUNDLE``,
 ``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE`` (requests reads these two, in this order) and
-``SSL_CERT_FILE`` (OpenSSL's, which pip and curl read) that is set. Each is checked
+``SSL_CERT_FILE`` (read by OpenSSL-based tools; requests does not) that is set. Each is checked
 like the suite's own settings: a path that does not exist, or a file with no certificate
 in it, is one line naming the variable. The proxies are not settings: the client reads
 them from the environment at each request, as requests does (see client.Network).
@@ -252,6 +252,7 @@ def _ca_bundle(name: str, path: str) -> str:
 
 
 def _encrypted() -> bytes:
+    """The password callback of a key check: only an encrypted key asks for one."""
     raise SettingsError("encrypted")
 
 

@@ -69,15 +69,7 @@ class Where:
     @property
     def address(self) -> str:
         """``host:port`` of the target as the URL names it, or "the target"."""
-        try:
-            parts = urlsplit(self.url)
-            host, port = parts.hostname, parts.port
-        except ValueError:
-            return "the target"
-        if not host:
-            return "the target"
-        host = f"[{host}]" if ":" in host else host
-        return f"{host}:{port}" if port else host
+        return address_of(self.url) or "the target"
 
     @property
     def host(self) -> str:
@@ -85,6 +77,20 @@ class Where:
             return urlsplit(self.url).hostname or "the target's host"
         except ValueError:
             return "the target's host"
+
+
+def _host_port(host: str, port: int | None) -> str:
+    host = f"[{host}]" if ":" in host else host
+    return f"{host}:{port}" if port else host
+
+
+def address_of(url: str) -> str | None:
+    """``host:port`` (or ``host``) of ``url``, never its user name or password; None when it has none."""
+    try:
+        parts = urlsplit(url if "://" in url else f"http://{url}")
+        return _host_port(parts.hostname, parts.port) if parts.hostname else None
+    except ValueError:
+        return None
 
 
 def causes(exc: BaseException) -> list[BaseException]:
@@ -116,8 +122,7 @@ def _connection_address(chain: list[BaseException], where: Where) -> str:
         conn = getattr(e, "conn", None) if isinstance(e, urllib3.exceptions.NewConnectionError) else None
         host, port = getattr(conn, "host", None), getattr(conn, "port", None)
         if host:
-            host = f"[{host}]" if ":" in host else host
-            return f"{host}:{port}" if port else host
+            return _host_port(host, port)
     return where.address
 
 
