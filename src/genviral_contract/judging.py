@@ -9,16 +9,22 @@ from typing import Any
 
 from jsonschema import ValidationError
 
-from . import rules, schemas
+from . import interop, rules, schemas
 from .credentials import Secret
-from .findings import JsonPath, Note, Verdict, Violation, render_path, render_value
+from .findings import JsonPath, Note, Verdict, Violation, member, render_path, render_value
 from .semantic import SEMANTIC, Observed
 
 SCHEMA_RULES = frozenset(r.id for r in rules.RULES if r.kind == "schema")
 
 
 class BodyError(ValueError):
-    """The body is not one JSON document; the message says how."""
+    """The body is not one JSON text; the message says how, ``path`` and ``expected`` where
+    and what (the whole body, "$", when it cannot be said)."""
+
+    def __init__(self, message: str, path: str = "$", expected: str = "a JSON object") -> None:
+        super().__init__(message)
+        self.path = path
+        self.expected = expected
 
 
 def _no_constant(name: str) -> Any:
@@ -26,8 +32,20 @@ def _no_constant(name: str) -> Any:
     raise BodyError(f"not JSON ({name} is not a JSON value)")
 
 
+def decode_body(raw: bytes) -> str:
+    """The body's text: UTF-8 (RFC 8259 §8.1), else a BodyError that says where it is not."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        reason = f"bytes that are not UTF-8 (byte {exc.start}: {exc.reason})"
+        at = interop.undecodable_at(raw)
+        if at is None:
+            raise BodyError(reason, expected="UTF-8 text") from None
+        raise BodyError(f"{reason}: {at[1]}", at[0], "UTF-8 text") from None
+
+
 def parse_body(raw: bytes | str) -> Any:
-    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    text = decode_body(raw) if isinstance(raw, bytes) else raw
     if not text or text.isspace():  # not text.strip(), which copies a body that ends in a newline
         raise BodyError("an empty body")
     try:
@@ -40,10 +58,18 @@ def parse_body(raw: bytes | str) -> Any:
         raise BodyError(f"{kind} ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
     except RecursionError:
         raise BodyError("JSON nested too deeply to parse") from None
-    except BodyError:
-        raise
+    except BodyError as exc:
+        # Refused where it was met, at any depth; a second parse finds its path.
+        at = interop.constant_at(text)
+        if at is None:
+            raise
+        raise BodyError(str(exc), at[0], "a JSON value (RFC 8259 has no NaN or Infinity)") from None
     except ValueError as exc:  # e.g. an integer of more digits than Python converts
         raise BodyError(f"JSON this parser cannot read ({exc})") from None
+
+
+# Rules judged on the headers alone, so also for a body that is not JSON.
+_HEADER_RULES = ("HTTP-JSON-CONTENT-TYPE", "HTTP-CHARSET-UTF8")
 
 
 def judge_raw(
@@ -57,25 +83,29 @@ def judge_raw(
     expected_owner_user_id: str | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Verdict:
-    """Judge a response body as it came over the wire (and its headers, for echoed keys)."""
+    """Judge a response body as it came over the wire (and its headers, for echoed keys).
+    A str stands for its UTF-8 bytes (a lone surrogate in it is not UTF-8)."""
+    data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
     try:
-        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        text = decode_body(data)
         body = parse_body(text)
-    except (BodyError, UnicodeDecodeError) as exc:
-        reason = str(exc) if isinstance(exc, BodyError) else "bytes that are not UTF-8"
-        violations = [Violation("HTTP-BODY-JSON", "$", "a JSON object", reason)]
-        ct = SEMANTIC["HTTP-JSON-CONTENT-TYPE"](Observed(status, None, content_type=content_type))
+    except BodyError as exc:
+        found: list[Violation] = [Violation("HTTP-BODY-JSON", exc.path, exc.expected, str(exc))]
+        checked = {"HTTP-BODY-JSON"}
+        for rule_id in _HEADER_RULES:
+            result = SEMANTIC[rule_id](Observed(status, None, content_type=content_type))
+            if result is not None:
+                checked.add(rule_id)
+                found.extend(result)
         # A body that is no JSON can still hold the key (a TRACE-like echo of the request).
-        text = raw if isinstance(raw, str) else raw.decode("utf-8", errors="replace")
+        text = data.decode("utf-8", errors="replace")
         echo = SEMANTIC["ERR-NO-CREDENTIAL-ECHO"](
             Observed(status, None, credential=credential, raw_text=text, headers=headers)
         )
-        checked = (
-            {"HTTP-BODY-JSON"}
-            | ({"HTTP-JSON-CONTENT-TYPE"} if ct is not None else set())
-            | ({"ERR-NO-CREDENTIAL-ECHO"} if echo is not None else set())
-        )
-        return Verdict(tuple(violations + (ct or []) + (echo or [])), (), frozenset(checked))
+        if echo is not None:
+            checked.add("ERR-NO-CREDENTIAL-ECHO")
+            found.extend(echo)
+        return Verdict(tuple(found), (), frozenset(checked))
     return judge(
         Observed(
             status,
@@ -169,11 +199,11 @@ def undocumented(body: Any) -> Iterator[Note]:
         return
     counts: Counter[str] = Counter()
     known_env = schemas.known_properties(schemas.ENVELOPE)
-    counts.update(f"$.{k}" for k in body if k not in known_env)
+    counts.update("$" + member(k) for k in body if k not in known_env)
     data = body.get("data")
     if isinstance(data, dict) and body.get("ok") is True:
         known_pay = schemas.known_properties(schemas.PAYLOAD)
-        counts.update(f"$.data.{k}" for k in data if k not in known_pay)
+        counts.update("$.data" + member(k) for k in data if k not in known_pay)
         accounts = data.get("accounts")
         if isinstance(accounts, list):
             known_acc = schemas.known_properties(schemas.ACCOUNT)
@@ -187,6 +217,6 @@ def undocumented(body: Any) -> Iterator[Note]:
                 clean = False
             for acc in () if clean else accounts:
                 if isinstance(acc, dict) and not known_acc.issuperset(acc):
-                    counts.update(f"$.data.accounts[*].{k}" for k in acc if k not in known_acc)
+                    counts.update("$.data.accounts[*]" + member(k) for k in acc if k not in known_acc)
     for path, count in sorted(counts.items()):
         yield Note(path, count)

@@ -30,6 +30,8 @@ class Case:
     expected: dict[str, str] = field(default_factory=dict)
     body: Any = _ABSENT
     raw: str | None = None
+    encoding: str = "utf-8"
+    paths: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -41,6 +43,11 @@ class Case:
         if self.raw is not None:
             return self.raw
         return json.dumps(self.body, ensure_ascii=False)
+
+    @property
+    def wire(self) -> bytes:
+        """The bytes that came over the wire."""
+        return self.text.encode(self.encoding)
 
     @property
     def has_body(self) -> bool:
@@ -77,6 +84,8 @@ def cases() -> tuple[Case, ...]:
                         expected=dict(test.get("expected", {})),
                         body=test.get("body", _ABSENT),
                         raw=test.get("raw"),
+                        encoding=test.get("encoding", "utf-8"),
+                        paths=tuple(test.get("paths", ())),
                     )
                 )
     return tuple(found)

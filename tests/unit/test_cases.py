@@ -23,7 +23,7 @@ SINGLE_RESPONSE_RULES = [r.id for r in rules.RULES if r.kind in ("schema", "sema
 def test_case(case: Case) -> None:
     verdict = judge_raw(
         case.status,
-        case.text,
+        case.wire,
         content_type=case.content_type,
         key_scope=case.key_scope,
         credential=Secret(case.credential) if case.credential else None,
@@ -36,12 +36,14 @@ def test_case(case: Case) -> None:
     else:
         missing = sorted(set(case.rules) - verdict.broken)
         assert not missing, f"rules not reported: {', '.join(missing)}; reported:\n{report}"
+        unnamed = sorted(set(case.paths) - {v.path for v in verdict.violations})
+        assert not unnamed, f"paths not named: {', '.join(unnamed)}; reported:\n{report}"
     assert sorted(n.path for n in verdict.notes) == sorted(case.notes), report
 
 
 def test_there_are_case_files() -> None:
     names = {p.stem for p in case_files()}
-    assert {"envelope", "payload", "account", "scope", "errors", "transport", "documented-examples"} <= names
+    assert {"envelope", "payload", "account", "scope", "errors", "transport", "interop", "documented-examples"} <= names
 
 
 @pytest.mark.parametrize("path", case_files(), ids=lambda p: p.name)
