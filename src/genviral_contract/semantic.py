@@ -87,7 +87,7 @@ def charset_utf8(obs: Observed) -> list[Violation] | None:
 
 
 @rule("HTTP-BODY-IJSON")
-def read_alike(obs: Observed) -> list[Violation] | None:
+def parsers_agree(obs: Observed) -> list[Violation] | None:
     if obs.raw_text is None:
         return None
     duplicates = interop.duplicate_members(obs.raw_text, obs.body)
