@@ -53,8 +53,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "HTTP-BODY-JSON",
-        "The body is one complete JSON text, as RFC 8259 defines it: UTF-8 bytes, not empty, HTML or "
-        "truncated, and no NaN or Infinity anywhere in it.",
+        "The body is one complete JSON text as RFC 8259 defines it (not empty, HTML or truncated): UTF-8 "
+        "with no byte order mark, and no NaN or Infinity anywhere in it.",
         f"{_ENVELOPE}: every response is a JSON envelope. RFC 8259 §2–§7 (the grammar: no NaN or Infinity, "
         "§6) and §8.1 (JSON text exchanged between systems MUST be UTF-8).",
         "semantic",
