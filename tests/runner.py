@@ -16,7 +16,7 @@ from genviral_contract.refapi import ReferenceServer
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _environment(env: Mapping[str, str] | None) -> dict[str, str]:
+def environment(env: Mapping[str, str] | None) -> dict[str, str]:
     """This process's environment without any GENVIRAL_* variable, then ``env``."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("GENVIRAL_")}
     clean.setdefault("GENVIRAL_HYPOTHESIS_PROFILE", "dev")
@@ -34,7 +34,7 @@ def run_suite(
     return subprocess.run(
         [sys.executable, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider", *args],
         cwd=ROOT,
-        env=_environment(env),
+        env=environment(env),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -50,7 +50,7 @@ def start_suite(
     return subprocess.Popen(
         [sys.executable, *launcher, "tests/contract", "-q", "-p", "no:cacheprovider", *args],
         cwd=ROOT,
-        env=_environment(env),
+        env=environment(env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

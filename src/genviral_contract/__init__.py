@@ -1,3 +1,3 @@
 """genviral-contract: contract and conformance tests for the Genviral Partner API."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

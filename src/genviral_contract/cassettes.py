@@ -20,11 +20,13 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from .artefacts import display as display  # re-exported: cassettes.display names a cassette
 from .scenarios import SCENARIOS
 
 DEFAULT_DIR = Path("cassettes")
 EMPTY = "is empty"
-RECORD_ALL = "pytest tests/contract -k scenarios --record-mode=rewrite"
+# The shipped command: it records in a checkout of this repository and in a user's own alike.
+RECORD_ALL = "genviral-contract test -k scenarios --record-mode=rewrite"
 
 
 class CassetteError(ValueError):
@@ -43,19 +45,12 @@ class FormatError(ValueError):
     """The text is not a cassette; the message says where (``interactions[0].response...``)."""
 
 
-def display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
 def rerecord_command(scenario: str | None = None, directory: Path = DEFAULT_DIR) -> str:
     """The command that records ``scenario`` (every scenario when None) into ``directory``."""
     command = (
         RECORD_ALL
         if scenario not in SCENARIOS
-        else f'pytest tests/contract -k "scenarios and {scenario}" --record-mode=rewrite'
+        else f'genviral-contract test -k "scenarios and {scenario}" --record-mode=rewrite'
     )
     if directory.resolve() != DEFAULT_DIR.resolve():
         command += f" --cassette-dir {display(directory)}"

@@ -1,8 +1,10 @@
-"""The ``genviral-contract`` command: validate, serve, drift.
+"""The ``genviral-contract`` command: test, replay, validate, serve, drift.
 
 Each subcommand lives in its own module; this one only parses arguments, so that
 ``genviral-contract --help`` is instant and a usage error never imports the world.
-Exit codes: 0 conformant / done, 1 a rule is broken (or drift found), 2 usage or input error.
+Exit codes: 0 conformant / done, 1 a rule is broken (or drift found), 2 usage or input error;
+``test`` and ``replay`` are pytest runs of the shipped suite and exit as ``pytest
+tests/contract`` does (0, 1, 4 a usage error, 73 a report not written, 75 not judged).
 A usage error is one line on standard error, naming the option; never a traceback. Every
 command leaves the same way (reporting.py): a result through the reporter its ``--format``
 names, a problem as :class:`~genviral_contract.reporting.Exit`.
@@ -16,10 +18,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from .credentials import mask
 from .reporting import Exit, fail
+
+# Subcommands whose every argument is pytest's: they bypass argparse (see main).
+PYTEST_COMMANDS = ("test", "replay")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,6 +32,19 @@ class _Parser(argparse.ArgumentParser):
         # argparse would print the whole usage synopsis and exit; one line that names the
         # option is easier to act on, and returning keeps main() callable in-process.
         raise fail(f"{self.prog}: error: {message} (see {self.prog} --help)")
+
+
+class _Version(argparse.Action):
+    """``--version``: the tool and the contract it judges by (reading the schemas only when asked)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> NoReturn:
+        from .provenance import line
+
+        print(line())
+        raise Exit(0)
 
 
 def _http_status(raw: str) -> int:
@@ -41,7 +59,16 @@ def _http_status(raw: str) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="genviral-contract", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action=_Version, help="show the version and the contract revision, and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser(
+        "test",
+        help="run the conformance suite against the target ([pytest options]; see test --help)",
+        add_help=False,
+    )
+    sub.add_parser(
+        "replay", help="judge the cassettes offline ([pytest options], e.g. --cassette-dir DIR)", add_help=False
+    )
 
     val = sub.add_parser("validate", help="judge one saved response body by the whole contract")
     val.add_argument("file", metavar="FILE|-", help="the response body (JSON); - reads standard input")
@@ -81,8 +108,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in PYTEST_COMMANDS:
+        # pytest parses these (-k, -n, --junitxml, --genviral-*...): argparse would refuse
+        # the options it does not know, and its REMAINDER cannot take a leading option.
+        from .suite_cmd import run as run_suite
+
+        return run_suite(args[0], args[1:])
     try:
-        return _dispatch(_parser().parse_args(argv))
+        return _dispatch(_parser().parse_args(args))
     except Exit as exc:
         if exc.message:
             print(mask(exc.message), file=sys.stderr)

@@ -36,6 +36,7 @@ from urllib3.util.retry import Retry
 from .credentials import Secret, mask, masked_url
 from .limits import BudgetSpent, Gate, WaitSpent
 from .settings import DEFAULT_MAX_BODY
+from .shapes import SUITE, Shape, as_sent
 
 # Statuses retried at once (after a short exponential back-off) by urllib3: a proxy's
 # hiccup. 500 is a contract-visible answer (accounts_failed) and is never retried.
@@ -92,6 +93,8 @@ class Exchange:
     headers: Mapping[str, str]
     content: bytes
     call: int = 0  # which request of its test this was (1, 2, ...), when a Judge sent it
+    # The request's headers as sent, Authorization left out (see shapes.as_sent).
+    request_headers: Mapping[str, str] | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, response: requests.Response, role: str | None) -> Exchange:
@@ -104,6 +107,7 @@ class Exchange:
             response.status_code,
             CaseInsensitiveDict(response.headers),
             response.content,
+            request_headers=CaseInsensitiveDict(as_sent(request.headers)),
         )
 
     @property
@@ -496,10 +500,13 @@ def fetch(
     role: str | None = None,
     authorization: Secret | None = None,
     method: str = "GET",
+    shape: Shape = SUITE,
 ) -> Exchange:
     """Send one request; ``authorization`` is the whole header value (a Secret, so that a
-    traceback through this frame shows it masked), or None for no header."""
-    headers = {"Accept": "application/json", "Accept-Encoding": "gzip"}
+    traceback through this frame shows it masked), or None for no header. ``shape``: the
+    client it is sent as (its headers and connection, see shapes.py)."""
+    headers = shape.headers_to_send()
     if authorization is not None:
         headers["Authorization"] = authorization.reveal()
-    return Exchange.of(session.request(method, url, headers=headers), role)
+    with shape.connection_for(session):
+        return Exchange.of(session.request(method, url, headers=headers), role)

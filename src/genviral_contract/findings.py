@@ -1,4 +1,4 @@
-"""What a check finds: violations of a rule, and notes about undocumented fields."""
+"""What a check finds: violations of a rule, and notes (undocumented fields, answers some clients read badly)."""
 
 from __future__ import annotations
 
@@ -61,19 +61,29 @@ class Violation:
         return {"rule": self.rule, "path": self.path, "expected": self.expected, "found": self.found}
 
 
+UNDOCUMENTED = "undocumented-field"
+
+
 @dataclass(frozen=True)
 class Note:
-    """An undocumented field: not a violation (the contract is open to additive fields)."""
+    """Something worth knowing that breaks no rule: an undocumented field (the contract is
+    open to additive fields), or an answer allowed that some clients read badly (``detail``
+    says what and who)."""
 
     path: str
-    count: int
+    count: int = 1
+    kind: str = UNDOCUMENTED
+    detail: str = ""
 
     def __str__(self) -> str:
+        if self.kind != UNDOCUMENTED:
+            return f"note: {self.detail} at {self.path}"
         times = f" ({self.count} occurrences)" if self.count > 1 else ""
         return f"note: undocumented field {self.path}{times}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"note": "undocumented-field", "path": self.path, "count": self.count}
+        found: dict[str, Any] = {"note": self.kind, "path": self.path, "count": self.count}
+        return found | ({"detail": self.detail} if self.detail else {})
 
 
 @dataclass(frozen=True)

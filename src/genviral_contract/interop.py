@@ -14,11 +14,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from email.message import Message
-from email.utils import collapse_rfc2231_value
 from typing import Any
 
 from .findings import SURROGATE, JsonPath, Violation, member, render_path, render_value
+from .httpfields import charsets
 
 IJSON = "HTTP-BODY-IJSON"
 CHARSET = "HTTP-CHARSET-UTF8"
@@ -168,15 +167,6 @@ def undecodable_at(raw: bytes) -> tuple[str, str] | None:
 
 
 # --- the charset of the media type (RFC 8259 §8.1, §11) -----------------------------------
-
-
-def charsets(content_type: str) -> list[str]:
-    """Every ``charset`` parameter of a Content-Type value, unquoted, in order."""
-    header = Message()
-    header["Content-Type"] = content_type
-    params = header.get_params() or []
-    # The first "parameter" is the media type itself; names come lower-cased, values unquoted.
-    return [collapse_rfc2231_value(value) for name, value in params[1:] if name == "charset"]
 
 
 def charset_violations(content_type: str) -> list[Violation]:

@@ -14,9 +14,10 @@ from . import report, rules
 from .client import Exchange, NotJudged, TargetError, fetch
 from .continuity import Continuity, Sighting
 from .credentials import Secret, mask
-from .findings import Verdict, Violation
+from .findings import UNDOCUMENTED, Verdict, Violation
 from .judging import judge_raw
 from .settings import ROLES
+from .shapes import SUITE, Shape
 from .target import Target
 
 # Why SCOPE-EXPECTED-IDS is not checked on a target whose expected ids are not configured.
@@ -53,13 +54,20 @@ class Judge:
         authorization: Secret | None = None,
         path: str = "/accounts",
         method: str = "GET",
+        shape: Shape = SUITE,
     ) -> Exchange:
-        """A request with a role's key (skips when it is not configured), or with an explicit header."""
+        """A request with a role's key (skips when it is not configured), or with an explicit
+        header; sent as ``shape``'s client sends it."""
         if role is not None:
             authorization = self.key(role).bearer()
         try:
             answer: Exchange | TargetError = fetch(
-                self.target.session, self.target.url(path), role=role, authorization=authorization, method=method
+                self.target.session,
+                self.target.url(path),
+                role=role,
+                authorization=authorization,
+                method=method,
+                shape=shape,
             )
         except TargetError as exc:
             answer = exc  # failed outside the handler, so no report chains the client's exception
@@ -106,6 +114,7 @@ class Judge:
                 content_type=answer.content_type,
                 credential=credential,
                 headers=answer.headers,
+                request_headers=answer.request_headers,
             )
             self.record(verdict.checked, verdict.violations)
             if verdict.violations:
@@ -138,11 +147,17 @@ class Judge:
             key_scope=key_scope,
             credential=credential,
             headers=exchange.headers,
+            request_headers=exchange.request_headers,
             expected_workspace_id=self.target.workspace_id if key_scope else None,
             expected_owner_user_id=self.target.owner_user_id if key_scope else None,
         )
         found = list(verdict.violations)
         checked = set(verdict.checked)
+        # Undocumented fields are the contract's open door; other notes reach the run's report,
+        # one line for all answers alike (the report counts them), so without key or status.
+        for remark in verdict.notes:
+            if remark.kind != UNDOCUMENTED:
+                self.note(f"{remark.detail}: {exchange.method} {exchange.url}")
         unchecked = (report.NOT_CHECKED, f"SCOPE-EXPECTED-IDS {_NO_EXPECTED_IDS}")
         if key_scope and "SCOPE-EXPECTED-IDS" not in checked and unchecked not in self._properties:
             self._properties.append(unchecked)
@@ -185,6 +200,10 @@ class Judge:
         self.record([rule_id], [] if holds else [violation])
         if not holds:
             self.fail([violation], exchange)
+
+    def note(self, text: str) -> None:
+        """Something the run's report shows that breaks no rule (see report.NOTE)."""
+        self._properties.append((report.NOTE, text))
 
     def passed(self, rule_id: str) -> None:
         self.record([rule_id], [])

@@ -12,9 +12,17 @@ from jsonschema import ValidationError
 from . import interop, rules, schemas
 from .credentials import Secret
 from .findings import JsonPath, Note, Verdict, Violation, member, render_path, render_value
-from .semantic import SEMANTIC, Observed
+from .semantic import SEMANTIC, Observed, coding_notes
 
 SCHEMA_RULES = frozenset(r.id for r in rules.RULES if r.kind == "schema")
+# The semantic rules that need no body: they judge an answer whose body is no JSON too.
+BODY_FREE = (
+    "HTTP-JSON-CONTENT-TYPE",
+    "HTTP-CHARSET-UTF8",
+    "ERR-NO-CREDENTIAL-ECHO",
+    "HTTP-CACHE-PRIVATE",
+    "HTTP-CONTENT-CODING-ACCEPTED",
+)
 
 
 class BodyError(ValueError):
@@ -68,10 +76,6 @@ def parse_body(raw: bytes | str) -> Any:
         raise BodyError(f"JSON this parser cannot read ({exc})") from None
 
 
-# Rules judged on the headers alone, so also for a body that is not JSON.
-_HEADER_RULES = ("HTTP-JSON-CONTENT-TYPE", "HTTP-CHARSET-UTF8")
-
-
 def judge_raw(
     status: int,
     raw: bytes | str,
@@ -82,30 +86,36 @@ def judge_raw(
     expected_workspace_id: str | None = None,
     expected_owner_user_id: str | None = None,
     headers: Mapping[str, str] | None = None,
+    request_headers: Mapping[str, str] | None = None,
 ) -> Verdict:
-    """Judge a response body as it came over the wire (and its headers, for echoed keys).
-    A str stands for its UTF-8 bytes (a lone surrogate in it is not UTF-8)."""
+    """Judge a response body as it came over the wire, and its headers (``request_headers``,
+    the request's as sent, when known, for the rules that answer to them). A str stands for
+    its UTF-8 bytes (a lone surrogate in it is not UTF-8)."""
     data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
     try:
         text = decode_body(data)
         body = parse_body(text)
     except BodyError as exc:
-        found: list[Violation] = [Violation("HTTP-BODY-JSON", exc.path, exc.expected, str(exc))]
+        violations = [Violation("HTTP-BODY-JSON", exc.path, exc.expected, str(exc))]
+        # The rules that need no body judge it still: a body that is no JSON can hold the key
+        # (a TRACE-like echo of the request), and come with headers as wrong as any other's.
+        text = data.decode("utf-8", errors="replace")
+        bare = Observed(
+            status,
+            None,
+            content_type=content_type,
+            credential=credential,
+            raw_text=text,
+            headers=headers,
+            request_headers=request_headers,
+        )
         checked = {"HTTP-BODY-JSON"}
-        for rule_id in _HEADER_RULES:
-            result = SEMANTIC[rule_id](Observed(status, None, content_type=content_type))
+        for rule_id in BODY_FREE:
+            result = SEMANTIC[rule_id](bare)
             if result is not None:
                 checked.add(rule_id)
-                found.extend(result)
-        # A body that is no JSON can still hold the key (a TRACE-like echo of the request).
-        text = data.decode("utf-8", errors="replace")
-        echo = SEMANTIC["ERR-NO-CREDENTIAL-ECHO"](
-            Observed(status, None, credential=credential, raw_text=text, headers=headers)
-        )
-        if echo is not None:
-            checked.add("ERR-NO-CREDENTIAL-ECHO")
-            found.extend(echo)
-        return Verdict(tuple(found), (), frozenset(checked))
+                violations += result
+        return Verdict(tuple(violations), tuple(coding_notes(bare)), frozenset(checked))
     return judge(
         Observed(
             status,
@@ -115,6 +125,7 @@ def judge_raw(
             credential=credential,
             raw_text=text,
             headers=headers,
+            request_headers=request_headers,
             expected_workspace_id=expected_workspace_id,
             expected_owner_user_id=expected_owner_user_id,
         )
@@ -136,7 +147,8 @@ def judge(obs: Observed) -> Verdict:
         if result is not None:
             checked.add(rule_id)
             found.extend(result)
-    return Verdict(tuple(_drop_shadowed(found)), tuple(undocumented(obs.body)), frozenset(checked))
+    notes = (*undocumented(obs.body), *coding_notes(obs))
+    return Verdict(tuple(_drop_shadowed(found)), notes, frozenset(checked))
 
 
 def _drop_shadowed(found: list[Violation]) -> list[Violation]:

@@ -7,6 +7,7 @@ every report, and the per-rule summary at the end of the run.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -18,14 +19,15 @@ from typing import Any, TextIO
 import pytest
 from hypothesis import HealthCheck, settings
 
-from . import report
+from . import artefacts, provenance, report
 from . import settings as settings_mod
+from .artefacts import EXIT_NOT_WRITTEN, NotWritten, check_writable, write_atomic
 from .continuity import Continuity
 from .credentials import Secret, mask, mask_within
 from .judge import Judge
 from .limits import Gate
 from .recording import KEPT, Recorder
-from .report import NOT_JUDGED
+from .report import NOT_JUDGED, NOT_WRITTEN
 from .target import Target, open_target
 
 SETTINGS = pytest.StashKey[settings_mod.Settings]()
@@ -106,7 +108,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(trylast=True)  # after the terminal reporter exists: its output is masked
 def pytest_configure(config: pytest.Config) -> None:
+    # The suite's markers are the plugin's: the shipped suite runs where no ini declares them.
     config.addinivalue_line("markers", "rules(*ids): the contract rules a test checks")
+    config.addinivalue_line(
+        "markers", "contract: conformance test against the target (staging, or the embedded reference API)"
+    )
+    config.addinivalue_line("markers", "replay: judges recorded cassettes offline")
     profile = _profile(config)
     if not config.getoption("hypothesis_profile", None):  # hypothesis' own option wins
         try:
@@ -120,13 +127,15 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     except settings_mod.SettingsError as exc:
         raise pytest.UsageError(str(exc)) from None
+    cassette_dir = Path(config.getoption("cassette_dir") or config.rootpath / "cassettes")
+    if not hasattr(config, "workerinput"):  # the controller writes the files
+        _check_outputs(config, cassette_dir)
     config.stash[SETTINGS] = loaded
     config.stash[SECRETS] = set(loaded.keys.values())
     config.stash[CONTINUITY] = Continuity()
     _mask_terminal(config)
     budget = loaded.max_requests or REQUEST_BUDGET.get(profile, REQUEST_BUDGET["dev"])
     config.stash[GATE] = Gate(_run_dir(config), budget=budget, max_wait=loaded.max_wait, pace=loaded.rate_limit)
-    cassette_dir = Path(config.getoption("cassette_dir") or config.rootpath / "cassettes")
     # The recorder reads the secrets set when it writes, so keys added later are masked too.
     secrets: set[Secret] = config.stash[SECRETS]
     config.stash[RECORDER] = Recorder(
@@ -135,6 +144,26 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(RunState(config), "genviral-contract-run")
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(config), "genviral-contract-xdist")
+
+
+def _recording(config: pytest.Config) -> bool:
+    return config.getoption("record_mode", None) not in (None, "none")
+
+
+def _check_outputs(config: pytest.Config, cassette_dir: Path) -> None:
+    """Every file the run will write, tried before the first request: a mistyped path or a
+    full disk is a usage error now, not a lost run against staging at the end."""
+    outputs = [
+        (config.getoption("conformance_report"), report.REPORT_OPTION, False),
+        (getattr(config.option, "xmlpath", None), "--junitxml", False),
+        (cassette_dir if _recording(config) else None, "--cassette-dir", True),
+    ]
+    for path, what, folder in outputs:
+        if path:
+            try:
+                check_writable(Path(path), what, folder=folder)
+            except NotWritten as exc:
+                raise pytest.UsageError(str(exc)) from None
 
 
 def _profile(config: pytest.Config) -> str:
@@ -206,22 +235,12 @@ class _MaskRecords(logging.Filter):
         return True
 
 
-def _mask_files(config: pytest.Config) -> None:
-    """JUnit XML is written by pytest's own plugin: mask the file once it is complete."""
-    path = getattr(config.option, "xmlpath", None)
-    if not path or hasattr(config, "workerinput"):
-        return
-    file = Path(path)
-    if file.is_file():
-        text = file.read_text(encoding="utf-8")
-        masked = mask(text, *config.stash[SECRETS])
-        if masked != text:
-            file.write_text(masked, encoding="utf-8")
-
-
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
     profile = _profile(config)
-    return f"genviral-contract target: {config.stash[SETTINGS].label()} (hypothesis profile {profile})"
+    return [
+        f"genviral-contract target: {config.stash[SETTINGS].label()} (hypothesis profile {profile})",
+        f"judged by: {provenance.line()}",
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -270,8 +289,12 @@ class RunState:
         self.retry_cursor = 0
         self.not_judged = 0  # tests that failed only because they could not be judged
         self.broken = 0  # every other failure and error
+        self.session: pytest.Session | None = None
+        self.junit: tuple[Any, Path] | None = None  # pytest's LogXML, and where its file belongs
 
-    def pytest_sessionstart(self) -> None:
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.session = session
+        self._divert_junit()
         logging_plugin = self.config.pluginmanager.get_plugin("logging-plugin")
         records = _MaskRecords(self.config.stash[SECRETS])
         for name in ("caplog_handler", "report_handler", "log_file_handler", "log_cli_handler"):
@@ -279,8 +302,70 @@ class RunState:
             if isinstance(handler, logging.Handler):
                 handler.addFilter(records)
 
-    def pytest_unconfigure(self) -> None:
-        _mask_files(self.config)
+    def _divert_junit(self) -> None:
+        """pytest's JUnit plugin writes its file in place: have it write beside it instead,
+        so that the file the user named appears whole, and masked, or not at all; and name
+        the tool and the contract in it."""
+        from _pytest import junitxml  # the plugin's object has no public handle
+
+        key = getattr(junitxml, "xml_key", None)
+        logxml = self.config.stash.get(key, None) if key is not None else None
+        if logxml is None or hasattr(self.config, "workerinput"):
+            return
+        # What judged the run, in the file a CI system keeps: the suite's <properties>.
+        for name, value in provenance.as_dict().items():
+            logxml.add_global_property(f"genviral_contract_{name}", str(value))
+        final = Path(logxml.logfile)
+        self.junit = (logxml, final)
+        logxml.logfile = str(final.with_name(f".{final.name}.{os.getpid()}.partial"))
+
+    @pytest.hookimpl(wrapper=True, trylast=True)  # innermost: around pytest's JUnit writer alone
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> Generator[None, None, None]:
+        try:
+            yield
+        except OSError as exc:  # the JUnit writer's: the disk filled during the run
+            if self.junit is None:
+                raise
+            self._place_junit(NotWritten("--junitxml", self.junit[1], artefacts.reason(exc)))
+        else:
+            if self.junit is not None:
+                self._place_junit()
+        # Every failure a "not judged" one: nothing broke, but the run could not judge it all.
+        if exitstatus == pytest.ExitCode.TESTS_FAILED and self.not_judged and not self.broken:
+            session.exitstatus = EXIT_NOT_JUDGED
+
+    def _place_junit(self, failed: NotWritten | None = None) -> None:
+        """Put the JUnit file pytest wrote beside its place in its place, masked; or, when
+        pytest could not write it (``failed``), say so."""
+        assert self.junit is not None
+        logxml, final = self.junit
+        written = Path(logxml.logfile)
+        logxml.logfile = str(final)  # what its "generated xml file" line names
+        self.junit = None
+        try:
+            if failed is None and written.is_file():
+                write_atomic(
+                    final, mask(written.read_text(encoding="utf-8"), *self.config.stash[SECRETS]), "--junitxml"
+                )
+        except NotWritten as exc:
+            failed = exc
+        finally:
+            written.unlink(missing_ok=True)
+        if failed is not None:
+            self._not_written(failed)
+            # Else its summary would still say "generated xml file" of a file that is not there;
+            # and out of the stash, or its own unconfigure would unregister it a second time.
+            self.config.pluginmanager.unregister(logxml)
+            from _pytest.junitxml import xml_key
+
+            del self.config.stash[xml_key]
+
+    def _not_written(self, exc: NotWritten) -> None:
+        self.ledger.not_written.append(str(exc))
+        if exc.what in ("--junitxml", report.REPORT_OPTION):
+            # The previous run's file there would pass for this run's: it goes too.
+            with contextlib.suppress(OSError):
+                exc.path.unlink(missing_ok=True)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
@@ -295,6 +380,10 @@ class RunState:
             retries = target.session.traffic.retries
             rep.user_properties.extend(("contract_retry", line) for line in retries[self.retry_cursor :])
             self.retry_cursor = len(retries)
+        if call.excinfo is not None and call.excinfo.errisinstance(NotWritten):
+            # A cassette that could not be written (vcr's teardown): one line, no traceback.
+            rep.longrepr = str(call.excinfo.value)
+            rep.user_properties.append((report.NOT_WRITTEN, str(call.excinfo.value)))
         _mask_report(rep, self.config.stash[SECRETS])
         return rep
 
@@ -311,9 +400,10 @@ class RunState:
             _crash_line(report) if report.failed else "",
         )
         if report.failed:
-            if report.when == "call" and any(name == NOT_JUDGED for name, _ in report.user_properties):
+            names = {name for name, _ in report.user_properties}
+            if report.when == "call" and NOT_JUDGED in names:
                 self.not_judged += 1
-            else:
+            elif NOT_WRITTEN not in names:
                 self.broken += 1
         self.retries.extend(str(v) for name, v in report.user_properties if name == "contract_retry")
         if report.when == "call":  # the teardown report carries the same properties again
@@ -324,11 +414,6 @@ class RunState:
         if report.failed:
             self.ledger.suite_error(report.nodeid or "(collection)", _crash_line(report))
             self.broken += 1
-
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        # Every failure a "not judged" one: nothing broke, but the run could not judge it all.
-        if exitstatus == pytest.ExitCode.TESTS_FAILED and self.not_judged and not self.broken:
-            session.exitstatus = EXIT_NOT_JUDGED
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if hasattr(self.config, "workerinput"):
@@ -348,9 +433,14 @@ class RunState:
         gate = self.config.stash[GATE]
         self.ledger.traffic = {"requests": gate.requests(), "waited": round(gate.waited(), 1)}
         path = self.config.getoption("conformance_report")
+        written = False
         if path:
             # Written even when nothing was judged: an old report must not pass for this run's.
-            self.ledger.write(Path(path), lambda text: mask(text, *self.config.stash[SECRETS]))
+            try:
+                self.ledger.write(Path(path), lambda text: mask(text, *self.config.stash[SECRETS]))
+                written = True
+            except NotWritten as exc:
+                self._not_written(exc)
         if self.ledger.empty:
             return
         if self.kept:
@@ -371,8 +461,24 @@ class RunState:
                 f"broken promise (see the rules above); {status}",
                 yellow=True,
             )
-        if path:
+        if self.ledger.not_written:
+            self._say_not_written(terminalreporter)
+        if written:
             terminalreporter.write_line(f"conformance report written to {path}")
+
+    def _say_not_written(self, terminalreporter: Any) -> None:
+        """The run's files that could not be written, and an exit status of their own."""
+        terminalreporter.section("genviral-contract: files not written", red=True)
+        for line in self.ledger.not_written:
+            terminalreporter.write_line(line, red=True)
+        session = self.session
+        done = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, EXIT_NOT_JUDGED)
+        if session is not None and not self.broken and session.exitstatus in done:
+            # A broken rule (1) says more about the target; else the gate says it is incomplete.
+            session.exitstatus = EXIT_NOT_WRITTEN
+            terminalreporter.write_line(
+                f"exit status {EXIT_NOT_WRITTEN}: the gate could not write its files (no rule is broken)", red=True
+            )
 
 
 def _crash_line(rep: pytest.TestReport | pytest.CollectReport) -> str:

@@ -16,15 +16,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from . import cassettes
+from .artefacts import write_atomic
 from .client import RETRY_STATUSES, SLOW_DOWN, Exchange, TargetSession, fetch
 from .credentials import Secret, leaks, mask, masked_url
 from .scenarios import SCENARIOS, Scenario
@@ -125,23 +124,6 @@ def vcr_config(redactor: Redactor) -> dict[str, Any]:
     }
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step: a reader sees the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, 0o644)  # mkstemp's 0600 would make a committed cassette private
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-
-
 def _header(path: Path) -> str:
     scenario = SCENARIOS.get(path.stem)
     if scenario is None:
@@ -206,7 +188,7 @@ class Persister:
         if self.recorder.redactor.leaks(text):
             # Never name the value: the message would be the leak.
             raise RuntimeError(f"not writing {cassettes.display(path)}: a key survived redaction")
-        write_atomic(path, text)
+        write_atomic(path, text, "cassette")
 
     def hold(self) -> list[tuple[Path, dict[str, Any]]] | None:
         """Keep saves from now on; returns what to give :meth:`release` (an enclosing hold)."""

@@ -14,8 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import rules
+from . import provenance, rules
+from .artefacts import write_atomic
 from .findings import markdown_cell
+
+# How the user asked for the report, which is how a failure to write it names it.
+REPORT_OPTION = "--conformance-report"
 
 CHECKED = "contract_checked"
 FAILED = "contract_failed"
@@ -26,10 +30,16 @@ TARGET = "contract_target"
 NOT_JUDGED = "contract_not_judged"
 # "<rule id> <why>": a declared rule that an answer could not show (no expected id configured).
 NOT_CHECKED = "contract_not_checked"
+# Something worth knowing that breaks no rule (an answer allowed that some clients read
+# badly): the report lists each, with how many answers showed it.
+NOTE = "contract_note"
 # The row of the rules table for failures that name no rule (a test's own error, a
 # collection error): a red run always shows what made it red.
 SUITE_ERROR = "(suite error)"
-_PROPERTIES = (CHECKED, FAILED, DECLARED, TARGET, NOT_JUDGED, NOT_CHECKED)
+# "<what> <path> cannot be written: <why>": a file of the run (a cassette) that could not be
+# written. Not a broken rule nor a suite error: the run's artefacts are incomplete.
+NOT_WRITTEN = "contract_not_written"
+_PROPERTIES = (CHECKED, FAILED, DECLARED, TARGET, NOT_JUDGED, NOT_CHECKED, NOT_WRITTEN)
 # How many failing tests the suite-error row names; the count says how many there are.
 _NAMED = 5
 
@@ -71,9 +81,12 @@ class Ledger:
     # in one run, and the report says which of them kept or broke each promise.
     tallies: dict[str, dict[str, Tally]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Tally)))
     suite_errors: list[str] = field(default_factory=list)
+    not_written: list[str] = field(default_factory=list)
     # What the run asked of the target (every process together), set before the report is
     # written: "requests" sent, seconds "waited" because the target asked the run to slow down.
     traffic: dict[str, float] = field(default_factory=dict)
+    # note -> how many answers showed it
+    notes: dict[str, int] = field(default_factory=dict)
 
     def add(
         self,
@@ -88,7 +101,14 @@ class Ledger:
         for name, value in properties:
             if name in _PROPERTIES:
                 props[name] = f"{props.get(name, '')} {value}".strip()
+        if NOT_WRITTEN in props:
+            self.not_written.append(props[NOT_WRITTEN])
+            return
         target = props.get(TARGET, "").split("|")[0].strip() or "no target"
+        if when == "call":  # the teardown report carries the same properties again
+            for name, value in properties:
+                if name == NOTE:
+                    self.notes[str(value)] = self.notes.get(str(value), 0) + 1
         for name, value in properties:
             if name == NOT_CHECKED and when == "call":
                 rule_id, _, why = str(value).partition(" ")
@@ -125,7 +145,7 @@ class Ledger:
 
     @property
     def empty(self) -> bool:
-        return not self.tallies and not self.suite_errors
+        return not self.tallies and not self.suite_errors and not self.not_written
 
     @property
     def targets(self) -> list[str]:
@@ -170,6 +190,7 @@ class Ledger:
 
     def as_json(self) -> dict[str, Any]:
         return {
+            "tool": provenance.as_dict(),
             "target": self.target_label(),
             "summary": self.summary(),
             "rules": [
@@ -187,6 +208,8 @@ class Ledger:
                 for rule_id, t in self.rows()
             ],
             "suite_errors": list(self.suite_errors),
+            "not_written": list(self.not_written),
+            "notes": [{"note": text, "answers": count} for text, count in self.notes.items()],
             "traffic": dict(self.traffic),
         }
 
@@ -195,6 +218,7 @@ class Ledger:
             "## Genviral contract: GET /api/partner/v1/accounts",
             "",
             f"Target: {self.target_label()}  ",
+            f"Judged by: {provenance.line()}  ",
             "Summary: " + ", ".join(f"{n} {v}" for v, n in sorted(self.summary().items())) + "  ",
             f"Traffic: {self._traffic_line()}",
             "",
@@ -210,11 +234,16 @@ class Ledger:
         if self.suite_errors:
             note = markdown_cell(self._suite_error_note())
             lines.append(f"| {SUITE_ERROR} | **FAILED** | 0 | {len(self.suite_errors)} | 0 | 0 | {note} |")
+        if self.not_written:
+            lines += ["", "Not written: " + markdown_cell("; ".join(self.not_written))]
+        if self.notes:
+            lines += ["", "Notes (allowed, but some clients read them badly):", ""]
+            lines += [f"- {markdown_cell(line)}" for line in self._note_lines()]
         return "\n".join(lines) + "\n"
 
     def terminal(self) -> list[str]:
         width = max(len(r.id) for r in rules.RULES)
-        lines = [f"target: {self.target_label()}"]
+        lines = [f"target: {self.target_label()}", f"judged by: {provenance.line()}"]
         for rule_id, t in self.rows():
             notes = [self.by_target(rule_id)]
             if not t.passed and not t.failed:
@@ -229,9 +258,13 @@ class Ledger:
                 f"{SUITE_ERROR:<{width}}  {'FAILED':<11}  fail {len(self.suite_errors):>3}  "
                 f"({self._suite_error_note()})"
             )
+        lines += [f"note: {line}" for line in self._note_lines()]
         lines.append("summary: " + ", ".join(f"{n} {v}" for v, n in sorted(self.summary().items())))
         lines.append(f"traffic: {self._traffic_line()}")
         return lines
+
+    def _note_lines(self) -> list[str]:
+        return [text + (f" ({count} answers)" if count > 1 else "") for text, count in self.notes.items()]
 
     def _traffic_line(self) -> str:
         if not self.traffic:
@@ -242,10 +275,10 @@ class Ledger:
         )
 
     def write(self, path: Path, scrub: Callable[[str], str] = str) -> None:
-        """Write the report, JSON for a ``.json`` path, else Markdown; ``scrub`` masks secrets."""
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """Write the report, JSON for a ``.json`` path, else Markdown, in one step; ``scrub``
+        masks secrets. artefacts.NotWritten when it cannot (the previous file stays whole)."""
         text = json.dumps(self.as_json(), indent=2) + "\n" if path.suffix.lower() == ".json" else self.markdown()
-        path.write_text(scrub(text), encoding="utf-8")
+        write_atomic(path, scrub(text), REPORT_OPTION)
 
 
 def _first_line(text: str) -> str:

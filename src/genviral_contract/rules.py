@@ -77,6 +77,26 @@ RULES: tuple[Rule, ...] = (
         "that honours one anyway, as requests' `.text` does, decodes the body by it).",
         "semantic",
     ),
+    # --- caching and content codings (issue 16 §2-3): HTTP's own rules -------------
+    Rule(
+        "HTTP-CACHE-PRIVATE",
+        "An answer to a request that carried Authorization (errors such as 402 and 403 included) is never "
+        "storable by a shared cache: no public, s-maxage or must-revalidate unless private or no-store "
+        "is there too, no private limited to a field-name list, and no freshness (max-age, Expires) "
+        "without private. No caching headers at all, no-store, no-cache or private are fine.",
+        "RFC 9111 §3.5 (a shared cache reuses an answer to a request with Authorization only when public, "
+        "s-maxage or must-revalidate allows it), §5.2.2.7 (private, and its qualified form), §5.2.2.5 "
+        "(no-store); GET /accounts: the answer is resolved from the key.",
+        "semantic",
+    ),
+    Rule(
+        "HTTP-CONTENT-CODING-ACCEPTED",
+        "The answer's Content-Encoding uses only codings the request's Accept-Encoding accepted "
+        "(identity, an empty value or gzip;q=0 refuse gzip; * speaks for codings not listed). A request "
+        "without Accept-Encoding accepts any coding: a compressed answer to it gets a note, not a failure.",
+        "RFC 9110 §12.5.3 (Accept-Encoding), §8.4 (Content-Encoding).",
+        "semantic",
+    ),
     # --- envelope ----------------------------------------------------------------
     Rule(
         "ENV-OBJECT",

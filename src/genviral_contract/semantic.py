@@ -16,7 +16,8 @@ from typing import Any
 
 from . import interop
 from .credentials import Secret, echo_forms, echoes
-from .findings import Violation, render_value
+from .findings import Note, Violation, render_value
+from .httpfields import CacheControl, accepts, codings, expires_later
 
 DOCUMENTED_ERROR_CODES = {402: "subscription_required", 403: "tier_not_allowed", 500: "accounts_failed"}
 
@@ -32,6 +33,9 @@ class Observed:
     credential: Secret | None = None
     raw_text: str | None = None  # the text ``body`` was parsed from, when known
     headers: Mapping[str, str] | None = None  # the response headers, when known
+    # The request's headers as sent (Authorization left out), when known: a mapping without
+    # Accept-Encoding is a request that sent none.
+    request_headers: Mapping[str, str] | None = None
     expected_workspace_id: str | None = None
     expected_owner_user_id: str | None = None
 
@@ -346,3 +350,113 @@ def _strings(value: Any) -> Iterator[str]:
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
+
+
+def field_value(headers: Mapping[str, str], name: str) -> str | None:
+    """A field's value in any mapping of headers, names matched case-insensitively; several
+    entries of one name are one list (RFC 9110 §5.3), None when there is none."""
+    name = name.lower()
+    values = [value for key, value in headers.items() if key.lower() == name]
+    return ", ".join(values) if values else None
+
+
+# --- caching: an answer for one key is never another's (RFC 9111) -----------------------
+# The response directives that let a shared cache reuse an answer to a request that carried
+# Authorization (RFC 9111 §3.5).
+SHARED_STORABLE = ("public", "s-maxage", "must-revalidate")
+_CACHE_CONTROL = "(header Cache-Control)"
+
+
+@rule("HTTP-CACHE-PRIVATE")
+def cache_private(obs: Observed) -> list[Violation] | None:
+    if obs.credential is None or obs.headers is None:
+        return None  # only answers to requests that carried Authorization are per key
+    value = field_value(obs.headers, "Cache-Control")
+    control = CacheControl.parse(value)
+    if control.has("no-store") or control.unqualified("private"):
+        return []  # no cache stores it (§5.2.2.5), or no shared one does (§5.2.2.7)
+    shown = render_value(value)
+    shared = [d.name for d in control.found if d.name in SHARED_STORABLE]
+    if shared:
+        return [
+            Violation(
+                "HTTP-CACHE-PRIVATE",
+                _CACHE_CONTROL,
+                f"no {', '.join(sorted(set(shared)))} without private or no-store: each lets a shared cache "
+                "serve this key's answer to other callers (RFC 9111 §3.5)",
+                shown,
+            )
+        ]
+    if control.has("private"):
+        return [
+            Violation(
+                "HTTP-CACHE-PRIVATE",
+                _CACHE_CONTROL,
+                'private without a field-name list: private="..." lets a shared cache store the rest '
+                "(RFC 9111 §5.2.2.7)",
+                shown,
+            )
+        ]
+    if control.unqualified("no-cache"):
+        return []  # never reused without asking the origin, with the caller's own key (§5.2.2.4)
+    if control.has("max-age"):
+        # An invalid max-age is stale at once, like max-age=0 (RFC 9111 §4.2.1, §1.2.2).
+        fresh, where, found = (control.seconds("max-age") or 0) > 0, _CACHE_CONTROL, shown
+    else:
+        expires = field_value(obs.headers, "Expires")
+        fresh = expires_later(expires, field_value(obs.headers, "Date"))
+        where, found = "(header Expires)", render_value(expires) + (f" with Cache-Control {shown}" if value else "")
+    if not fresh:
+        return []
+    return [
+        Violation(
+            "HTTP-CACHE-PRIVATE",
+            where,
+            "Cache-Control private (or no-store) on an answer that allows caching (RFC 9111 §5.2.2.7)",
+            found,
+        )
+    ]
+
+
+# --- content codings: only what the request accepted (RFC 9110 §12.5.3) -----------------
+_CONTENT_ENCODING = "(header Content-Encoding)"
+
+
+def _codings_sent(obs: Observed) -> tuple[str | None, list[str]] | None:
+    """The request's Accept-Encoding (None: not sent) and the answer's content codings, or
+    None when the request is unknown."""
+    if obs.request_headers is None or obs.headers is None:
+        return None
+    return field_value(obs.request_headers, "Accept-Encoding"), codings(field_value(obs.headers, "Content-Encoding"))
+
+
+@rule("HTTP-CONTENT-CODING-ACCEPTED")
+def content_coding_accepted(obs: Observed) -> list[Violation] | None:
+    sent = _codings_sent(obs)
+    if sent is None:
+        return None
+    accept_encoding, used = sent
+    refused = [coding for coding in used if not accepts(accept_encoding, coding)]
+    if not refused:
+        return []
+    return [
+        Violation(
+            "HTTP-CONTENT-CODING-ACCEPTED",
+            _CONTENT_ENCODING,
+            f"no content coding the request refused (it sent Accept-Encoding: {render_value(accept_encoding)})",
+            render_value(", ".join(used)),
+        )
+    ]
+
+
+def coding_notes(obs: Observed) -> list[Note]:
+    """A compressed answer to a request that sent no Accept-Encoding: allowed, since such a
+    request accepts any coding, but ``curl`` without ``--compressed`` gets the compressed bytes."""
+    sent = _codings_sent(obs)
+    if sent is None or sent[0] is not None or not sent[1]:
+        return []
+    detail = (
+        f"a {', '.join(sent[1])} body to a request that sent no Accept-Encoding (allowed by RFC 9110 §12.5.3; "
+        "curl without --compressed shows the compressed bytes)"
+    )
+    return [Note(_CONTENT_ENCODING, kind="coding-not-asked-for", detail=detail)]

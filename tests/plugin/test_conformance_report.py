@@ -8,9 +8,12 @@ a process of its own but the xdist comparison, whose workers are processes anywa
 from __future__ import annotations
 
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from pluginrun import JUNIT, REPORT, counts, junit_cases, report, rule_line, suite_error_line, verdicts
+
+from genviral_contract import provenance
 
 JUDGED = """
 import pytest
@@ -270,3 +273,50 @@ def test_the_report_is_the_same_with_and_without_xdist(inner: pytest.Pytester) -
         "not checked",
     }
     assert table(serial)["SCOPE-IDENTITY-STABLE"] == ("passed", 1, 0, 0, 0)
+
+
+def test_the_junit_file_names_the_tool_and_the_contract(inner: pytest.Pytester) -> None:
+    inner.makepyfile(test_judged=JUDGED)
+    run(inner, "--junitxml", JUNIT).assert_outcomes(passed=1)
+    suite = ElementTree.parse(inner.path / JUNIT).getroot().find("testsuite")
+    assert suite is not None
+    found = {p.get("name"): p.get("value") for p in suite.iterfind("properties/property")}
+    assert found == {f"genviral_contract_{name}": str(value) for name, value in provenance.as_dict().items()}
+
+
+# --- notes: allowed answers some clients read badly (issue 16 §2) --------------------------
+
+CURL_GETS_GZIP = """
+import pytest
+from genviral_contract import shapes
+
+CURL = next(shape for shape in shapes.SHAPES if shape.name == "curl")
+
+@pytest.mark.rules("ACC-LIST-OK")
+def test_as_curl(genviral):
+    answer = genviral.get("workspace", shape=CURL)
+    genviral.judge(answer, expect_status=200, status_rule="ACC-LIST-OK")
+"""
+
+
+def test_a_note_of_a_passing_test_reaches_every_report(inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    # gzip to a request without Accept-Encoding: allowed, so the test passes, but said.
+    monkeypatch.setenv("GENVIRAL_REFAPI_FAULT", "gzip")
+    inner.makepyfile(test_curl=CURL_GETS_GZIP)
+    result = run(inner)
+    result.assert_outcomes(passed=1)
+    said = "a gzip body to a request that sent no Accept-Encoding"
+    (line,) = [line for line in result.outlines if line.startswith("note: ") and said in line]
+    assert "curl without --compressed" in line and line.endswith("/api/partner/v1/accounts")
+    (note,) = report(inner)["notes"]
+    assert note["answers"] == 1 and said in note["note"]
+    run(inner, report_to="report.md")
+    assert said in (inner.path / "report.md").read_text(encoding="utf-8")
+
+
+def test_no_note_without_one(inner: pytest.Pytester) -> None:
+    inner.makepyfile(test_curl=CURL_GETS_GZIP)
+    result = run(inner)
+    result.assert_outcomes(passed=1)
+    assert report(inner)["notes"] == []
+    assert not [line for line in result.outlines if line.startswith("note: ")]

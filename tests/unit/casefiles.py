@@ -32,6 +32,10 @@ class Case:
     raw: str | None = None
     encoding: str = "utf-8"
     paths: tuple[str, ...] = ()
+    # Response headers (a field on several lines joined, as the client joins them) and the
+    # request's as sent; None when the case does not say.
+    headers: dict[str, str] | None = None
+    request_headers: dict[str, str] | None = None
 
     @property
     def id(self) -> str:
@@ -86,6 +90,12 @@ def cases() -> tuple[Case, ...]:
                         raw=test.get("raw"),
                         encoding=test.get("encoding", "utf-8"),
                         paths=tuple(test.get("paths", ())),
+                        headers=_joined(test["headers"]) if "headers" in test else None,
+                        request_headers=test.get("request_headers"),
                     )
                 )
     return tuple(found)
+
+
+def _joined(headers: dict[str, str | list[str]]) -> dict[str, str]:
+    return {name: value if isinstance(value, str) else ", ".join(value) for name, value in headers.items()}

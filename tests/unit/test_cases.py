@@ -29,6 +29,8 @@ def test_case(case: Case) -> None:
         credential=Secret(case.credential) if case.credential else None,
         expected_workspace_id=case.expected.get("workspace_id"),
         expected_owner_user_id=case.expected.get("owner_user_id"),
+        headers=case.headers,
+        request_headers=case.request_headers,
     )
     report = "\n".join(verdict.lines()) or "(nothing reported)"
     if case.valid:
@@ -43,7 +45,18 @@ def test_case(case: Case) -> None:
 
 def test_there_are_case_files() -> None:
     names = {p.stem for p in case_files()}
-    assert {"envelope", "payload", "account", "scope", "errors", "transport", "interop", "documented-examples"} <= names
+    assert {
+        "envelope",
+        "payload",
+        "account",
+        "scope",
+        "errors",
+        "transport",
+        "interop",
+        "documented-examples",
+        "caching",
+        "content-coding",
+    } <= names
 
 
 @pytest.mark.parametrize("path", case_files(), ids=lambda p: p.name)

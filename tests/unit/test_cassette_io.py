@@ -345,7 +345,7 @@ def test_a_broken_cassette_names_file_scenario_problem_and_command(
     message = str(caught.value)
     assert message.startswith(f"{path} (scenario lapsed-plan) {problem}")
     assert message.endswith(
-        f're-record it with: pytest tests/contract -k "scenarios and lapsed-plan" '
+        f're-record it with: genviral-contract test -k "scenarios and lapsed-plan" '
         f"--record-mode=rewrite --cassette-dir {tmp_path}"
     )
 

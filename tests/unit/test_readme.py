@@ -17,12 +17,13 @@ README = ROOT / "README.md"
 _CATALOGUE = "tests/selftest/test_fault_catalogue.py::"
 _RUNS = "tests/e2e/test_suite_runs.py::"
 _CLI = "tests/unit/test_validate_cli.py::"
+_WHEEL = "tests/selftest/test_wheel.py::"
 _REPLAY_RED = "tests/e2e/test_record_and_replay.py::test_a_regressed_or_hand_edited_cassette_replays_red_with_the_rule"
 
 # README command -> where it runs: ".ci/run" (which must contain it) or "path::test".
 EXERCISED: dict[str, str] = {
-    "python3 -m venv .venv && . .venv/bin/activate && pip install -e . && pytest tests/contract": (
-        _CATALOGUE + "test_conformant_server_passes"
+    "python3 -m venv .venv && . .venv/bin/activate && pip install -e . && genviral-contract test": (
+        _WHEEL + "test_the_installed_suite_passes_the_reference_api_from_an_empty_folder"
     ),
     "python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[dev]' && pytest": ".ci/run",
     "export GENVIRAL_BASE_URL=https://staging.example.com/api/partner/v1": (
@@ -31,8 +32,17 @@ EXERCISED: dict[str, str] = {
     "export GENVIRAL_WORKSPACE_API_KEY=...   GENVIRAL_PERSONAL_API_KEY=...": (
         _RUNS + "test_a_missing_key_skips_with_the_variable_named"
     ),
-    "GENVIRAL_HYPOTHESIS_PROFILE=ci pytest tests/contract --conformance-report report.md --junitxml junit.xml": (
-        _RUNS + "test_no_key_reaches_output_junit_or_report"
+    "GENVIRAL_HYPOTHESIS_PROFILE=ci genviral-contract test --conformance-report report.md --junitxml junit.xml": (
+        _WHEEL + "test_the_installed_suite_passes_the_reference_api_from_an_empty_folder"
+    ),
+    "python -m build && twine check dist/*": ".ci/run",
+    'pip install "genviral-contract==0.2.0"': _WHEEL + "test_the_installed_tool_names_its_version_and_contract",
+    "genviral-contract --version": _WHEEL + "test_the_installed_tool_names_its_version_and_contract",
+    "genviral-contract test --junitxml reports/junit.xml --conformance-report reports/conformance.md": (
+        _WHEEL + "test_the_installed_suite_passes_the_reference_api_from_an_empty_folder"
+    ),
+    "pytest -p genviral_contract.plugin --pyargs genviral_contract.suite.live": (
+        _WHEEL + "test_the_pytest_way_runs_the_same_suite"
     ),
     "genviral-contract validate response.json --status 200 --key-scope workspace": (
         _CLI + "test_status_and_key_scope_are_taken_into_account"
@@ -43,9 +53,13 @@ EXERCISED: dict[str, str] = {
     "pytest -m selftest -n 2": ".ci/run",
     'SCHEMATHESIS_HOOKS=genviral_contract.st_checks st run schemas/openapi.yaml --url "$GENVIRAL_BASE_URL" '
     '-H "Authorization: Bearer $KEY"': "tests/e2e/test_st_run.py::test_st_run_judges_by_the_contract",
-    "pytest -m replay": "tests/replay/test_cassettes.py::test_recorded_answer_meets_the_contract",
-    "pytest tests/replay --cassette-dir path/to/cassettes": _REPLAY_RED,
-    "pytest tests/contract -k scenarios --record-mode=rewrite": _REPLAY_RED,
+    "pytest -m replay": "src/genviral_contract/suite/replay/test_cassettes.py::test_recorded_answer_meets_the_contract",
+    "genviral-contract replay --cassette-dir path/to/cassettes": (
+        _WHEEL + "test_cassettes_are_recorded_into_and_replayed_from_the_users_folder"
+    ),
+    "genviral-contract test -k scenarios --record-mode=rewrite": (
+        _WHEEL + "test_cassettes_are_recorded_into_and_replayed_from_the_users_folder"
+    ),
     "genviral-contract drift --format markdown": (
         "tests/unit/test_drift.py::test_drift_against_the_embedded_server_finds_none"
     ),

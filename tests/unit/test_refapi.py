@@ -16,8 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from genviral_contract import rules
+from genviral_contract import rules, shapes
 from genviral_contract.cli import main
+from genviral_contract.client import TargetSession, fetch
 from genviral_contract.credentials import Secret
 from genviral_contract.findings import Verdict
 from genviral_contract.judging import judge_raw
@@ -56,8 +57,10 @@ def _single_response(fault: Fault) -> bool:
 TRANSPORT = {"hang", "drop-connection", "always-503", "trickle-body", "gzip-bomb"}
 # One response shows these, but only once the rate limit's window is spent.
 AFTER_WINDOW = {"rate-limit-bare-429"}
+# One response shows these, but only to a request that some client sends and `requests` does not.
+SHAPED = {"gzip-whatever-asked"}
 BREAKING = [f for f in FAULTS.values() if f.kind == "breaks"]
-SINGLE = [f for f in BREAKING if _single_response(f) and f.name not in TRANSPORT | AFTER_WINDOW]
+SINGLE = [f for f in BREAKING if _single_response(f) and f.name not in TRANSPORT | AFTER_WINDOW | SHAPED]
 BENIGN = [f for f in FAULTS.values() if f.kind == "benign"]
 
 
@@ -442,6 +445,31 @@ def _always_503(server: ReferenceServer) -> None:
     assert [get(server, probe)[0].status_code for probe in ("unknown-key", "unsubscribed")] == [401, 402]
 
 
+def _refused_coding(server: ReferenceServer) -> None:
+    # urllib's Accept-Encoding: identity gets gzip; the suite's own gzip does not mind it.
+    with TargetSession() as session:
+        for shape, broken in ((shapes.SHAPES[0], {"HTTP-CONTENT-CODING-ACCEPTED"}), (shapes.SUITE, set())):
+            answer = fetch(session, server.base_url + "/accounts", shape=shape)
+            assert answer.headers.get("Content-Encoding") == "gzip"
+            verdict = judge_raw(
+                answer.status, answer.content, headers=answer.headers, request_headers=answer.request_headers
+            )
+            assert verdict.broken == broken, (shape.name, verdict.lines())
+
+
+def _identity_per_connection(server: ReferenceServer) -> None:
+    # Two keys in turn on one kept-alive connection: the second gets the first's accounts;
+    # alone, on a connection of its own, it gets its own.
+    with requests.Session() as session:
+        first, second = (get_on(session, server, probe).json()["data"]["scope"] for probe in ("workspace", "personal"))
+    assert (first, second) == ("workspace", "workspace")
+    assert get(server, "personal")[0].json()["data"]["scope"] == "personal"
+
+
+def get_on(session: requests.Session, server: ReferenceServer, probe: str) -> requests.Response:
+    return session.get(server.base_url + "/accounts", headers=server.headers_for(probe), timeout=5)
+
+
 TARGETED: dict[str, Callable[[ReferenceServer], None]] = {
     "personal-sees-workspace-account": _isolation,
     "ids-change-per-call": _unstable,
@@ -469,11 +497,13 @@ TARGETED: dict[str, Callable[[ReferenceServer], None]] = {
     "secret-alone-accepted": _served_as_workspace("secret-alone"),
     "any-issued-secret": _served_as_workspace("foreign-secret"),
     "rate-limit-bare-429": _bare_429,
+    "gzip-whatever-asked": _refused_coding,
+    "identity-per-connection": _identity_per_connection,
 }
 
 
 def test_every_multi_response_fault_has_a_targeted_check() -> None:
-    assert set(TARGETED) == {f.name for f in BREAKING if not _single_response(f)} | TRANSPORT | AFTER_WINDOW
+    assert set(TARGETED) == {f.name for f in BREAKING if not _single_response(f)} | TRANSPORT | AFTER_WINDOW | SHAPED
 
 
 @pytest.mark.parametrize("name", sorted(TARGETED))
@@ -754,3 +784,12 @@ def test_serve_announces_its_rate_limit(capsys: pytest.CaptureFixture[str], monk
     monkeypatch.setattr(serve, "_wait_forever", interrupted)
     assert serve.run(_args(rate_limit="40/15s")) == 0
     assert "rate limit 40/15s" in capsys.readouterr().out.splitlines()[0]
+
+
+def test_a_fresh_window_never_says_more_than_its_length() -> None:
+    # Just below a power of two, now + 30 rounds up: (now + 30) - now is 30.00000000000182,
+    # which ceil would make 31 s (it once failed test_rate_limit_headers_count_down).
+    now = 2.0**14 - 0.1
+    assert (now + 30.0) - now > 30.0
+    window = FixedWindow(Rate(3, 30.0), clock=lambda: now).take()
+    assert (window.reset, window.seconds_left) == (30.0, 30)

@@ -17,13 +17,14 @@ from typing import Any
 
 import pytest
 
-from genviral_contract import rules
+from genviral_contract import __version__, provenance, rules
 from genviral_contract.report import (
     CHECKED,
     DECLARED,
     FAILED,
     NOT_CHECKED,
     NOT_JUDGED,
+    NOTE,
     SUITE_ERROR,
     TARGET,
     Ledger,
@@ -345,8 +346,17 @@ def test_every_rule_has_a_row_in_catalogue_order() -> None:
     ledger = ledger_of(passed("t::a", "ENV-OBJECT"))
     ids = [r.id for r in rules.RULES]
     assert [r["rule"] for r in ledger.as_json()["rules"]] == ids
-    assert [line.split()[0] for line in ledger.terminal()[1 : 1 + len(ids)]] == ids
+    # After the target and what judged it.
+    assert [line.split()[0] for line in ledger.terminal()[2 : 2 + len(ids)]] == ids
     assert all(r["statement"] == rules.get(r["rule"]).statement for r in ledger.as_json()["rules"])
+
+
+def test_every_format_names_the_tool_and_the_contract_it_judged_by() -> None:
+    ledger = ledger_of(passed("t::a", "ENV-OBJECT"))
+    assert ledger.as_json()["tool"] == provenance.as_dict()
+    assert f"Judged by: {provenance.line()}  " in ledger.markdown().splitlines()
+    assert ledger.terminal()[1] == f"judged by: {provenance.line()}"
+    assert provenance.line().startswith(f"genviral-contract {__version__}, contract revision 2 (schemas sha256:")
 
 
 def test_markdown_escapes_pipes_in_notes() -> None:
@@ -403,3 +413,16 @@ def test_a_not_checked_reason_comes_before_the_skips() -> None:
     )
     found = row(ledger_of(ran, skipped), "SCOPE-EXPECTED-IDS")
     assert (found["verdict"], found["reasons"], found["skipped"]) == ("not checked", [NO_IDS], 1)
+
+
+def test_a_note_is_counted_once_per_answer_and_shown_in_every_format() -> None:
+    # Every phase carries the test's properties; only the call's count.
+    said = "a gzip body to a request that sent no Accept-Encoding: GET /accounts"
+    ledger = ledger_of(
+        Run("t::a", properties=[*judged(LIVE, "ENV-OBJECT"), (NOTE, said), (NOTE, said)]),
+        Run("t::b", properties=[*judged(LIVE, "ENV-OBJECT"), (NOTE, said)]),
+    )
+    assert ledger.as_json()["notes"] == [{"note": said, "answers": 3}]
+    assert f"note: {said} (3 answers)" in ledger.terminal()
+    assert f"- {said} (3 answers)" in ledger.markdown().splitlines()
+    assert ledger_of(passed("t::c", "ENV-OBJECT")).as_json()["notes"] == []

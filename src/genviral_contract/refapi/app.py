@@ -31,7 +31,11 @@ class Request:
     method: str
     path: str
     authorization: str | None = None
-    accept_encoding: str = ""
+    # None: the request had no such header (which, for Accept-Encoding, accepts any coding).
+    accept_encoding: str | None = None
+    accept: str | None = None
+    # Which connection of the server's the request came on (faults that keep state per connection).
+    connection: int = 0
 
 
 @dataclass
@@ -47,7 +51,8 @@ class Reply:
     # hang: never answer; drop: close without answering; trickle: the headers, then the
     # body one byte at a time; bomb: a small gzip body that decodes to far more than any cap.
     action: Literal["answer", "hang", "drop", "trickle", "bomb"] = "answer"
-    # Compress when the client accepts gzip; off unless a fault turns it on.
+    # Compress when the request accepts gzip (asks for it, or sends no Accept-Encoding); off
+    # unless a fault turns it on.
     gzip: bool = False
     # Seconds to wait before answering (a server slowing down key guessing); the HTTP layer
     # caps it, since a reply that should never come is ``action="hang"``.

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import gzip
 import json
 import math
 import random
@@ -1175,7 +1176,12 @@ _CASES: tuple[Fault, ...] = (
     Fault(
         "shuffled-order", "accounts come in a different order on every call", "benign", transform=on_accounts(_shuffle)
     ),
-    Fault("gzip", "bodies are gzip-compressed when the client accepts it", "benign", transform=every(gzip=True)),
+    Fault(
+        "gzip",
+        "bodies are gzip-compressed when the request accepts gzip (asks for it, or sends no Accept-Encoding)",
+        "benign",
+        transform=every(gzip=True),
+    ),
     Fault(
         "json-no-charset",
         "Content-Type is application/json without a charset",
@@ -1270,4 +1276,139 @@ _CASES: tuple[Fault, ...] = (
     ),
 )
 
-FAULTS: dict[str, Fault] = {fault.name: fault for fault in _CASES}
+# --- issue 16 §2-3: what real clients send, and what caches keep --------------------------
+
+
+def with_headers(statuses: tuple[int, ...] | None, **headers: str) -> Transform:
+    """Add ``headers`` (underscores for dashes) to every reply with one of ``statuses`` (None: every reply)."""
+    named = {name.replace("_", "-"): value for name, value in headers.items()}
+
+    def transform(reply: Reply, ctx: Ctx) -> Reply:
+        if statuses is None or reply.status in statuses:
+            reply.headers.update(named)
+        return reply
+
+    return transform
+
+
+def _gzip_whatever_asked(reply: Reply, ctx: Ctx) -> Reply:
+    # The body is compressed here, so the server sends it as it is, whatever the request accepted.
+    if reply.action == "answer":
+        reply.raw = gzip.compress(reply.payload())
+        reply.headers.update({"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+    return reply
+
+
+_HTML_ERROR = (
+    b"<!DOCTYPE html>\n<html><head><title>Error</title></head><body><h1>Something went wrong</h1></body></html>\n"
+)
+
+
+def _html_unless_json_asked(reply: Reply, ctx: Ctx) -> Reply:
+    # As web frameworks render errors: JSON only for a client whose Accept names it.
+    asked = (ctx.request.accept or "").lower()
+    if reply.status >= 400 and "json" not in asked:
+        reply.raw, reply.content_type = _HTML_ERROR, "text/html; charset=utf-8"
+    return reply
+
+
+class _IdentityPerConnection:
+    """Authentication cached on the connection: the first valid key on a connection decides
+    whose answer every later key on it gets (as a proxy that authenticates connections does)."""
+
+    def __init__(self) -> None:
+        self._first: weakref.WeakKeyDictionary[App, dict[int, seed.KeySpec]] = weakref.WeakKeyDictionary()
+
+    def __call__(self, reply: Reply, ctx: Ctx) -> Reply:
+        if ctx.auth.key is None or reply.status in (404, 405):
+            return reply
+        first = self._first.setdefault(ctx.app, {}).setdefault(ctx.request.connection, ctx.auth.key.spec)
+        return ctx.app.for_key(first)
+
+
+_CLIENTS_AND_CACHES: tuple[Fault, ...] = (
+    Fault(
+        "gzip-whatever-asked",
+        "bodies are gzip-compressed whatever Accept-Encoding says (identity included)",
+        _B,
+        ("HTTP-CONTENT-CODING-ACCEPTED",),
+        transform=_gzip_whatever_asked,
+    ),
+    Fault(
+        "html-errors-unless-json-asked",
+        "errors are an HTML page unless Accept names JSON (curl's */*, urllib's none)",
+        _B,
+        ("HTTP-JSON-CONTENT-TYPE", "HTTP-BODY-JSON"),
+        probe="no-auth",
+        transform=_html_unless_json_asked,
+    ),
+    Fault(
+        "identity-per-connection",
+        "a connection keeps its first key's identity: later keys on it get that key's accounts",
+        _B,
+        ("SCOPE-MATCHES-KEY", "SCOPE-IDENTITY-STABLE", "ACC-ID-STABLE"),
+        transform=_IdentityPerConnection(),
+    ),
+    Fault(
+        "cache-public",
+        "a 200 carries Cache-Control: public, max-age=300",
+        _B,
+        ("HTTP-CACHE-PRIVATE",),
+        transform=with_headers((200,), Cache_Control="public, max-age=300"),
+    ),
+    Fault(
+        "cache-s-maxage-plan-errors",
+        "402 and 403 carry Cache-Control: s-maxage=60",
+        _B,
+        ("HTTP-CACHE-PRIVATE",),
+        probe="unsubscribed",
+        transform=with_headers((402, 403), Cache_Control="s-maxage=60"),
+    ),
+    Fault(
+        "cache-private-qualified",
+        'a 200 carries Cache-Control: private="Set-Cookie", max-age=60 (private for one field only)',
+        _B,
+        ("HTTP-CACHE-PRIVATE",),
+        transform=with_headers((200,), Cache_Control='private="Set-Cookie", max-age=60'),
+    ),
+    Fault(
+        "cache-max-age",
+        "a 200 carries Cache-Control: max-age=60 without private",
+        _B,
+        ("HTTP-CACHE-PRIVATE",),
+        transform=with_headers((200,), Cache_Control="max-age=60"),
+    ),
+    Fault(
+        "cache-must-revalidate",
+        "a 200 carries Cache-Control: max-age=60, must-revalidate",
+        _B,
+        ("HTTP-CACHE-PRIVATE",),
+        transform=with_headers((200,), Cache_Control="max-age=60, must-revalidate"),
+    ),
+    Fault(
+        "cache-private-no-store",
+        "every answer carries Cache-Control: private, no-store and Vary: Authorization",
+        "benign",
+        transform=with_headers(None, Cache_Control="private, no-store", Vary="Authorization"),
+    ),
+    Fault(
+        "cache-no-store",
+        "every answer carries Cache-Control: no-store",
+        "benign",
+        transform=with_headers(None, Cache_Control="no-store"),
+    ),
+    Fault(
+        "cache-no-cache",
+        "every answer carries Cache-Control: no-cache",
+        "benign",
+        transform=with_headers(None, Cache_Control="no-cache"),
+    ),
+    Fault(
+        "cache-private-max-age",
+        "a 200 carries Cache-Control: private, max-age=60",
+        "benign",
+        transform=with_headers((200,), Cache_Control="private, max-age=60"),
+    ),
+)
+
+FAULTS: dict[str, Fault] = {fault.name: fault for fault in (*_CASES, *_CLIENTS_AND_CACHES)}

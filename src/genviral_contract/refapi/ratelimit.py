@@ -55,5 +55,7 @@ class FixedWindow:
             allowed = self._used < self.rate.count
             # A refused request uses nothing up: the window stays full until it ends.
             self._used += allowed
-            remaining, reset = self.rate.count - self._used, self._ends - now
+            # (now + window) - now can exceed window by a rounding error, which ceil would
+            # make a whole second more than the window: never more than the window itself.
+            remaining, reset = self.rate.count - self._used, min(self.rate.window, self._ends - now)
         return Window(allowed, self.rate.count, remaining, reset, time.time() + reset)

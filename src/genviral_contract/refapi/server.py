@@ -8,6 +8,7 @@ import dataclasses
 import functools
 import gzip
 import ipaddress
+import itertools
 import secrets
 import socket
 import socketserver
@@ -24,6 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..credentials import unknown_key
+from ..httpfields import accepts
 from ..limits import Rate
 from ..settings import BASE_PATH
 from . import seed
@@ -137,16 +139,9 @@ class Stats:
         return f"Stats(requests={self.requests}, max_in_flight={self.max_in_flight}, throttled={self.throttled})"
 
 
-def accepts_gzip(accept_encoding: str) -> bool:
-    for item in accept_encoding.split(","):
-        name, _, params = item.strip().partition(";")
-        if name.strip().lower() == "gzip":
-            return params.replace(" ", "").lower() not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
-    return False
-
-
 class _Handler(BaseHTTPRequestHandler):
     server: _HTTPServer
+    connection_number: int
     protocol_version = "HTTP/1.1"
     server_version = "genviral-refapi/1"
     sys_version = ""
@@ -155,6 +150,11 @@ class _Handler(BaseHTTPRequestHandler):
     # Headers and body go out in two writes; with Nagle on, every keep-alive request then
     # waits ~40 ms for the client's delayed ACK. A real API server does not stall like that.
     disable_nagle_algorithm = True
+
+    def setup(self) -> None:
+        super().setup()
+        # One handler serves one connection: number it, for faults that keep state per connection.
+        self.connection_number = next(self.server.connection_numbers)
 
     def version_string(self) -> str:
         return self.server_version  # the stdlib appends sys_version after a space
@@ -174,7 +174,12 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             self._discard_body()
             request = Request(
-                self.command, urlsplit(self.path).path, self._authorization(), self.headers.get("Accept-Encoding", "")
+                self.command,
+                urlsplit(self.path).path,
+                self._authorization(),
+                accept_encoding=self.headers.get("Accept-Encoding"),
+                accept=self.headers.get("Accept"),
+                connection=self.connection_number,
             )
             reply = self.server.answer(request)
             if self.server.latency:
@@ -229,7 +234,7 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.action == "bomb":
             body = gzip_bomb()
             headers["Content-Encoding"] = "gzip"
-        elif reply.gzip and accepts_gzip(self.headers.get("Accept-Encoding", "")):
+        elif reply.gzip and accepts(self.headers.get("Accept-Encoding"), "gzip"):
             body = gzip.compress(body)
             headers.update({"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
         self.send_response(reply.status)
@@ -283,6 +288,7 @@ class _HTTPServer(ThreadingHTTPServer):
         self.stats = owner.stats
         self.latency = owner.latency
         self.stopping = threading.Event()
+        self.connection_numbers = itertools.count(1)
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         super().__init__(address, _Handler)

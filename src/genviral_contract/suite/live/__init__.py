@@ -1,0 +1,1 @@
+"""The conformance suite against a live target: every documented question of GET /accounts."""

@@ -1,0 +1,77 @@
+"""Every documented answer, as each kind of real client asks for it (issue 16 §2): the
+headers it sends and how it uses connections (genviral_contract.shapes).
+
+Each answer is judged by the whole contract, and each 200 is compared with the key's first
+answer of the run (Judge.judge does), so an answer that depends on Accept, Accept-Encoding
+or the connection fails SCOPE-IDENTITY-STABLE or ACC-ID-STABLE, if no rule of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from genviral_contract import shapes
+from genviral_contract.credentials import Secret, unknown_key
+from genviral_contract.judge import RESPONSE_RULES, Judge
+from genviral_contract.settings import ROLES
+
+pytestmark = pytest.mark.contract
+
+# The rule each documented status answers to.
+STATUS_RULES = {
+    200: "ACC-LIST-OK",
+    401: "AUTH-REQUIRED",
+    402: "PLAN-SUBSCRIPTION-REQUIRED",
+    403: "PLAN-TIER-NOT-ALLOWED",
+    500: "ERR-DOCUMENTED-ERROR-CODE",
+}
+
+
+@dataclass(frozen=True)
+class Question:
+    asked: str  # as a failure message names it
+    role: str | None
+    authorization: Secret | None
+    status: int
+
+
+def questions(genviral: Judge) -> list[Question]:
+    """Each configured key, with no key and a bad key between them: on a shared connection
+    every request follows another caller's."""
+    keyed = [
+        Question(f"the {role} key", role, None, ROLES[role].expect) for role in ROLES if role in genviral.target.keys
+    ]
+    unkeyed = [
+        Question("no key", None, None, 401),
+        Question("a bad key", None, Secret(f"Bearer {unknown_key()}", "bad key"), 401),
+    ]
+    mixed: list[Question] = []
+    for i, question in enumerate(keyed):
+        mixed.append(question)
+        if i < len(unkeyed):
+            mixed.append(unkeyed[i])
+    return mixed + unkeyed[len(keyed) :]
+
+
+@pytest.mark.rules(*sorted(set(STATUS_RULES.values())), "ACC-ID-STABLE", "SCOPE-IDENTITY-STABLE", *RESPONSE_RULES)
+@pytest.mark.parametrize("shape", shapes.SHAPES, ids=lambda shape: shape.name)
+def test_every_documented_answer_holds_for_each_client(genviral: Judge, shape: shapes.Shape) -> None:
+    session = genviral.target.session
+    asked = questions(genviral)
+    shapes.hang_up(session)  # a shared connection starts here, with this test's first request
+    for question in asked:
+        answer = genviral.get(question.role, authorization=question.authorization, shape=shape)
+        genviral.judge(
+            answer,
+            credential=question.authorization,
+            expect_status=question.status,
+            status_rule=STATUS_RULES[question.status],
+            note=f"asked as {shape.describe()}, with {question.asked}",
+        )
+    if shape.connection == "shared" and (opened := shapes.connections_opened(session)) > 1:
+        genviral.note(
+            f"{shape.name}: the target closed the kept-alive connection between requests "
+            f"({opened} connections for {len(asked)} requests), so keys shared it less than asked"
+        )

@@ -1,0 +1,3 @@
+"""The shipped suite's module, collected here so that `pytest tests/contract` runs it."""
+
+from genviral_contract.suite.live.test_client_shapes import *  # noqa: F403
