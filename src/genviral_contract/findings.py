@@ -3,23 +3,43 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 JsonPath = tuple["str | int", ...]
 
+# A member name written as ``.name`` in a path (RFC 9535's member-name shorthand); any other,
+# such as "a.b", goes in brackets as a JSON string, so that a path reads one way only.
+_PLAIN_NAME = re.compile("[A-Za-z_\u0080-\ud7ff\ue000-\U0010ffff][0-9A-Za-z_\u0080-\ud7ff\ue000-\U0010ffff]*")
+# What json.loads makes of an unpaired surrogate escape ("\\ud800"); a pair becomes the one
+# character it stands for.
+SURROGATE = re.compile("[\ud800-\udfff]")
+
 
 def render_path(path: JsonPath) -> str:
-    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+    return "$" + "".join(f"[{p}]" if isinstance(p, int) else member(p) for p in path)
+
+
+def member(name: str) -> str:
+    """The path segment of a member name: ``.scope``, or ``["a.b"]`` for a name that is not plain."""
+    return f".{name}" if _PLAIN_NAME.fullmatch(name) else f"[{_json_text(name)}]"
 
 
 def render_value(value: Any, limit: int = 80) -> str:
     """A short JSON rendering of a found value, for one-line messages."""
     try:
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        text = _json_text(value)
     except (TypeError, ValueError):
         text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _json_text(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    # A lone surrogate (from a "\ud800" escape) would make the message unwritable as UTF-8:
+    # it is written as the escape it came as.
+    return text if text.isascii() else SURROGATE.sub(lambda found: f"\\u{ord(found[0]):04x}", text)
 
 
 def markdown_cell(text: str) -> str:

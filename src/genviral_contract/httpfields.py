@@ -1,6 +1,7 @@
-"""HTTP fields the caching and content-coding rules read, parsed as their RFCs define them:
-``Cache-Control`` (RFC 9111 §5.2), ``Accept-Encoding`` and ``Content-Encoding`` (RFC 9110
-§12.5.3, §8.4), ``Expires`` (RFC 9111 §5.3).
+"""HTTP fields the caching, content-coding and charset rules read, parsed as their RFCs define
+them: ``Cache-Control`` (RFC 9111 §5.2), ``Accept-Encoding`` and ``Content-Encoding`` (RFC 9110
+§12.5.3, §8.4), ``Expires`` (RFC 9111 §5.3), the parameters of ``Content-Type`` (RFC 9110
+§8.3.1, §5.6.6).
 
 Parsing is lenient where the RFCs tell recipients to be (unknown directives, either form of
 an argument, odd case and whitespace) and never guesses a meaning a cache would not give.
@@ -13,6 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from email.message import Message
 
 # token = 1*tchar (RFC 9110 §5.6.2)
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
@@ -142,3 +144,13 @@ def _canonical(coding: str) -> str:
     # "A recipient SHOULD consider "x-gzip" to be equivalent to "gzip"" (RFC 9110 §8.4.1.3).
     coding = coding.strip().lower()
     return {"x-gzip": "gzip", "x-compress": "compress"}.get(coding, coding)
+
+
+def charsets(content_type: str) -> list[str]:
+    """Every ``charset`` parameter of a Content-Type value, unquoted, in order (a value may
+    name it twice, and clients differ on which one they take)."""
+    header = Message()
+    header["Content-Type"] = content_type
+    params = header.get_params() or []
+    # The first "parameter" is the media type itself; names come lower-cased, values unquoted.
+    return [email.utils.collapse_rfc2231_value(value) for name, value in params[1:] if name == "charset"]

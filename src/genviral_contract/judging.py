@@ -9,18 +9,30 @@ from typing import Any
 
 from jsonschema import ValidationError
 
-from . import rules, schemas
+from . import interop, rules, schemas
 from .credentials import Secret
-from .findings import JsonPath, Note, Verdict, Violation, render_path, render_value
+from .findings import JsonPath, Note, Verdict, Violation, member, render_path, render_value
 from .semantic import SEMANTIC, Observed, coding_notes
 
 SCHEMA_RULES = frozenset(r.id for r in rules.RULES if r.kind == "schema")
 # The semantic rules that need no body: they judge an answer whose body is no JSON too.
-BODY_FREE = ("HTTP-JSON-CONTENT-TYPE", "ERR-NO-CREDENTIAL-ECHO", "HTTP-CACHE-PRIVATE", "HTTP-CONTENT-CODING-ACCEPTED")
+BODY_FREE = (
+    "HTTP-JSON-CONTENT-TYPE",
+    "HTTP-CHARSET-UTF8",
+    "ERR-NO-CREDENTIAL-ECHO",
+    "HTTP-CACHE-PRIVATE",
+    "HTTP-CONTENT-CODING-ACCEPTED",
+)
 
 
 class BodyError(ValueError):
-    """The body is not one JSON document; the message says how."""
+    """The body is not one JSON text; the message says how, ``path`` and ``expected`` where
+    and what (the whole body, "$", when it cannot be said)."""
+
+    def __init__(self, message: str, path: str = "$", expected: str = "a JSON object") -> None:
+        super().__init__(message)
+        self.path = path
+        self.expected = expected
 
 
 def _no_constant(name: str) -> Any:
@@ -28,8 +40,20 @@ def _no_constant(name: str) -> Any:
     raise BodyError(f"not JSON ({name} is not a JSON value)")
 
 
+def decode_body(raw: bytes) -> str:
+    """The body's text: UTF-8 (RFC 8259 §8.1), else a BodyError that says where it is not."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        reason = f"bytes that are not UTF-8 (byte {exc.start}: {exc.reason})"
+        at = interop.undecodable_at(raw)
+        if at is None:
+            raise BodyError(reason, expected="UTF-8 text") from None
+        raise BodyError(f"{reason}: {at[1]}", at[0], "UTF-8 text") from None
+
+
 def parse_body(raw: bytes | str) -> Any:
-    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    text = decode_body(raw) if isinstance(raw, bytes) else raw
     if not text or text.isspace():  # not text.strip(), which copies a body that ends in a newline
         raise BodyError("an empty body")
     try:
@@ -42,8 +66,12 @@ def parse_body(raw: bytes | str) -> Any:
         raise BodyError(f"{kind} ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
     except RecursionError:
         raise BodyError("JSON nested too deeply to parse") from None
-    except BodyError:
-        raise
+    except BodyError as exc:
+        # Refused where it was met, at any depth; a second parse finds its path.
+        at = interop.constant_at(text)
+        if at is None:
+            raise
+        raise BodyError(str(exc), at[0], "a JSON value (RFC 8259 has no NaN or Infinity)") from None
     except ValueError as exc:  # e.g. an integer of more digits than Python converts
         raise BodyError(f"JSON this parser cannot read ({exc})") from None
 
@@ -61,16 +89,17 @@ def judge_raw(
     request_headers: Mapping[str, str] | None = None,
 ) -> Verdict:
     """Judge a response body as it came over the wire, and its headers (``request_headers``,
-    the request's as sent, when known, for the rules that answer to them)."""
+    the request's as sent, when known, for the rules that answer to them). A str stands for
+    its UTF-8 bytes (a lone surrogate in it is not UTF-8)."""
+    data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
     try:
-        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        text = decode_body(data)
         body = parse_body(text)
-    except (BodyError, UnicodeDecodeError) as exc:
-        reason = str(exc) if isinstance(exc, BodyError) else "bytes that are not UTF-8"
-        violations = [Violation("HTTP-BODY-JSON", "$", "a JSON object", reason)]
+    except BodyError as exc:
+        violations = [Violation("HTTP-BODY-JSON", exc.path, exc.expected, str(exc))]
         # The rules that need no body judge it still: a body that is no JSON can hold the key
         # (a TRACE-like echo of the request), and come with headers as wrong as any other's.
-        text = raw if isinstance(raw, str) else raw.decode("utf-8", errors="replace")
+        text = data.decode("utf-8", errors="replace")
         bare = Observed(
             status,
             None,
@@ -182,11 +211,11 @@ def undocumented(body: Any) -> Iterator[Note]:
         return
     counts: Counter[str] = Counter()
     known_env = schemas.known_properties(schemas.ENVELOPE)
-    counts.update(f"$.{k}" for k in body if k not in known_env)
+    counts.update("$" + member(k) for k in body if k not in known_env)
     data = body.get("data")
     if isinstance(data, dict) and body.get("ok") is True:
         known_pay = schemas.known_properties(schemas.PAYLOAD)
-        counts.update(f"$.data.{k}" for k in data if k not in known_pay)
+        counts.update("$.data" + member(k) for k in data if k not in known_pay)
         accounts = data.get("accounts")
         if isinstance(accounts, list):
             known_acc = schemas.known_properties(schemas.ACCOUNT)
@@ -200,6 +229,6 @@ def undocumented(body: Any) -> Iterator[Note]:
                 clean = False
             for acc in () if clean else accounts:
                 if isinstance(acc, dict) and not known_acc.issuperset(acc):
-                    counts.update(f"$.data.accounts[*].{k}" for k in acc if k not in known_acc)
+                    counts.update("$.data.accounts[*]" + member(k) for k in acc if k not in known_acc)
     for path, count in sorted(counts.items()):
         yield Note(path, count)

@@ -55,8 +55,28 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "HTTP-BODY-JSON",
-        "The body is one complete JSON object (not empty, HTML or truncated).",
-        f"{_ENVELOPE}: every response is a JSON envelope.",
+        "The body is one complete JSON text as RFC 8259 defines it (not empty, HTML or truncated): UTF-8 "
+        "with no byte order mark, and no NaN or Infinity anywhere in it.",
+        f"{_ENVELOPE}: every response is a JSON envelope. RFC 8259 §2–§7 (the grammar: no NaN or Infinity, "
+        "§6) and §8.1 (JSON text exchanged between systems MUST be UTF-8).",
+        "semantic",
+    ),
+    # --- every parser reads the body the same (issue 16, §1) ---
+    Rule(
+        "HTTP-BODY-IJSON",
+        "Every JSON parser reads the body the same, anywhere in it, undocumented fields included: no "
+        "object repeats a member name, and no string or member name holds an unpaired surrogate "
+        "escape (`\\ud800` alone; an escaped pair such as `\\ud83d\\ude00` is fine).",
+        "RFC 7493 (I-JSON) §2.3 (member names MUST NOT be duplicated) and §2.1 (no surrogates); RFC 8259 §4 "
+        "(names SHOULD be unique: parsers differ on duplicates) and §8.2 (unpaired surrogates: unpredictable).",
+        "semantic",
+    ),
+    Rule(
+        "HTTP-CHARSET-UTF8",
+        "A `charset` parameter of the Content-Type, if there is one, names UTF-8: `utf-8` or `utf8`, "
+        "in any case, quoted or not.",
+        "RFC 8259 §8.1 (JSON text MUST be UTF-8) and §11 (application/json defines no charset: a client "
+        "that honours one anyway, as requests' `.text` does, decodes the body by it).",
         "semantic",
     ),
     # --- caching and content codings (issue 16 §2-3): HTTP's own rules -------------

@@ -14,6 +14,7 @@ from itertools import repeat
 from operator import itemgetter, ne
 from typing import Any
 
+from . import interop
 from .credentials import Secret, echo_forms, echoes
 from .findings import Note, Violation, render_value
 from .httpfields import CacheControl, accepts, codings, expires_later
@@ -80,6 +81,23 @@ def json_content_type(obs: Observed) -> list[Violation] | None:
     if is_json_media_type(obs.content_type):
         return []
     return [Violation("HTTP-JSON-CONTENT-TYPE", "Content-Type", "application/json", render_value(obs.content_type))]
+
+
+@rule("HTTP-CHARSET-UTF8")
+def charset_utf8(obs: Observed) -> list[Violation] | None:
+    if obs.content_type is None:
+        return None
+    return interop.charset_violations(obs.content_type)
+
+
+@rule("HTTP-BODY-IJSON")
+def parsers_agree(obs: Observed) -> list[Violation] | None:
+    if obs.raw_text is None:
+        return None
+    duplicates = interop.duplicate_members(obs.raw_text, obs.body)
+    if duplicates is None:
+        return None
+    return duplicates + interop.lone_surrogates(obs.raw_text, obs.body)
 
 
 @rule("ENV-CODE-MATCHES-STATUS")

@@ -30,6 +30,8 @@ class Case:
     expected: dict[str, str] = field(default_factory=dict)
     body: Any = _ABSENT
     raw: str | None = None
+    encoding: str = "utf-8"
+    paths: tuple[str, ...] = ()
     # Response headers (a field on several lines joined, as the client joins them) and the
     # request's as sent; None when the case does not say.
     headers: dict[str, str] | None = None
@@ -45,6 +47,11 @@ class Case:
         if self.raw is not None:
             return self.raw
         return json.dumps(self.body, ensure_ascii=False)
+
+    @property
+    def wire(self) -> bytes:
+        """The bytes that came over the wire."""
+        return self.text.encode(self.encoding)
 
     @property
     def has_body(self) -> bool:
@@ -81,6 +88,8 @@ def cases() -> tuple[Case, ...]:
                         expected=dict(test.get("expected", {})),
                         body=test.get("body", _ABSENT),
                         raw=test.get("raw"),
+                        encoding=test.get("encoding", "utf-8"),
+                        paths=tuple(test.get("paths", ())),
                         headers=_joined(test["headers"]) if "headers" in test else None,
                         request_headers=test.get("request_headers"),
                     )

@@ -23,7 +23,7 @@ SINGLE_RESPONSE_RULES = [r.id for r in rules.RULES if r.kind in ("schema", "sema
 def test_case(case: Case) -> None:
     verdict = judge_raw(
         case.status,
-        case.text,
+        case.wire,
         content_type=case.content_type,
         key_scope=case.key_scope,
         credential=Secret(case.credential) if case.credential else None,
@@ -38,6 +38,8 @@ def test_case(case: Case) -> None:
     else:
         missing = sorted(set(case.rules) - verdict.broken)
         assert not missing, f"rules not reported: {', '.join(missing)}; reported:\n{report}"
+        unnamed = sorted(set(case.paths) - {v.path for v in verdict.violations})
+        assert not unnamed, f"paths not named: {', '.join(unnamed)}; reported:\n{report}"
     assert sorted(n.path for n in verdict.notes) == sorted(case.notes), report
 
 
@@ -50,6 +52,7 @@ def test_there_are_case_files() -> None:
         "scope",
         "errors",
         "transport",
+        "interop",
         "documented-examples",
         "caching",
         "content-coding",

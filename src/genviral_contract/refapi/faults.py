@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import email.utils
 import gzip
+import json
 import math
 import random
 import time
@@ -352,6 +353,40 @@ def _truncate(reply: Reply, ctx: Ctx) -> Reply:
     if reply.status == 200:
         full = reply.payload()
         reply.raw = full[: len(full) // 2]
+    return reply
+
+
+# --- strict JSON (issue 16 §1): bodies that json.loads reads one way and other parsers another
+
+
+def on_success_bytes(old: bytes, new: bytes) -> Transform:
+    """The first ``old`` in the bytes of a success becomes ``new``: for what no parsed value
+    can hold (a repeated member, a lone surrogate escape, bytes that are not UTF-8)."""
+
+    def transform(reply: Reply, ctx: Ctx) -> Reply:
+        if reply.status == 200:
+            reply.raw = reply.payload().replace(old, new, 1)
+        return reply
+
+    return transform
+
+
+def _ascii_escaped(reply: Reply, ctx: Ctx) -> Reply:
+    # json.dumps' default, as many servers send it: "J\u00f6rg", and an emoji as a surrogate pair.
+    if reply.raw is None:
+        reply.raw = json.dumps(reply.body, separators=(",", ":")).encode("ascii")
+    return reply
+
+
+_UTF8_SPELLINGS = (
+    'application/json; charset="UTF-8"',
+    "application/json;Charset=Utf-8",
+    "application/json; CHARSET=utf8",
+)
+
+
+def _utf8_spelled(reply: Reply, ctx: Ctx) -> Reply:
+    reply.content_type = _UTF8_SPELLINGS[ctx.call % len(_UTF8_SPELLINGS)]
     return reply
 
 
@@ -1020,6 +1055,77 @@ _CASES: tuple[Fault, ...] = (
     ),
     Fault("truncated-json", "a success body stops halfway", _B, ("HTTP-BODY-JSON",), transform=_truncate),
     Fault("empty-body", "a success has an empty body", _B, ("HTTP-BODY-JSON",), transform=on_success_reply(raw=b"")),
+    # strict JSON (issue 16 §1): what json.loads tolerates and other parsers read otherwise
+    Fault(
+        "duplicate-scope",
+        'data carries "scope":"personal" before "scope":"workspace" (a first-wins parser reads personal)',
+        _B,
+        ("HTTP-BODY-IJSON",),
+        transform=on_success_bytes(b'"scope":"workspace"', b'"scope":"personal","scope":"workspace"'),
+    ),
+    Fault(
+        "duplicate-ok",
+        'a success starts {"ok":false,"ok":true,...}',
+        _B,
+        ("HTTP-BODY-IJSON",),
+        transform=on_success_bytes(b'{"ok":true', b'{"ok":false,"ok":true'),
+    ),
+    Fault(
+        "duplicate-in-account",
+        "the third account carries another tenant's workspace_id, then its own",
+        _B,
+        ("HTTP-BODY-IJSON",),
+        transform=on_success_bytes(
+            b'"username":"brandhq_tv"', f'"workspace_id":"{seed.OTHER}","username":"brandhq_tv"'.encode()
+        ),
+    ),
+    Fault(
+        "nan-field",
+        "an account carries an undocumented score of NaN",
+        _B,
+        ("HTTP-BODY-JSON",),
+        transform=on_success_bytes(b'"username":"creator_ana"', b'"score":NaN,"username":"creator_ana"'),
+    ),
+    Fault(
+        "lone-surrogate",
+        "a username ends in the high half of an emoji's surrogate pair (\\ud83d)",
+        _B,
+        ("HTTP-BODY-IJSON",),
+        transform=on_success_bytes(b'"username":"brandhq"', b'"username":"brandhq\\ud83d"'),
+    ),
+    Fault(
+        "latin1-display-name",
+        "one display name is Latin-1 bytes in an otherwise UTF-8 body",
+        _B,
+        ("HTTP-BODY-JSON",),
+        transform=on_success_bytes("Ana Løvås".encode(), "Ana Løvås".encode("latin-1")),
+    ),
+    Fault(
+        "charset-latin1",
+        "UTF-8 bodies with non-ASCII names are labelled charset=iso-8859-1",
+        _B,
+        ("HTTP-CHARSET-UTF8",),
+        transform=every(content_type="application/json; charset=iso-8859-1"),
+    ),
+    Fault(
+        "charset-utf16",
+        "UTF-8 bodies are labelled charset=utf-16",
+        _B,
+        ("HTTP-CHARSET-UTF8",),
+        transform=every(content_type="application/json; charset=utf-16"),
+    ),
+    Fault(
+        "charset-utf8-spellings",
+        'Content-Type spells UTF-8 charset="UTF-8", Charset=Utf-8 or CHARSET=utf8, call by call',
+        "benign",
+        transform=_utf8_spelled,
+    ),
+    Fault(
+        "ascii-escaped",
+        "non-ASCII names come as \\u escapes, emoji as surrogate pairs (\\ud83d\\udccc)",
+        "benign",
+        transform=_ascii_escaped,
+    ),
     Fault("hang", "requests are accepted and never answered", _B, ("HTTP-ANSWERS",), transform=every(action="hang")),
     Fault(
         "drop-connection",
