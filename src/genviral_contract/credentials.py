@@ -134,29 +134,6 @@ def forms(secret: Secret) -> frozenset[str]:
     return frozenset(f for f in _every_form(fragments, secret.token()) if len(f) >= MIN_FORM or f in fragments)
 
 
-@functools.lru_cache(maxsize=64)
-def _pattern(secrets: frozenset[Secret]) -> re.Pattern[str] | None:
-    """Every form of ``secrets``, lower-cased: matched against a lower-cased text (see
-    :func:`_spans`), which costs a tenth of a case-insensitive pattern."""
-    every = {form.lower() for secret in secrets for form in forms(secret)}
-    if not every:
-        return None
-    # Longest first, so that a form inside another does not leave the outer one's rest.
-    alternatives = sorted(every, key=len, reverse=True)
-    return re.compile("|".join(re.escape(a) for a in alternatives))
-
-
-def _spans(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
-    """Where the lower-cased ``pattern`` matches ``text`` in any case."""
-    lowered = text.lower()
-    if len(lowered) != len(text):
-        # A character whose lower case is longer ("İ"): positions would not line up, so
-        # the slower case-insensitive search, on the text itself.
-        lowered, pattern = text, re.compile(pattern.pattern, re.IGNORECASE)
-    for found in pattern.finditer(lowered):
-        yield found.start(), found.start() + len(found.group(found.lastindex or 0))
-
-
 @functools.lru_cache(maxsize=256)
 def echo_forms(secret: Secret) -> tuple[str, ...]:
     """What counts as an echo of ``secret`` in an answer, lower-cased: its secret-looking
@@ -177,22 +154,49 @@ def echoes(forms: tuple[str, ...], text: str) -> bool:
     return any(form in lowered for form in forms)
 
 
-@functools.lru_cache(maxsize=64)
-def _pieces(secrets: frozenset[Secret]) -> re.Pattern[str] | None:
-    """Every run of :data:`PIECE` characters of a secret, as a lookahead, so that
-    overlapping matches mark a whole piece however long."""
+@functools.lru_cache(maxsize=1024)
+def _lowered_forms(secret: Secret) -> tuple[str, ...]:
+    """Every form of ``secret`` (:func:`forms`), lower-cased: searched for in a lower-cased
+    text (see :func:`_spans`)."""
+    return tuple(sorted({form.lower() for form in forms(secret)}, key=len, reverse=True))
+
+
+@functools.lru_cache(maxsize=1024)
+def _pieces(secret: Secret) -> tuple[str, ...]:
+    """Every run of :data:`PIECE` characters of ``secret``'s secret half, lower-cased."""
     # Of the secret half of a key only: a piece of its public id is no secret.
-    halves = {f.partition(".")[2] if "." in f else f for s in secrets for f in s.echo_fragments()}
-    windows = {f[i : i + PIECE] for f in halves for i in range(len(f) - PIECE + 1)}
-    if not windows:
-        return None
-    return re.compile("(?=(" + "|".join(re.escape(w.lower()) for w in sorted(windows)) + "))")
+    halves = {f.partition(".")[2] if "." in f else f for f in secret.echo_fragments()}
+    return tuple(sorted({f[i : i + PIECE].lower() for f in halves for i in range(len(f) - PIECE + 1)}))
 
 
-def _masked_spans(text: str, pattern: re.Pattern[str], marker: str) -> str:
-    """``text`` with every match of ``pattern`` masked, overlapping matches as one."""
+def _spans(needles: Iterable[str], text: str) -> Iterator[tuple[int, int]]:
+    """Where each lower-cased needle occurs in ``text``, in any case: every occurrence,
+    overlapping ones too. Substring searches on the lower-cased text, one per needle, with
+    nothing to compile, so a run's growing set of secrets costs no regular expression each."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        # A character whose lower case is longer ("İ"): positions would not line up, so
+        # a case-insensitive search on the text itself.
+        for needle in needles:
+            for found in re.finditer(f"(?=({re.escape(needle)}))", text, re.IGNORECASE):
+                yield found.start(), found.end(1)
+        return
+    for needle in needles:
+        start = lowered.find(needle)
+        while start >= 0:
+            yield start, start + len(needle)
+            start = lowered.find(needle, start + 1)
+
+
+def _needles(secrets: Iterable[Secret]) -> list[str]:
+    """What masking looks for: every form of each secret, then every piece of its secret."""
+    return [n for secret in secrets for part in (_lowered_forms, _pieces) for n in part(secret)]
+
+
+def _masked_spans(text: str, needles: list[str], marker: str) -> str:
+    """``text`` with every occurrence of ``needles`` masked, overlapping ones as one."""
     merged: list[list[int]] = []
-    for start, end in _spans(pattern, text):
+    for start, end in sorted(_spans(needles, text)):
         if merged and start <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
@@ -210,10 +214,7 @@ def mask(text: str, *secrets: Secret | None, marker: str = MASK, bearer: bool = 
     """``text`` with every form of every known secret and every key-shaped string masked,
     and (``bearer``) every token after "Bearer"; then any piece of a secret left over (a
     repr that shortened a key to ``gva_live_f67...cac78deb42b1c`` keeps its tail)."""
-    known = frozenset(s for s in secrets if s is not None)
-    for pattern in (_pattern(known), _pieces(known)):
-        if pattern is not None:
-            text = _masked_spans(text, pattern, marker)
+    text = _masked_spans(text, _needles(s for s in secrets if s is not None), marker)
     if bearer:
         text = _BEARER.sub(lambda m: m.group(1) + marker, text)
     return KEY_SHAPE.sub(marker, text)
@@ -239,9 +240,7 @@ def mask_within(value: Any, secrets: Iterable[Secret] = ()) -> Any:
 
 def leaks(text: str, secrets: Iterable[Secret]) -> bool:
     """Whether ``text`` holds a form of one of ``secrets``, a piece of one, or a key-shaped string."""
-    known = frozenset(secrets)
-    patterns = [p for p in (_pattern(known), _pieces(known)) if p is not None]
-    return any(next(_spans(p, text), None) is not None for p in patterns) or KEY_SHAPE.search(text) is not None
+    return next(_spans(_needles(secrets), text), None) is not None or KEY_SHAPE.search(text) is not None
 
 
 def unknown_key() -> str:
