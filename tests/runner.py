@@ -1,8 +1,12 @@
-"""The one way a test runs pytest as a user would: a subprocess at the repository root, with
-no GENVIRAL_* variable but those it is given."""
+"""The two ways a test runs the suite as a user would, with no GENVIRAL_* variable but those
+it is given: a subprocess at the repository root (`run_suite`, `start_suite`), where a
+separate process is the point (a real terminal, a signal, a hang, memory, the process-wide
+state of a fresh interpreter), and in this process (`run_inprocess`), which costs the
+suite's own time and no interpreter start-up."""
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
 import subprocess
@@ -11,16 +15,23 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
+from hypothesis import settings
+
 from genviral_contract.refapi import ReferenceServer
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _settings(env: Mapping[str, str] | None) -> dict[str, str]:
+    """What a run is given besides this process's environment less its GENVIRAL_* variables."""
+    return {"GENVIRAL_HYPOTHESIS_PROFILE": "dev", **(env or {})}
+
+
 def _environment(env: Mapping[str, str] | None) -> dict[str, str]:
     """This process's environment without any GENVIRAL_* variable, then ``env``."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("GENVIRAL_")}
-    clean.setdefault("GENVIRAL_HYPOTHESIS_PROFILE", "dev")
-    return {**clean, **(env or {})}
+    return {**clean, **_settings(env)}
 
 
 def run_suite(
@@ -39,6 +50,40 @@ def run_suite(
         text=True,
         timeout=timeout,
         check=False,
+    )
+
+
+def run_inprocess(
+    pytester: pytest.Pytester,
+    args: Sequence[str] = (),
+    *,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 300,
+    paths: Sequence[str] = ("tests/contract",),
+) -> subprocess.CompletedProcess[str]:
+    """`run_suite`, in this process: the repository's ``paths`` with its conftest.py and
+    pyproject.toml, run by pytester (its own sys.modules, sys.path and cwd, restored after).
+
+    The suite's hypothesis profile, which the inner run loads process-wide, is put back
+    after it. A run still going after ``timeout`` seconds ends this process with every
+    thread's traceback on stderr, so a hang fails the test run instead of holding it.
+    """
+    profile = settings.get_current_profile_name()
+    faulthandler.dump_traceback_later(timeout, exit=True, file=sys.__stderr__ or 2)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            for name in [n for n in os.environ if n.startswith("GENVIRAL_")]:
+                patch.delenv(name)
+            for name, value in _settings(env).items():
+                patch.setenv(name, value)
+            result = pytester.runpytest_inprocess(
+                *(str(ROOT / path) for path in paths), "-q", "-p", "no:cacheprovider", *args
+            )
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+        settings.load_profile(profile)
+    return subprocess.CompletedProcess(
+        list(args), int(result.ret), "\n".join(result.outlines), "\n".join(result.errlines)
     )
 
 

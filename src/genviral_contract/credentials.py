@@ -169,34 +169,54 @@ def _pieces(secret: Secret) -> tuple[str, ...]:
     return tuple(sorted({f[i : i + PIECE].lower() for f in halves for i in range(len(f) - PIECE + 1)}))
 
 
-def _spans(needles: Iterable[str], text: str) -> Iterator[tuple[int, int]]:
-    """Where each lower-cased needle occurs in ``text``, in any case: every occurrence,
-    overlapping ones too. Substring searches on the lower-cased text, one per needle, with
-    nothing to compile, so a run's growing set of secrets costs no regular expression each."""
+# Needles are indexed by their first characters (every form and piece is longer): a text is
+# scanned once, a dictionary look-up per position, whatever the number of secrets.
+_PREFIX = 4
+
+
+@functools.lru_cache(maxsize=64)
+def _index(secrets: frozenset[Secret]) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
+    """What masking looks for (every form of each secret, and every piece of its secret),
+    by first :data:`_PREFIX` characters; and the needles shorter than that."""
+    by_prefix: dict[str, set[str]] = {}
+    short: set[str] = set()
+    for secret in secrets:
+        for needle in (*_lowered_forms(secret), *_pieces(secret)):
+            if len(needle) < _PREFIX:
+                short.add(needle)
+            else:
+                by_prefix.setdefault(needle[:_PREFIX], set()).add(needle)
+    return {prefix: tuple(needles) for prefix, needles in by_prefix.items()}, tuple(short)
+
+
+def _spans(secrets: frozenset[Secret], text: str) -> Iterator[tuple[int, int]]:
+    """Where a form or a piece of ``secrets`` occurs in ``text``, in any case: every
+    occurrence, overlapping ones too."""
+    by_prefix, short = _index(secrets)
     lowered = text.lower()
     if len(lowered) != len(text):
         # A character whose lower case is longer ("İ"): positions would not line up, so
         # a case-insensitive search on the text itself.
-        for needle in needles:
+        for needle in (*short, *(n for needles in by_prefix.values() for n in needles)):
             for found in re.finditer(f"(?=({re.escape(needle)}))", text, re.IGNORECASE):
                 yield found.start(), found.end(1)
         return
-    for needle in needles:
+    if by_prefix:
+        for start in range(len(lowered) - _PREFIX + 1):
+            for needle in by_prefix.get(lowered[start : start + _PREFIX], ()):
+                if lowered.startswith(needle, start):
+                    yield start, start + len(needle)
+    for needle in short:
         start = lowered.find(needle)
         while start >= 0:
             yield start, start + len(needle)
             start = lowered.find(needle, start + 1)
 
 
-def _needles(secrets: Iterable[Secret]) -> list[str]:
-    """What masking looks for: every form of each secret, then every piece of its secret."""
-    return [n for secret in secrets for part in (_lowered_forms, _pieces) for n in part(secret)]
-
-
-def _masked_spans(text: str, needles: list[str], marker: str) -> str:
-    """``text`` with every occurrence of ``needles`` masked, overlapping ones as one."""
+def _masked_spans(text: str, secrets: frozenset[Secret], marker: str) -> str:
+    """``text`` with every form and piece of ``secrets`` masked, overlapping ones as one."""
     merged: list[list[int]] = []
-    for start, end in sorted(_spans(needles, text)):
+    for start, end in sorted(_spans(secrets, text)):
         if merged and start <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
@@ -214,7 +234,7 @@ def mask(text: str, *secrets: Secret | None, marker: str = MASK, bearer: bool = 
     """``text`` with every form of every known secret and every key-shaped string masked,
     and (``bearer``) every token after "Bearer"; then any piece of a secret left over (a
     repr that shortened a key to ``gva_live_f67...cac78deb42b1c`` keeps its tail)."""
-    text = _masked_spans(text, _needles(s for s in secrets if s is not None), marker)
+    text = _masked_spans(text, frozenset(s for s in secrets if s is not None), marker)
     if bearer:
         text = _BEARER.sub(lambda m: m.group(1) + marker, text)
     return KEY_SHAPE.sub(marker, text)
@@ -240,7 +260,7 @@ def mask_within(value: Any, secrets: Iterable[Secret] = ()) -> Any:
 
 def leaks(text: str, secrets: Iterable[Secret]) -> bool:
     """Whether ``text`` holds a form of one of ``secrets``, a piece of one, or a key-shaped string."""
-    return next(_spans(_needles(secrets), text), None) is not None or KEY_SHAPE.search(text) is not None
+    return next(_spans(frozenset(secrets), text), None) is not None or KEY_SHAPE.search(text) is not None
 
 
 def unknown_key() -> str:
