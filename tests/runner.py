@@ -69,6 +69,7 @@ def run_inprocess(
     thread's traceback on stderr, so a hang fails the test run instead of holding it.
     """
     profile = settings.get_current_profile_name()
+    imports = _KeepImports(pytester.path)
     faulthandler.dump_traceback_later(timeout, exit=True, file=sys.__stderr__ or 2)
     try:
         with pytest.MonkeyPatch.context() as patch:
@@ -77,14 +78,36 @@ def run_inprocess(
             for name, value in _settings(env).items():
                 patch.setenv(name, value)
             result = pytester.runpytest_inprocess(
-                *(str(ROOT / path) for path in paths), "-q", "-p", "no:cacheprovider", *args
+                *(str(ROOT / path) for path in paths), "-q", "-p", "no:cacheprovider", *args, plugins=[imports]
             )
     finally:
         faulthandler.cancel_dump_traceback_later()
         settings.load_profile(profile)
+        imports.keep()
     return subprocess.CompletedProcess(
         list(args), int(result.ret), "\n".join(result.outlines), "\n".join(result.errlines)
     )
+
+
+class _KeepImports:
+    """The library modules an in-process run imported (schemathesis' loaders, hypothesis'
+    internals, the package's own), kept for the next run: pytester takes out of sys.modules
+    whatever a run imported, and importing them again (with pytest's assertion rewriting of
+    plugin packages) would cost each run an interpreter's start-up. Test modules and
+    conftests, the repository's and pytester's, are imported afresh by every run."""
+
+    def __init__(self, inner: Path) -> None:
+        self._fresh = (ROOT / "tests", ROOT / "conftest.py", inner)
+        self._seen: dict[str, Any] = {}
+
+    def pytest_unconfigure(self) -> None:  # the inner run's last hook, before pytester restores sys.modules
+        self._seen = dict(sys.modules)
+
+    def keep(self) -> None:
+        for name, module in self._seen.items():
+            file = getattr(module, "__file__", None)
+            if name not in sys.modules and not (file and any(Path(file).is_relative_to(p) for p in self._fresh)):
+                sys.modules[name] = module
 
 
 def start_suite(
