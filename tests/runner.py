@@ -89,25 +89,31 @@ def run_inprocess(
     )
 
 
+# The library modules in-process runs imported (schemathesis' loaders, hypothesis' internals,
+# the package's own), by name: pytester takes out of sys.modules whatever a run imported, and
+# again after each test, and importing them anew (with pytest's assertion rewriting of plugin
+# packages) would cost every run an interpreter's start-up.
+_IMPORTED: dict[str, Any] = {}
+
+
 class _KeepImports:
-    """The library modules an in-process run imported (schemathesis' loaders, hypothesis'
-    internals, the package's own), kept for the next run: pytester takes out of sys.modules
-    whatever a run imported, and importing them again (with pytest's assertion rewriting of
-    plugin packages) would cost each run an interpreter's start-up. Test modules and
-    conftests, the repository's and pytester's, are imported afresh by every run."""
+    """Puts back the modules earlier runs imported, and keeps those this run imports. Test
+    modules and conftests, the repository's and pytester's, are imported afresh by every run."""
 
     def __init__(self, inner: Path) -> None:
         self._fresh = (ROOT / "tests", ROOT / "conftest.py", inner)
-        self._seen: dict[str, Any] = {}
+        for name, module in _IMPORTED.items():
+            sys.modules.setdefault(name, module)
 
     def pytest_unconfigure(self) -> None:  # the inner run's last hook, before pytester restores sys.modules
-        self._seen = dict(sys.modules)
+        for name, module in sys.modules.items():
+            file = getattr(module, "__file__", None)
+            if name not in _IMPORTED and not (file and any(Path(file).is_relative_to(p) for p in self._fresh)):
+                _IMPORTED[name] = module
 
     def keep(self) -> None:
-        for name, module in self._seen.items():
-            file = getattr(module, "__file__", None)
-            if name not in sys.modules and not (file and any(Path(file).is_relative_to(p) for p in self._fresh)):
-                sys.modules[name] = module
+        for name, module in _IMPORTED.items():
+            sys.modules.setdefault(name, module)
 
 
 def start_suite(

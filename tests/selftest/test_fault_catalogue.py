@@ -26,9 +26,17 @@ pytestmark = pytest.mark.selftest
 TIMEOUT = "5"
 
 
-# Long enough to outlast the catalogue's rate-limit windows (2 s) several times, short
-# enough that a limit that never lifts costs seconds, not the default five minutes.
+# CI's profile: derandomized, so each fault meets the same generated requests on every run
+# and its verdict cannot change between runs (a random credential whose secret equals its
+# public-id part once made the benign public-id-in-message variant look like an echo).
+PROFILE = "ci"
+
+# Long enough to outlast the catalogue's rate-limit windows (2 s) as often as a whole run
+# meets them (about six times: 145 requests at 25 per window), short enough that a limit
+# that never lifts costs seconds, not the default five minutes.
 MAX_WAIT = "30"
+# A fault whose limit never lifts only needs the budget to run out.
+MAX_WAIT_UNJUDGEABLE = "10"
 
 
 Run = Callable[[str, Path], subprocess.CompletedProcess[str]]
@@ -39,10 +47,11 @@ def run_against(pytester: pytest.Pytester) -> Run:
     """`pytest tests/contract` against the embedded reference API with ``fault`` ("" for none)."""
 
     def run(fault: str, report: Path) -> subprocess.CompletedProcess[str]:
+        max_wait = MAX_WAIT_UNJUDGEABLE if fault and FAULTS[fault].kind == "unjudgeable" else MAX_WAIT
         return run_inprocess(
             pytester,
             ["-p", "no:xdist", "--genviral-timeout", TIMEOUT, "--conformance-report", str(report)],
-            env={"GENVIRAL_REFAPI_FAULT": fault, "GENVIRAL_MAX_WAIT": MAX_WAIT},
+            env={"GENVIRAL_REFAPI_FAULT": fault, "GENVIRAL_MAX_WAIT": max_wait, "GENVIRAL_HYPOTHESIS_PROFILE": PROFILE},
         )
 
     return run
