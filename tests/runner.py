@@ -23,15 +23,15 @@ from genviral_contract.refapi import ReferenceServer
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _settings(env: Mapping[str, str] | None) -> dict[str, str]:
-    """What a run is given besides this process's environment less its GENVIRAL_* variables."""
+def _given(env: Mapping[str, str] | None) -> dict[str, str]:
+    """The settings a run is given, on top of this process's environment less its GENVIRAL_* variables."""
     return {"GENVIRAL_HYPOTHESIS_PROFILE": "dev", **(env or {})}
 
 
 def _environment(env: Mapping[str, str] | None) -> dict[str, str]:
     """This process's environment without any GENVIRAL_* variable, then ``env``."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("GENVIRAL_")}
-    return {**clean, **_settings(env)}
+    return {**clean, **_given(env)}
 
 
 def run_suite(
@@ -75,7 +75,7 @@ def run_inprocess(
         with pytest.MonkeyPatch.context() as patch:
             for name in [n for n in os.environ if n.startswith("GENVIRAL_")]:
                 patch.delenv(name)
-            for name, value in _settings(env).items():
+            for name, value in _given(env).items():
                 patch.setenv(name, value)
             result = pytester.runpytest_inprocess(
                 *(str(ROOT / path) for path in paths), "-q", "-p", "no:cacheprovider", *args, plugins=[imports]
@@ -102,8 +102,7 @@ class _KeepImports:
 
     def __init__(self, inner: Path) -> None:
         self._fresh = (ROOT / "tests", ROOT / "conftest.py", inner)
-        for name, module in _IMPORTED.items():
-            sys.modules.setdefault(name, module)
+        self.keep()
 
     def pytest_unconfigure(self) -> None:  # the inner run's last hook, before pytester restores sys.modules
         for name, module in sys.modules.items():

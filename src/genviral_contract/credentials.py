@@ -70,12 +70,19 @@ class Secret:
 
         A fragment must look like key material (8+ characters, no spaces, letters and
         digits both): a presented "Authorization" found in "Missing Authorization header"
-        is the server naming the header, not leaking a secret.
+        is the server naming the header, not leaking a secret. Nor is a part of the token's
+        own public id (what precedes its dot), which a target may name: a secret that is
+        also part of it (``gva_test_a0000000.a0000000``) shows whenever the public id does.
         """
+        public, dot, _ = self.token().partition(".")
+        public = public if dot else ""
         return tuple(
             p
             for p in self.fragments()
-            if len(p) >= MIN_FRAGMENT and _SECRETISH.match(p) and not _PUBLIC_ID.fullmatch(p.rstrip("."))
+            if len(p) >= MIN_FRAGMENT
+            and _SECRETISH.match(p)
+            and not _PUBLIC_ID.fullmatch(p.rstrip("."))
+            and p not in public
         )
 
     def __repr__(self) -> str:
