@@ -26,9 +26,7 @@ pytestmark = pytest.mark.selftest
 TIMEOUT = "5"
 
 
-# CI's profile: derandomized, so each fault meets the same generated requests on every run
-# and its verdict cannot change between runs (a random credential whose secret equals its
-# public-id part once made the benign public-id-in-message variant look like an echo).
+# The profile .ci/run gives the suite (30 examples, derandomized), not the runner's dev one.
 PROFILE = "ci"
 
 # Long enough to outlast the catalogue's rate-limit windows (2 s) as often as a whole run
