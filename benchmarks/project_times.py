@@ -70,11 +70,13 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return {**env, **(extra or {})}
 
 
-def write_bytecode() -> None:
+def write_bytecode(cache: Path) -> None:
     """Let every process this one starts write bytecode (and pytest its rewritten plugins),
-    and write it once, untimed, as any earlier run would have."""
+    into ``cache`` rather than the checkout's and the environment's __pycache__ folders (a
+    later run without the flag must not find it), and write it once, untimed, as any
+    earlier run would have."""
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    sys.dont_write_bytecode = False
+    os.environ["PYTHONPYCACHEPREFIX"] = str(cache)
     run_timed([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--collect-only", "-q", "-m", ""])
 
 
@@ -117,30 +119,33 @@ class CiRun:
 
 
 def ci_run(where: str) -> CiRun:
-    """.ci/run under `bash -x`, every traced command stamped with $EPOCHREALTIME."""
+    """.ci/run traced (`set -x`), every command it runs stamped with $EPOCHREALTIME."""
     with tempfile.TemporaryDirectory(prefix="genviral-ci-") as tmp:
         if where == "clone":
             checkout = Path(tmp) / "clone"
             subprocess.run(["git", "clone", "--quiet", "--local", str(ROOT), str(checkout)], check=True)
         else:
             checkout = ROOT
-        env = clean_env({"PS4": "+\t${EPOCHREALTIME}\t"})
+        env = clean_env()
         env.pop("VIRTUAL_ENV", None)
+        # PS4 is set inside: bash does not take it from the environment when run as root.
+        trace = r"""PS4=$'+\t'"\${EPOCHREALTIME}"$'\t'; set -x; . "$0" """
         start = time.time()
         done = subprocess.run(
-            ["bash", "-x", str(checkout / ".ci" / "run")], cwd=checkout, env=env, capture_output=True, text=True
+            ["bash", "-c", trace, str(checkout / ".ci" / "run")], cwd=checkout, env=env, capture_output=True, text=True
         )
         end = time.time()
     return CiRun(where, done.returncode, end - start, step_times(done.stderr, end))
 
 
 def step_times(trace: str, end: float) -> list[tuple[str, float]]:
-    """.ci/run's own commands (one "+": those inside `activate` or a $(...) have more), each
-    with the time until the next one or ``end``; only the steps of half a second or more."""
+    """.ci/run's own commands, each with the time until the next one or ``end``; only the
+    steps of half a second or more. It is sourced by the traced shell, so its own commands
+    are traced with two "+" (those inside `activate` or a $(...) with more)."""
     stamps: list[tuple[float, str]] = []
     for line in trace.splitlines():
         parts = line.split("\t", 2)
-        if len(parts) == 3 and parts[0] == "+":
+        if len(parts) == 3 and parts[0] == "++":
             stamps.append((float(parts[1]), parts[2]))
     steps = [(cmd, (stamps[i + 1][0] if i + 1 < len(stamps) else end) - t) for i, (t, cmd) in enumerate(stamps)]
     return [step for step in steps if step[1] >= 0.5]
@@ -254,12 +259,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--serial", action="store_true", help="time the plain pytest in one process too (-n 0)")
     parser.add_argument("--skip-contract", action="store_true", help="do not time pytest tests/contract and st run")
     parser.add_argument(
-        "--write-bytecode", action="store_true", help="measure without PYTHONDONTWRITEBYTECODE (compiled once)"
+        "--write-bytecode",
+        action="store_true",
+        help="measure without PYTHONDONTWRITEBYTECODE (compiled once, into a temporary PYTHONPYCACHEPREFIX)",
     )
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
     args = parser.parse_args(argv)
-    if args.write_bytecode:
-        write_bytecode()
+    with tempfile.TemporaryDirectory(prefix="genviral-pycache-") as cache:
+        if args.write_bytecode:
+            write_bytecode(Path(cache))
+        return measure(args)
+
+
+def measure(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     figures: dict[str, Any] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
     # Whether Python writes bytecode changes every pytest start-up here: say which it was.

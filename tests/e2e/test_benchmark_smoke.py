@@ -83,15 +83,16 @@ def test_a_suite_run_is_read_from_its_report() -> None:
 
 
 def test_project_times_reads_the_ci_trace_and_the_junit_times(tmp_path: Path) -> None:
-    # benchmarks/project_times.py: .ci/run's own commands (one "+") timed to the next; a
-    # command inside `activate` (two) is not a step; steps under half a second are left out.
+    # benchmarks/project_times.py: .ci/run's own commands ("++", it is sourced) timed to the
+    # next; a command inside `activate` (deeper) is not a step; nor are steps under half a second.
     trace = "".join(
         f"{depth}\t{stamp}\t{command}\n"
         for depth, stamp, command in [
-            ("+", 100.0, "python3 -m venv .venv"),
-            ("++", 101.0, "deactivate nondestructive"),
-            ("+", 130.0, "ruff check ."),
-            ("+", 130.2, "mypy"),
+            ("+", 99.0, ". .ci/run"),
+            ("++", 100.0, "python3 -m venv .venv"),
+            ("+++", 101.0, "deactivate nondestructive"),
+            ("++", 130.0, "ruff check ."),
+            ("++", 130.2, "mypy"),
         ]
     )
     steps = project_times.step_times(trace, end=190.0)
