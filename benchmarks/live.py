@@ -10,6 +10,7 @@ import re
 import sys
 import tempfile
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,13 +41,13 @@ class LiveCost:
         }
 
 
-def run_schemathesis(server: ReferenceServer) -> ProcessRun | None:
-    """``st run`` on the OpenAPI document with its defaults and the workspace key."""
+def run_schemathesis(server: ReferenceServer, args: Sequence[str] = ()) -> ProcessRun | None:
+    """``st run`` on the OpenAPI document with the workspace key, its defaults and ``args``."""
     st = Path(sys.executable).with_name("st")
     if not st.is_file():
         return None
     cmd = [str(st), "run", str(ROOT / "schemas" / "openapi.yaml"), "--url", server.base_url]
-    cmd += ["-H", f"Authorization: Bearer {server.keys['workspace']}"]
+    cmd += ["-H", f"Authorization: Bearer {server.keys['workspace']}", *args]
     secrets = server_secrets(server)
     # Its own folder, so that nothing it writes (reports, caches) lands in the checkout.
     with tempfile.TemporaryDirectory(prefix="genviral-bench-st-") as tmp:

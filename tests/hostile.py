@@ -1,5 +1,5 @@
 """Targets that answer like a broken or hostile staging, on loopback, for the self-tests
-and the client's own tests.
+and the client's own tests, and what a run against them may leave behind.
 
 ``HostileServer(name)`` serves one behaviour from :data:`BEHAVIOURS` on 127.0.0.1 (or
 another loopback address; a free port), for any path and method, over raw sockets so that it can misbehave below HTTP:
@@ -10,7 +10,9 @@ It counts requests and the most it handled at once. Every loop polls a stop flag
 lifetime, so :meth:`HostileServer.stop` ends all threads promptly and nothing runs longer
 than ``lifetime`` seconds whatever the client does.
 
-:func:`key_forms` lists the disguises a key can leak in; the tests look for every one.
+:func:`key_forms` lists the disguises a key can leak in; :func:`leaks` looks for every one
+in every artefact of a :class:`Run` (tests/selftest/test_hostile.py; the checks of these
+helpers themselves are in tests/e2e/test_hostile_checks.py, in the plain tier).
 """
 
 from __future__ import annotations
@@ -19,17 +21,24 @@ import base64
 import contextlib
 import itertools
 import json
+import re
+import secrets
 import socket
+import string
 import struct
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
+
+import pytest
 
 from genviral_contract.refapi.server import gzip_bomb
 
+TIMEOUT = 2  # GENVIRAL_TIMEOUT of every run against these servers, seconds
 LIFETIME = 120.0  # no loop of a server outlives this, whatever the client does
 POLL = 0.1  # how often a blocked socket operation looks at the stop flag
 CHUNK = 64 * 1024
@@ -501,3 +510,101 @@ class HostileServer:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
             sock.close()
+
+
+# --- keys, runs against these servers, and what their artefacts may show ------------------------
+
+
+def made_up_key() -> str:
+    """A key of the documented shape, never issued by anyone, new on every call."""
+    alphabet = string.ascii_letters + string.digits
+    return f"gva_live_{secrets.token_hex(3)}.{''.join(secrets.choice(alphabet) for _ in range(32))}"
+
+
+@pytest.fixture
+def keys() -> dict[str, str]:
+    return {"workspace": made_up_key(), "personal": made_up_key()}
+
+
+@pytest.fixture
+def server(request: pytest.FixtureRequest) -> Iterator[HostileServer]:
+    """The hostile server named by the test's (indirect) parameter."""
+    with HostileServer(request.param) as srv:
+        yield srv
+
+
+def staging(server: HostileServer, keys: Mapping[str, str]) -> dict[str, str]:
+    return {
+        "GENVIRAL_BASE_URL": server.base_url,
+        "GENVIRAL_WORKSPACE_API_KEY": keys["workspace"],
+        "GENVIRAL_PERSONAL_API_KEY": keys["personal"],
+        "GENVIRAL_TIMEOUT": str(TIMEOUT),
+    }
+
+
+@dataclass
+class Run:
+    returncode: int | None  # None: killed after KILL_AFTER seconds
+    stdout: str
+    stderr: str
+    seconds: float
+    files: dict[str, Path] = field(default_factory=dict)  # artefact name -> file or folder
+    peak_mib: float | None = None
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def artefacts(self) -> dict[str, bytes]:
+        """Every artefact of the run that exists, by name; a folder contributes each file in it."""
+        found = {"stdout": self.stdout.encode(), "stderr": self.stderr.encode()}
+        for name, path in self.files.items():
+            if path.is_file():
+                found[name] = path.read_bytes()
+            elif path.is_dir():
+                found.update(
+                    {f"{name}/{f.relative_to(path)}": f.read_bytes() for f in sorted(path.rglob("*")) if f.is_file()}
+                )
+        return found
+
+    def report(self) -> dict[str, str]:
+        """Rule -> verdict, from the JSON conformance report ({} when there is none)."""
+        path = next((p for p in self.files.values() if p.suffix == ".json" and p.is_file()), None)
+        return {} if path is None else {r["rule"]: r["verdict"] for r in json.loads(path.read_text())["rules"]}
+
+
+def leaks(run: Run, keys: Mapping[str, str]) -> list[str]:
+    """One line per artefact and key that leaked: which forms of the key it shows (never the key)."""
+    found = []
+    for artefact, data in run.artefacts().items():
+        folded = data.lower()
+        for role, key in keys.items():
+            forms = [
+                form
+                for form, (text, any_case) in key_forms(key).items()
+                if (text.lower().encode() in folded if any_case else text.encode() in data)
+            ]
+            if forms:
+                found.append(f"{artefact} shows the {role} key as: {'; '.join(forms)}")
+    return found
+
+
+def shown_forms(found: list[str], role: str) -> set[str]:
+    """The forms of ``role``'s key that :func:`leaks` found, in any artefact."""
+    prefix = f" shows the {role} key as: "
+    return {form for line in found if prefix in line for form in line.split(prefix, 1)[1].split("; ")}
+
+
+def masked(text: str, keys: Mapping[str, str]) -> str:
+    """``text`` with every form of every key masked: safe to show in a failure message."""
+    for key in keys.values():
+        for form, _ in sorted(key_forms(key).values(), key=lambda f: -len(f[0])):
+            text = re.sub(re.escape(form), "<KEY>", text, flags=re.IGNORECASE)
+    return text
+
+
+def tail(run: Run, keys: Mapping[str, str], size: int = 2500) -> str:
+    return (
+        f"\n--- stdout (tail, keys masked) ---\n{masked(run.stdout[-size:], keys)}"
+        f"\n--- stderr (tail, keys masked) ---\n{masked(run.stderr[-size:], keys)}"
+    )

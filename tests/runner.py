@@ -1,8 +1,12 @@
-"""The one way a test runs pytest as a user would: a subprocess at the repository root, with
-no GENVIRAL_* variable but those it is given."""
+"""The two ways a test runs the suite as a user would, with no GENVIRAL_* variable but those
+it is given: a subprocess at the repository root (`run_suite`, `start_suite`), where a
+separate process is the point (a real terminal, a signal, a hang, memory, the process-wide
+state of a fresh interpreter), and in this process (`run_inprocess`), which costs the
+suite's own time and no interpreter start-up."""
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
 import subprocess
@@ -10,6 +14,9 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+import pytest
+from hypothesis import settings
 
 from genviral_contract.refapi import ReferenceServer
 
@@ -28,11 +35,15 @@ def foreign(name: str) -> bool:
     return name.startswith("GENVIRAL_") or name.lower() in NETWORK_VARIABLES
 
 
+def _given(env: Mapping[str, str] | None) -> dict[str, str]:
+    """The settings a run is given, on top of this process's environment less its foreign variables."""
+    return {"GENVIRAL_HYPOTHESIS_PROFILE": "dev", **(env or {})}
+
+
 def environment(env: Mapping[str, str] | None) -> dict[str, str]:
     """This process's environment without any GENVIRAL_* or network variable, then ``env``."""
     clean = {k: v for k, v in os.environ.items() if not foreign(k)}
-    clean.setdefault("GENVIRAL_HYPOTHESIS_PROFILE", "dev")
-    return {**clean, **(env or {})}
+    return {**clean, **_given(env)}
 
 
 def run_suite(
@@ -52,6 +63,68 @@ def run_suite(
         timeout=timeout,
         check=False,
     )
+
+
+def run_inprocess(
+    pytester: pytest.Pytester,
+    args: Sequence[str] = (),
+    *,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 300,
+    paths: Sequence[str] = ("tests/contract",),
+) -> subprocess.CompletedProcess[str]:
+    """`run_suite`, in this process: the repository's ``paths`` with its conftest.py and
+    pyproject.toml, run by pytester (its own sys.modules, sys.path and cwd, restored after).
+
+    The suite's hypothesis profile, which the inner run loads process-wide, is put back
+    after it. A run still going after ``timeout`` seconds ends this process with every
+    thread's traceback on stderr, so a hang fails the test run instead of holding it.
+    """
+    profile = settings.get_current_profile_name()
+    imports = _KeepImports(pytester.path)
+    faulthandler.dump_traceback_later(timeout, exit=True, file=sys.__stderr__ or 2)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            for name in [n for n in os.environ if foreign(n)]:
+                patch.delenv(name)
+            for name, value in _given(env).items():
+                patch.setenv(name, value)
+            result = pytester.runpytest_inprocess(
+                *(str(ROOT / path) for path in paths), "-q", "-p", "no:cacheprovider", *args, plugins=[imports]
+            )
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+        settings.load_profile(profile)
+        imports.keep()
+    return subprocess.CompletedProcess(
+        list(args), int(result.ret), "\n".join(result.outlines), "\n".join(result.errlines)
+    )
+
+
+# The library modules in-process runs imported (schemathesis' loaders, hypothesis' internals,
+# the package's own), by name: pytester takes out of sys.modules whatever a run imported, and
+# again after each test, and importing them anew (with pytest's assertion rewriting of plugin
+# packages) would cost every run an interpreter's start-up.
+_IMPORTED: dict[str, Any] = {}
+
+
+class _KeepImports:
+    """Puts back the modules earlier runs imported, and keeps those this run imports. Test
+    modules and conftests, the repository's and pytester's, are imported afresh by every run."""
+
+    def __init__(self, inner: Path) -> None:
+        self._fresh = (ROOT / "tests", ROOT / "conftest.py", inner)
+        self.keep()
+
+    def pytest_unconfigure(self) -> None:  # the inner run's last hook, before pytester restores sys.modules
+        for name, module in sys.modules.items():
+            file = getattr(module, "__file__", None)
+            if name not in _IMPORTED and not (file and any(Path(file).is_relative_to(p) for p in self._fresh)):
+                _IMPORTED[name] = module
+
+    def keep(self) -> None:
+        for name, module in _IMPORTED.items():
+            sys.modules.setdefault(name, module)
 
 
 def start_suite(

@@ -70,12 +70,19 @@ class Secret:
 
         A fragment must look like key material (8+ characters, no spaces, letters and
         digits both): a presented "Authorization" found in "Missing Authorization header"
-        is the server naming the header, not leaking a secret.
+        is the server naming the header, not leaking a secret. Nor is a part of the token's
+        own public id (what precedes its dot), which a target may name: a secret that is
+        also part of it (``gva_test_a0000000.a0000000``) shows whenever the public id does.
         """
+        public, dot, _ = self.token().partition(".")
+        public = public if dot else ""
         return tuple(
             p
             for p in self.fragments()
-            if len(p) >= MIN_FRAGMENT and _SECRETISH.match(p) and not _PUBLIC_ID.fullmatch(p.rstrip("."))
+            if len(p) >= MIN_FRAGMENT
+            and _SECRETISH.match(p)
+            and not _PUBLIC_ID.fullmatch(p.rstrip("."))
+            and p not in public
         )
 
     def __repr__(self) -> str:
@@ -134,29 +141,6 @@ def forms(secret: Secret) -> frozenset[str]:
     return frozenset(f for f in _every_form(fragments, secret.token()) if len(f) >= MIN_FORM or f in fragments)
 
 
-@functools.lru_cache(maxsize=64)
-def _pattern(secrets: frozenset[Secret]) -> re.Pattern[str] | None:
-    """Every form of ``secrets``, lower-cased: matched against a lower-cased text (see
-    :func:`_spans`), which costs a tenth of a case-insensitive pattern."""
-    every = {form.lower() for secret in secrets for form in forms(secret)}
-    if not every:
-        return None
-    # Longest first, so that a form inside another does not leave the outer one's rest.
-    alternatives = sorted(every, key=len, reverse=True)
-    return re.compile("|".join(re.escape(a) for a in alternatives))
-
-
-def _spans(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
-    """Where the lower-cased ``pattern`` matches ``text`` in any case."""
-    lowered = text.lower()
-    if len(lowered) != len(text):
-        # A character whose lower case is longer ("İ"): positions would not line up, so
-        # the slower case-insensitive search, on the text itself.
-        lowered, pattern = text, re.compile(pattern.pattern, re.IGNORECASE)
-    for found in pattern.finditer(lowered):
-        yield found.start(), found.start() + len(found.group(found.lastindex or 0))
-
-
 @functools.lru_cache(maxsize=256)
 def echo_forms(secret: Secret) -> tuple[str, ...]:
     """What counts as an echo of ``secret`` in an answer, lower-cased: its secret-looking
@@ -177,22 +161,69 @@ def echoes(forms: tuple[str, ...], text: str) -> bool:
     return any(form in lowered for form in forms)
 
 
-@functools.lru_cache(maxsize=64)
-def _pieces(secrets: frozenset[Secret]) -> re.Pattern[str] | None:
-    """Every run of :data:`PIECE` characters of a secret, as a lookahead, so that
-    overlapping matches mark a whole piece however long."""
+@functools.lru_cache(maxsize=1024)
+def _lowered_forms(secret: Secret) -> tuple[str, ...]:
+    """Every form of ``secret`` (:func:`forms`), lower-cased: searched for in a lower-cased
+    text (see :func:`_spans`)."""
+    return tuple(sorted({form.lower() for form in forms(secret)}, key=len, reverse=True))
+
+
+@functools.lru_cache(maxsize=1024)
+def _pieces(secret: Secret) -> tuple[str, ...]:
+    """Every run of :data:`PIECE` characters of ``secret``'s secret half, lower-cased."""
     # Of the secret half of a key only: a piece of its public id is no secret.
-    halves = {f.partition(".")[2] if "." in f else f for s in secrets for f in s.echo_fragments()}
-    windows = {f[i : i + PIECE] for f in halves for i in range(len(f) - PIECE + 1)}
-    if not windows:
-        return None
-    return re.compile("(?=(" + "|".join(re.escape(w.lower()) for w in sorted(windows)) + "))")
+    halves = {f.partition(".")[2] if "." in f else f for f in secret.echo_fragments()}
+    return tuple(sorted({f[i : i + PIECE].lower() for f in halves for i in range(len(f) - PIECE + 1)}))
 
 
-def _masked_spans(text: str, pattern: re.Pattern[str], marker: str) -> str:
-    """``text`` with every match of ``pattern`` masked, overlapping matches as one."""
+# Needles are indexed by their first characters (every form and piece is longer): a text is
+# scanned once, a dictionary look-up per position, whatever the number of secrets.
+_PREFIX = 4
+
+
+@functools.lru_cache(maxsize=64)
+def _index(secrets: frozenset[Secret]) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
+    """What masking looks for (every form of each secret, and every piece of its secret),
+    by first :data:`_PREFIX` characters; and the needles shorter than that."""
+    by_prefix: dict[str, set[str]] = {}
+    short: set[str] = set()
+    for secret in secrets:
+        for needle in (*_lowered_forms(secret), *_pieces(secret)):
+            if len(needle) < _PREFIX:
+                short.add(needle)
+            else:
+                by_prefix.setdefault(needle[:_PREFIX], set()).add(needle)
+    return {prefix: tuple(needles) for prefix, needles in by_prefix.items()}, tuple(short)
+
+
+def _spans(secrets: frozenset[Secret], text: str) -> Iterator[tuple[int, int]]:
+    """Where a form or a piece of ``secrets`` occurs in ``text``, in any case: every
+    occurrence, overlapping ones too."""
+    by_prefix, short = _index(secrets)
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        # A character whose lower case is longer ("İ"): positions would not line up, so
+        # a case-insensitive search on the text itself.
+        for needle in (*short, *(n for needles in by_prefix.values() for n in needles)):
+            for found in re.finditer(f"(?=({re.escape(needle)}))", text, re.IGNORECASE):
+                yield found.start(), found.end(1)
+        return
+    if by_prefix:
+        for start in range(len(lowered) - _PREFIX + 1):
+            for needle in by_prefix.get(lowered[start : start + _PREFIX], ()):
+                if lowered.startswith(needle, start):
+                    yield start, start + len(needle)
+    for needle in short:
+        start = lowered.find(needle)
+        while start >= 0:
+            yield start, start + len(needle)
+            start = lowered.find(needle, start + 1)
+
+
+def _masked_spans(text: str, secrets: frozenset[Secret], marker: str) -> str:
+    """``text`` with every form and piece of ``secrets`` masked, overlapping ones as one."""
     merged: list[list[int]] = []
-    for start, end in _spans(pattern, text):
+    for start, end in sorted(_spans(secrets, text)):
         if merged and start <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
@@ -210,10 +241,7 @@ def mask(text: str, *secrets: Secret | None, marker: str = MASK, bearer: bool = 
     """``text`` with every form of every known secret and every key-shaped string masked,
     and (``bearer``) every token after "Bearer"; then any piece of a secret left over (a
     repr that shortened a key to ``gva_live_f67...cac78deb42b1c`` keeps its tail)."""
-    known = frozenset(s for s in secrets if s is not None)
-    for pattern in (_pattern(known), _pieces(known)):
-        if pattern is not None:
-            text = _masked_spans(text, pattern, marker)
+    text = _masked_spans(text, frozenset(s for s in secrets if s is not None), marker)
     if bearer:
         text = _BEARER.sub(lambda m: m.group(1) + marker, text)
     return KEY_SHAPE.sub(marker, text)
@@ -239,9 +267,7 @@ def mask_within(value: Any, secrets: Iterable[Secret] = ()) -> Any:
 
 def leaks(text: str, secrets: Iterable[Secret]) -> bool:
     """Whether ``text`` holds a form of one of ``secrets``, a piece of one, or a key-shaped string."""
-    known = frozenset(secrets)
-    patterns = [p for p in (_pattern(known), _pieces(known)) if p is not None]
-    return any(next(_spans(p, text), None) is not None for p in patterns) or KEY_SHAPE.search(text) is not None
+    return next(_spans(frozenset(secrets), text), None) is not None or KEY_SHAPE.search(text) is not None
 
 
 def unknown_key() -> str:

@@ -14,7 +14,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from benchmarks import goals, printer
+import pytest
+
+from benchmarks import goals, printer, project_times
 from benchmarks.live import LiveCost
 from benchmarks.suite_runs import run_suite, suite_env
 from genviral_contract.limits import Rate
@@ -78,3 +80,32 @@ def test_a_suite_run_is_read_from_its_report() -> None:
     [rules] = [r for r in reached if r.goal.name.startswith("live run: rules")]
     assert rules.met is False and rules.figure is not None and rules.figure.value == len(run.not_passed) > 0
     assert any("429" in line for line in printer.run_lines("suite", run))
+
+
+def test_project_times_reads_the_ci_trace_and_the_junit_times(tmp_path: Path) -> None:
+    # benchmarks/project_times.py: .ci/run's own commands ("++", it is sourced) timed to the
+    # next; a command inside `activate` (deeper) is not a step; nor are steps under half a second.
+    trace = "".join(
+        f"{depth}\t{stamp}\t{command}\n"
+        for depth, stamp, command in [
+            ("+", 99.0, ". .ci/run"),
+            ("++", 100.0, "python3 -m venv .venv"),
+            ("+++", 101.0, "deactivate nondestructive"),
+            ("++", 130.0, "ruff check ."),
+            ("++", 130.2, "mypy"),
+        ]
+    )
+    steps = project_times.step_times(trace, end=190.0)
+    assert [command for command, _ in steps] == ["python3 -m venv .venv", "mypy"]
+    assert [seconds for _, seconds in steps] == pytest.approx([30.0, 59.8])
+    junit = tmp_path / "junit.xml"
+    junit.write_text(
+        '<testsuites><testsuite><testcase name="test_generated_requests_conform[GET /accounts]" time="1.5"/>'
+        '<testcase name="test_scenario[missing-key]" time="0.25"/><testcase name="test_x" time="0.25"/>'
+        "</testsuite></testsuites>",
+        encoding="utf-8",
+    )
+    assert project_times.junit_times(junit) == {
+        project_times.KINDS["test_generated_requests_conform"]: 1.5,
+        project_times.OTHER_KIND: 0.5,
+    }

@@ -1,7 +1,7 @@
 """Record with pytest, replay with pytest: the README's cassette commands, end to end.
 
-Each run is a subprocess (tests/runner.py), as a user runs it; what it judged is read from
-its JUnit XML, where each test carries the rules it failed.
+Each run is the repository's suite as a user runs it, in this process (runner.run_inprocess);
+what it judged is read from its JUnit XML, where each test carries the rules it failed.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from xml.etree import ElementTree
 
 import pytest
 from fresh_cassettes import record_all
-from runner import run_suite, staging_env
+from runner import run_inprocess, staging_env
 
 from genviral_contract.credentials import Secret, leaks
 from genviral_contract.refapi import ReferenceServer
@@ -43,13 +43,16 @@ def counts(junit: Path) -> dict[str, int]:
     return {name: int(suite.get(name, "0")) for name in ("tests", "failures", "errors", "skipped")}
 
 
-def test_rewrite_keeps_the_old_cassette_when_the_request_fails(recorded: Path, tmp_path: Path) -> None:
+def test_rewrite_keeps_the_old_cassette_when_the_request_fails(
+    pytester: pytest.Pytester, recorded: Path, tmp_path: Path
+) -> None:
     # Another scenario's recording where workspace-key.yaml goes: a rewrite must replace it.
     shutil.copy(recorded / "personal-key.yaml", tmp_path / "workspace-key.yaml")
     old = (tmp_path / "workspace-key.yaml").read_bytes()
     junit = tmp_path.parent / f"{tmp_path.name}.xml"
     with ReferenceServer(fault="drop-connection") as dropping:
-        run = run_suite(
+        run = run_inprocess(
+            pytester,
             [
                 *PLAIN,
                 "-k",
@@ -70,11 +73,14 @@ def test_rewrite_keeps_the_old_cassette_when_the_request_fails(recorded: Path, t
     assert (tmp_path / "workspace-key.yaml").read_bytes() == old
 
 
-def test_a_regressed_or_hand_edited_cassette_replays_red_with_the_rule(tmp_path: Path) -> None:
+def test_a_regressed_or_hand_edited_cassette_replays_red_with_the_rule(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
     cassettes, live, replay = tmp_path / "cassettes", tmp_path / "live.xml", tmp_path / "replay.xml"
     cassettes.mkdir()
     with ReferenceServer(fault="echo-credential") as echoing:
-        run = run_suite(
+        run = run_inprocess(
+            pytester,
             [
                 *PLAIN,
                 "-k",
@@ -103,7 +109,7 @@ def test_a_regressed_or_hand_edited_cassette_replays_red_with_the_rule(tmp_path:
     for name, (old, new) in edits.items():
         path = cassettes / f"{name}.yaml"
         path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
-    run = run_suite(["--cassette-dir", str(cassettes), "--junitxml", str(replay)], paths=["tests/replay"])
+    run = run_inprocess(pytester, ["--cassette-dir", str(cassettes), "--junitxml", str(replay)], paths=["tests/replay"])
     assert run.returncode == 1, run.stdout[-3000:]
     assert failed_by_test(replay) == {
         "test_recorded_answer_meets_the_contract[workspace-key]": "ACC-PLATFORM-ENUM",

@@ -1,5 +1,5 @@
-"""The suite as a user meets it, run as a user runs it (a subprocess): configuration errors,
-skips, secrets, budgets, bad targets."""
+"""The suite as a user meets it, run as a user runs it (`pytest tests/contract`, in this
+process: runner.run_inprocess): configuration errors, skips, secrets, budgets, bad targets."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from runner import failed_rules, run_suite, staging_env, verdicts
+from runner import failed_rules, run_inprocess, staging_env, verdicts
 
 from genviral_contract.credentials import Secret
 from genviral_contract.refapi import ReferenceServer
@@ -33,17 +33,21 @@ def server(request: pytest.FixtureRequest) -> Iterator[ReferenceServer]:
         ({"GENVIRAL_HYPOTHESIS_PROFILE": "fast"}, "expected one of dev, ci, nightly"),
     ],
 )
-def test_a_bad_setting_is_one_clear_line_before_any_test(env: dict[str, str], expected: str) -> None:
-    run = run_suite(env=env)
+def test_a_bad_setting_is_one_clear_line_before_any_test(
+    pytester: pytest.Pytester, env: dict[str, str], expected: str
+) -> None:
+    run = run_inprocess(pytester, env=env)
     assert run.returncode == 4, run.stdout + run.stderr
     assert expected in run.stderr
     assert "Traceback" not in run.stdout + run.stderr
     assert "passed" not in run.stdout and "failed" not in run.stdout
 
 
-def test_a_missing_key_skips_with_the_variable_named(server: ReferenceServer, tmp_path: Path) -> None:
+def test_a_missing_key_skips_with_the_variable_named(
+    pytester: pytest.Pytester, server: ReferenceServer, tmp_path: Path
+) -> None:
     report = tmp_path / "report.json"
-    run = run_suite(["--conformance-report", str(report)], env=staging_env(server, roles=["workspace"]))
+    run = run_inprocess(pytester, ["--conformance-report", str(report)], env=staging_env(server, roles=["workspace"]))
     assert run.returncode == 0, run.stdout[-3000:]
     rules = verdicts(report)
     assert rules["SCOPE-ISOLATION"]["verdict"] == "skipped"
@@ -53,10 +57,13 @@ def test_a_missing_key_skips_with_the_variable_named(server: ReferenceServer, tm
 
 
 @pytest.mark.fault("platform-x")
-def test_no_key_reaches_output_junit_or_report(server: ReferenceServer, tmp_path: Path) -> None:
+def test_no_key_reaches_output_junit_or_report(
+    pytester: pytest.Pytester, server: ReferenceServer, tmp_path: Path
+) -> None:
     junit, report = tmp_path / "junit.xml", tmp_path / "report.md"
     # -l and --tb=long make pytest print every local and argument it can find.
-    run = run_suite(
+    run = run_inprocess(
+        pytester,
         ["-l", "--tb=long", "-vv", "--junitxml", str(junit), "--conformance-report", str(report)],
         env=staging_env(server),
     )
@@ -69,9 +76,13 @@ def test_no_key_reaches_output_junit_or_report(server: ReferenceServer, tmp_path
 
 
 @pytest.mark.fault("hang")
-def test_a_hanging_target_fails_the_run_once_not_per_test(server: ReferenceServer, tmp_path: Path) -> None:
+def test_a_hanging_target_fails_the_run_once_not_per_test(
+    pytester: pytest.Pytester, server: ReferenceServer, tmp_path: Path
+) -> None:
     report = tmp_path / "report.json"
-    run = run_suite(["--genviral-timeout", "1", "--conformance-report", str(report)], env=staging_env(server))
+    run = run_inprocess(
+        pytester, ["--genviral-timeout", "1", "--conformance-report", str(report)], env=staging_env(server)
+    )
     assert run.returncode == 1
     assert "no complete answer within 1 s" in run.stdout
     assert "not sent, the target is unresponsive" in run.stdout
@@ -79,9 +90,11 @@ def test_a_hanging_target_fails_the_run_once_not_per_test(server: ReferenceServe
 
 
 @pytest.mark.fault("transient-503")
-def test_the_ci_profile_stays_within_the_request_budget_and_shows_retries(server: ReferenceServer) -> None:
+def test_the_ci_profile_stays_within_the_request_budget_and_shows_retries(
+    pytester: pytest.Pytester, server: ReferenceServer
+) -> None:
     # transient-503 answers each key's first request with 503: retries count towards the budget.
-    run = run_suite(env={**staging_env(server), "GENVIRAL_HYPOTHESIS_PROFILE": "ci"})
+    run = run_inprocess(pytester, env={**staging_env(server), "GENVIRAL_HYPOTHESIS_PROFILE": "ci"})
     assert run.returncode == 0, run.stdout[-3000:]
     assert 0 < server.stats.requests <= 300
     assert server.stats.max_in_flight <= 3

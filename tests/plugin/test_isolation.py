@@ -1,8 +1,9 @@
 """The plugin acts only where it is loaded (issue 11 §1): another project in the same
 environment keeps hypothesis' defaults and pytest's options, whatever GENVIRAL_* says.
 
-Both run in a subprocess: the plugin's hypothesis profiles are process-wide state, and the
-outer run has loaded the plugin already.
+The foreign project's tests run in a subprocess: the plugin's hypothesis profiles are
+process-wide state, and this run has loaded the plugin already. What only pytest's options
+and the active profile show runs in process (the `inner` fixture puts the profile back).
 """
 
 from __future__ import annotations
@@ -64,19 +65,16 @@ def test_a_foreign_project_keeps_hypothesis_defaults_and_ignores_genviral_variab
 
 
 def test_a_foreign_project_has_no_genviral_options(foreign: pytest.Pytester) -> None:
-    result = foreign.runpytest_subprocess("--help")
+    # In process, pytest loads this environment's entry points as a fresh process would.
+    result = foreign.runpytest_inprocess("--help")
     assert result.ret == pytest.ExitCode.OK
     assert "--hypothesis-profile" in result.stdout.str()  # the help is the full one
     assert [line for line in result.outlines if "--genviral-" in line or "--conformance-report" in line] == []
 
 
-def test_the_same_project_loading_the_plugin_has_its_options(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_same_project_loading_the_plugin_has_its_options(inner: pytest.Pytester) -> None:
     # The counterpart of the test above: what a foreign project lacks is there once it asks for it.
-    clean_environment(monkeypatch)
-    pytester.makeconftest(LOAD_PLUGIN)
-    result = pytester.runpytest_subprocess("--help")
+    result = inner.runpytest_inprocess("--help")
     assert result.ret == pytest.ExitCode.OK
     assert [line.split()[0] for line in result.outlines if line.strip().startswith("--genviral-max-requests")] == [
         "--genviral-max-requests=N"
@@ -84,11 +82,10 @@ def test_the_same_project_loading_the_plugin_has_its_options(
 
 
 def test_hypothesis_profile_option_wins_over_the_environment_variable(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clean_environment(monkeypatch)
     monkeypatch.setenv("GENVIRAL_HYPOTHESIS_PROFILE", "ci")
-    pytester.makeconftest(
+    inner.makeconftest(
         LOAD_PLUGIN
         + """
 from hypothesis import settings
@@ -96,32 +93,30 @@ from hypothesis import settings
 settings.register_profile("mine", max_examples=7)
 """
     )
-    pytester.makepyfile("""
+    inner.makepyfile("""
 from hypothesis import settings
 
 def test_the_profile_asked_for_on_the_command_line():
     assert settings.get_current_profile_name() == "mine"
     assert settings.default.max_examples == 7
 """)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--hypothesis-profile", "mine")
+    result = inner.runpytest_inprocess("-p", "no:cacheprovider", "--hypothesis-profile", "mine")
     result.assert_outcomes(passed=1)
     assert "genviral-contract target: embedded reference API (hypothesis profile mine)" in result.outlines
 
 
 def test_the_environment_variable_picks_the_profile_without_the_option(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The control of the test above: without --hypothesis-profile the variable is obeyed.
-    clean_environment(monkeypatch)
     monkeypatch.setenv("GENVIRAL_HYPOTHESIS_PROFILE", "ci")
-    pytester.makeconftest(LOAD_PLUGIN)
-    pytester.makepyfile("""
+    inner.makepyfile("""
 from hypothesis import settings
 
 def test_the_ci_profile():
     assert settings.get_current_profile_name() == "ci"
     assert settings.default.max_examples == 30
 """)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = inner.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     assert "genviral-contract target: embedded reference API (hypothesis profile ci)" in result.outlines

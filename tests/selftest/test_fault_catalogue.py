@@ -1,8 +1,11 @@
 """Proof that the suite catches what it should: `pytest tests/contract` against each fault
 of the reference API must fail by the rule the fault breaks, and pass every benign variant.
 
-Each run is a subprocess so that it is exactly what a user runs; the per-rule JSON report
-says which rules failed, so a fault caught by the wrong rule does not count as killed.
+Each run is the repository's `pytest tests/contract`, in this process (runner.run_inprocess):
+what a user runs, at the suite's own cost, without a fresh interpreter per fault; the
+embedded reference API it starts serves the fault. The per-rule JSON report says which
+rules failed, so a fault caught by the wrong rule does not count as killed. Under
+`-n 2` the faults are spread over the workers as any tests are.
 """
 
 from __future__ import annotations
@@ -12,26 +15,44 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from runner import failed_rules, run_suite, verdicts
+from runner import failed_rules, run_inprocess, verdicts
 
 from genviral_contract.refapi import FAULTS, Fault
 
 pytestmark = pytest.mark.selftest
 
-# Short enough that a hanging fault costs seconds, long enough for a loaded 2-core machine.
-TIMEOUT = "3"
+# Short enough that a hanging fault costs seconds, long enough for a loaded 2-core machine
+# (the reference API shares the run's process and its GIL).
+TIMEOUT = "5"
 
 
-# Long enough to outlast the catalogue's rate-limit windows (2 s) several times, short
-# enough that a limit that never lifts costs seconds, not the default five minutes.
-MAX_WAIT = "10"
+# The profile .ci/run gives the suite (30 examples, derandomized), not the runner's dev one.
+PROFILE = "ci"
+
+# Long enough to outlast the catalogue's rate-limit windows (2 s) as often as a whole run
+# meets them (about six times: 145 requests at 25 per window), short enough that a limit
+# that never lifts costs seconds, not the default five minutes.
+MAX_WAIT = "30"
+# A fault whose limit never lifts only needs the budget to run out.
+MAX_WAIT_UNJUDGEABLE = "10"
 
 
-def _run_suite(fault: str, report: Path) -> subprocess.CompletedProcess[str]:
-    return run_suite(
-        ["-p", "no:xdist", "--genviral-timeout", TIMEOUT, "--conformance-report", str(report)],
-        env={"GENVIRAL_REFAPI_FAULT": fault, "GENVIRAL_MAX_WAIT": MAX_WAIT},
-    )
+Run = Callable[[str, Path], subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def run_against(pytester: pytest.Pytester) -> Run:
+    """`pytest tests/contract` against the embedded reference API with ``fault`` ("" for none)."""
+
+    def run(fault: str, report: Path) -> subprocess.CompletedProcess[str]:
+        max_wait = MAX_WAIT_UNJUDGEABLE if fault and FAULTS[fault].kind == "unjudgeable" else MAX_WAIT
+        return run_inprocess(
+            pytester,
+            ["-p", "no:xdist", "--genviral-timeout", TIMEOUT, "--conformance-report", str(report)],
+            env={"GENVIRAL_REFAPI_FAULT": fault, "GENVIRAL_MAX_WAIT": max_wait, "GENVIRAL_HYPOTHESIS_PROFILE": PROFILE},
+        )
+
+    return run
 
 
 BREAKING = [f for f in FAULTS.values() if f.kind == "breaks"]
@@ -40,9 +61,11 @@ UNJUDGEABLE = [f for f in FAULTS.values() if f.kind == "unjudgeable"]
 
 
 @pytest.mark.parametrize("fault", BREAKING, ids=lambda f: f.name)
-def test_suite_catches_fault(fault: Fault, tmp_path: Path, record_property: Callable[[str, object], None]) -> None:
+def test_suite_catches_fault(
+    fault: Fault, run_against: Run, tmp_path: Path, record_property: Callable[[str, object], None]
+) -> None:
     report = tmp_path / "report.json"
-    run = _run_suite(fault.name, report)
+    run = run_against(fault.name, report)
     caught = run.returncode == 1 and report.exists() and bool(failed_rules(report) & set(fault.rules))
     record_property("contract_selftest", f"{'killed' if caught else 'survived'} {fault.name}")
     assert run.returncode == 1, (
@@ -57,10 +80,10 @@ def test_suite_catches_fault(fault: Fault, tmp_path: Path, record_property: Call
 
 @pytest.mark.parametrize("fault", BENIGN, ids=lambda f: f.name)
 def test_suite_passes_benign_variant(
-    fault: Fault, tmp_path: Path, record_property: Callable[[str, object], None]
+    fault: Fault, run_against: Run, tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:
     report = tmp_path / "report.json"
-    run = _run_suite(fault.name, report)
+    run = run_against(fault.name, report)
     record_property("contract_selftest", f"{'passed' if run.returncode == 0 else 'flagged'} {fault.name}")
     assert run.returncode == 0, (
         f"benign variant {fault.name!r} ({fault.description}) failed the suite:\n"
@@ -69,9 +92,9 @@ def test_suite_passes_benign_variant(
 
 
 @pytest.mark.parametrize("fault", UNJUDGEABLE, ids=lambda f: f.name)
-def test_suite_says_it_could_not_judge(fault: Fault, tmp_path: Path) -> None:
+def test_suite_says_it_could_not_judge(fault: Fault, run_against: Run, tmp_path: Path) -> None:
     report = tmp_path / "report.json"
-    run = _run_suite(fault.name, report)
+    run = run_against(fault.name, report)
     output = run.stdout[-3000:] + run.stderr[-2000:]
     # Neither a pass nor a broken promise: exit 75, "not judged" rules, nothing FAILED.
     assert run.returncode == 75, f"exit {run.returncode}\n{output}"
@@ -84,9 +107,9 @@ def test_suite_says_it_could_not_judge(fault: Fault, tmp_path: Path) -> None:
     assert "not judged: " in run.stdout and "exit status 75" in run.stdout
 
 
-def test_conformant_server_passes(tmp_path: Path) -> None:
+def test_conformant_server_passes(run_against: Run, tmp_path: Path) -> None:
     report = tmp_path / "report.json"
-    run = _run_suite("", report)
+    run = run_against("", report)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     found = {rule: r["verdict"] for rule, r in verdicts(report).items()}
     # Against the embedded API every key is configured: no rule may go unchecked.

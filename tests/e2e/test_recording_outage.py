@@ -1,11 +1,13 @@
-"""Re-recording while the target is down loses nothing, and a replay never waits."""
+"""Re-recording while the target is down loses nothing, and a replay never waits (the suite
+run in this process: runner.run_inprocess)."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
-from runner import run_suite, staging_env
+import pytest
+from runner import run_inprocess, staging_env
 
 from genviral_contract import recording
 from genviral_contract.refapi import ReferenceServer
@@ -16,16 +18,20 @@ from genviral_contract.target import replay_session
 RECORD = ["-k", "scenarios", "--record-mode=rewrite", "-p", "no:xdist"]
 
 
-def test_a_rewrite_during_an_outage_keeps_the_cassettes_it_cannot_document(tmp_path: Path) -> None:
+def test_a_rewrite_during_an_outage_keeps_the_cassettes_it_cannot_document(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
     with ReferenceServer() as healthy:
-        first = run_suite([*RECORD, "--cassette-dir", str(tmp_path)], env=staging_env(healthy))
+        first = run_inprocess(pytester, [*RECORD, "--cassette-dir", str(tmp_path)], env=staging_env(healthy))
     assert first.returncode == 0, first.stdout[-3000:]
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     assert sorted(before) == sorted(s.filename for s in SCENARIOS.values())
 
     # always-503 turns every success into a 503: the three 200 scenarios answer what they do not document.
     with ReferenceServer(fault="always-503") as down:
-        second = run_suite([*RECORD, "--cassette-dir", str(tmp_path), "--genviral-retries", "0"], env=staging_env(down))
+        second = run_inprocess(
+            pytester, [*RECORD, "--cassette-dir", str(tmp_path), "--genviral-retries", "0"], env=staging_env(down)
+        )
     assert second.returncode == 1, second.stdout[-3000:]
     kept = {"workspace-key.yaml", "personal-key.yaml", "empty-scope.yaml"}
     for name in kept:
@@ -35,9 +41,11 @@ def test_a_rewrite_during_an_outage_keeps_the_cassettes_it_cannot_document(tmp_p
     assert second.stdout.count("not the documented 200") == len(kept), second.stdout[-3000:]
 
 
-def test_a_replay_does_not_sleep_on_a_recorded_retry_after(tmp_path: Path) -> None:
+def test_a_replay_does_not_sleep_on_a_recorded_retry_after(pytester: pytest.Pytester, tmp_path: Path) -> None:
     with ReferenceServer(fault="transient-503") as flaky:
-        recorded = run_suite([*RECORD, "-k", "workspace-key", "--cassette-dir", str(tmp_path)], env=staging_env(flaky))
+        recorded = run_inprocess(
+            pytester, [*RECORD, "-k", "workspace-key", "--cassette-dir", str(tmp_path)], env=staging_env(flaky)
+        )
     assert recorded.returncode == 0, recorded.stdout[-3000:]
     path = tmp_path / "workspace-key.yaml"
     text = path.read_text(encoding="utf-8")
@@ -50,7 +58,8 @@ def test_a_replay_does_not_sleep_on_a_recorded_retry_after(tmp_path: Path) -> No
         answer = recording.replay_scenario(path, SCENARIOS["workspace-key"], session)
     assert answer.status == 200
     assert time.monotonic() - started < 2, "the replay waited on the recorded Retry-After"
-    replay = run_suite(
+    replay = run_inprocess(
+        pytester,
         ["-k", "test_recorded_answer_meets_the_contract and workspace-key", "--cassette-dir", str(tmp_path)],
         paths=("tests/replay",),
     )
