@@ -152,8 +152,14 @@ def pytest_configure(config: pytest.Config) -> None:
         cassette_dir, fresh=config.getoption("record_mode", None) == "rewrite", secrets=secrets
     )
     config.pluginmanager.register(RunState(config), "genviral-contract-run")
-    if config.pluginmanager.hasplugin("xdist"):
+    if xdist_loaded(config):
         config.pluginmanager.register(_XdistHooks(config), "genviral-contract-xdist")
+
+
+def xdist_loaded(config: pytest.Config) -> bool:
+    """Whether pytest-xdist is in the run: named "xdist" when loaded from its entry point,
+    "xdist.plugin" when a conftest.py names its module."""
+    return any(config.pluginmanager.hasplugin(name) for name in ("xdist", "xdist.plugin"))
 
 
 def _recording(config: pytest.Config) -> bool:

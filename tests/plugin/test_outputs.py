@@ -201,7 +201,7 @@ def test_a_recording_onto_a_full_disk_keeps_the_old_cassettes_and_says_so_in_one
     )
     out = result.stdout.str()
     assert result.ret == EXIT_NOT_WRITTEN, out
-    assert f"{len(SCENARIOS)} passed, {len(SCENARIOS)} errors" in out
+    result.assert_outcomes(passed=len(SCENARIOS), errors=len(SCENARIOS))
     for name in SCENARIOS:
         assert f"cassette {folder / name}.yaml cannot be written: No space left on device" in out
     assert "Traceback" not in out and "def " not in out  # one line each, no source
