@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import pytest
+from _pytest.junitxml import xml_key  # pytest's JUnit writer has no public handle (pytest >= 7)
 from hypothesis import HealthCheck, settings
 
 from . import artefacts, provenance, report
@@ -42,6 +43,8 @@ RUN_DIR = "genviral_run_dir"
 # The exit status of a run whose only failures are tests it could not judge (the target kept
 # rate-limiting, the request budget ran out): sysexits' EX_TEMPFAIL, "try again later".
 EXIT_NOT_JUDGED = 75
+# How the user asked for pytest's JUnit file, which is how a failure to write it names it.
+JUNIT_OPTION = "--junitxml"
 
 # Option name -> the environment variable it overrides.
 _OPTIONS = {
@@ -171,7 +174,7 @@ def _check_outputs(config: pytest.Config, cassette_dir: Path) -> None:
     full disk is a usage error now, not a lost run against staging at the end."""
     outputs = [
         (config.getoption("conformance_report"), report.REPORT_OPTION, False),
-        (getattr(config.option, "xmlpath", None), "--junitxml", False),
+        (getattr(config.option, "xmlpath", None), JUNIT_OPTION, False),
         (cassette_dir if _recording(config) else None, "--cassette-dir", True),
     ]
     for path, what, folder in outputs:
@@ -322,10 +325,7 @@ class RunState:
         """pytest's JUnit plugin writes its file in place: have it write beside it instead,
         so that the file the user named appears whole, and masked, or not at all; and name
         the tool and the contract in it."""
-        from _pytest import junitxml  # the plugin's object has no public handle
-
-        key = getattr(junitxml, "xml_key", None)
-        logxml = self.config.stash.get(key, None) if key is not None else None
+        logxml = self.config.stash.get(xml_key, None)
         if logxml is None or hasattr(self.config, "workerinput"):
             return
         # What judged the run, in the file a CI system keeps: the suite's <properties>.
@@ -342,7 +342,7 @@ class RunState:
         except OSError as exc:  # the JUnit writer's: the disk filled during the run
             if self.junit is None:
                 raise
-            self._place_junit(NotWritten("--junitxml", self.junit[1], artefacts.reason(exc)))
+            self._place_junit(NotWritten(JUNIT_OPTION, self.junit[1], artefacts.reason(exc)))
         else:
             if self.junit is not None:
                 self._place_junit()
@@ -361,7 +361,7 @@ class RunState:
         try:
             if failed is None and written.is_file():
                 write_atomic(
-                    final, mask(written.read_text(encoding="utf-8"), *self.config.stash[SECRETS]), "--junitxml"
+                    final, mask(written.read_text(encoding="utf-8"), *self.config.stash[SECRETS]), JUNIT_OPTION
                 )
         except NotWritten as exc:
             failed = exc
@@ -372,13 +372,11 @@ class RunState:
             # Else its summary would still say "generated xml file" of a file that is not there;
             # and out of the stash, or its own unconfigure would unregister it a second time.
             self.config.pluginmanager.unregister(logxml)
-            from _pytest.junitxml import xml_key
-
             del self.config.stash[xml_key]
 
     def _not_written(self, exc: NotWritten) -> None:
         self.ledger.not_written.append(str(exc))
-        if exc.what in ("--junitxml", report.REPORT_OPTION):
+        if exc.what in (JUNIT_OPTION, report.REPORT_OPTION):
             # The previous run's file there would pass for this run's: it goes too.
             with contextlib.suppress(OSError):
                 exc.path.unlink(missing_ok=True)
