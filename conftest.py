@@ -35,7 +35,8 @@ pytest_plugins = [
 @pytest.hookimpl(wrapper=True)
 def pytest_cmdline_main(config: pytest.Config) -> Generator[None, int | pytest.ExitCode, int | pytest.ExitCode]:
     """A plain `pytest` (no paths: pyproject's testpaths, the project's own tests) runs on
-    every core when pytest-xdist is installed and -n is not given; `-n 0` runs it in one
+    every core when pytest-xdist is installed and -n is not given (work stealing, unless
+    --dist says otherwise); `-n 0` runs it in one
     process. A run of given paths (`pytest tests/contract`, one test file) or of a few tests
     picked by -k is left as asked: workers would cost more to start than they save."""
     from genviral_contract.plugin import xdist_loaded  # imported by pytest_plugins, rewritten
@@ -48,4 +49,9 @@ def pytest_cmdline_main(config: pytest.Config) -> Generator[None, int | pytest.E
         and not hasattr(config, "workerinput")
     ):
         config.option.numprocesses = "auto"
+        # Work stealing, not xdist's default "load": that one hands each worker a quarter of
+        # its share up front, and the slow pytester runs, which sit together in tests/plugin,
+        # kept one worker busy half a minute after the other had run out.
+        if config.option.dist == "no":
+            config.option.dist = "worksteal"
     return (yield)

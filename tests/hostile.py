@@ -261,7 +261,7 @@ def _endless_chunked(server: HostileServer, conn: _Connection, request: Request)
 
 
 def _slow_ok(server: HostileServer, conn: _Connection, request: Request) -> bool:
-    server.sleep(0.3)
+    server.sleep(0.1)  # a hundred times loopback's answer time: requests of all workers overlap
     conn.reply(server.conformant("ok"))
     return True
 

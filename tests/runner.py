@@ -72,8 +72,9 @@ def run_inprocess(
     env: Mapping[str, str] | None = None,
     timeout: float = 300,
     paths: Sequence[str] = ("tests/contract",),
+    plugins: Sequence[object] = (),
 ) -> subprocess.CompletedProcess[str]:
-    """`run_suite`, in this process: the repository's ``paths`` with its conftest.py and
+    """`run_suite`, in this process (with ``plugins`` too): the repository's ``paths`` with its conftest.py and
     pyproject.toml, run by pytester (its own sys.modules, sys.path and cwd, restored after).
 
     The suite's hypothesis profile, which the inner run loads process-wide, is put back
@@ -90,7 +91,12 @@ def run_inprocess(
             for name, value in _given(env).items():
                 patch.setenv(name, value)
             result = pytester.runpytest_inprocess(
-                *(str(ROOT / path) for path in paths), "-q", "-p", "no:cacheprovider", *args, plugins=[imports]
+                *(str(ROOT / path) for path in paths),
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                *args,
+                plugins=[*plugins, imports],
             )
     finally:
         faulthandler.cancel_dump_traceback_later()
@@ -106,6 +112,23 @@ def run_inprocess(
 # again after each test, and importing them anew (with pytest's assertion rewriting of plugin
 # packages) would cost every run an interpreter's start-up.
 _IMPORTED: dict[str, Any] = {}
+
+
+def keep_library_imports(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every in-process run of ``pytester`` keeps the library modules it imports for the runs
+    after it, as `run_inprocess` does. For the plugin's own tests, whose small projects load
+    every installed pytest plugin as a team's repository does: schemathesis' reporters and
+    anyio's backends, imported and rewritten anew by each run, were a quarter of their time."""
+    inline_run = pytester.inline_run
+
+    def keeping(*args: str | os.PathLike[str], plugins: Sequence[object] = (), **kwargs: Any) -> Any:
+        imports = _KeepImports(pytester.path)
+        try:
+            return inline_run(*args, plugins=[*plugins, imports], **kwargs)
+        finally:
+            imports.keep()
+
+    monkeypatch.setattr(pytester, "inline_run", keeping)
 
 
 class _KeepImports:

@@ -13,6 +13,8 @@ import dataclasses
 import functools
 import re
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -33,6 +35,9 @@ KEY_SHAPE = re.compile(KEY_FORM, re.IGNORECASE)
 _PUBLIC_ID = re.compile(rf"(?:bearer\s+)?{PUBLIC_ID_FORM}", re.IGNORECASE)
 # A form shorter than this is not masked on its own: too likely to be ordinary text.
 MIN_FORM = 8
+# The shortest fragment of a credential that is masked, and so the shortest text masking can
+# change (a form, a piece, a key shape and "Bearer x" are all longer).
+_SHORTEST = 4
 # A run of this many characters of a secret, left in a text after masking, is masked too: a
 # shortened repr or a cut-off line can show part of a key. Shorter runs are ordinary text.
 PIECE = 8
@@ -41,11 +46,13 @@ PIECE = 8
 class Secret:
     """A credential whose value shows only through :meth:`reveal`."""
 
-    __slots__ = ("_value", "label")
+    __slots__ = ("_hash", "_value", "label")
 
     def __init__(self, value: str, label: str = "key") -> None:
         self._value = value
         self.label = label
+        # Masking looks its needles up by the set of secrets, for every line written.
+        self._hash = hash(value)
 
     def reveal(self) -> str:
         return self._value
@@ -63,7 +70,7 @@ class Secret:
         secret half of a ``public.secret`` key."""
         token = self.token()
         parts = {self._value, self._value.strip(), token, token.partition(".")[2]}
-        return tuple(sorted((p for p in parts if len(p) >= 4), key=len, reverse=True))
+        return tuple(sorted((p for p in parts if len(p) >= _SHORTEST), key=len, reverse=True))
 
     def echo_fragments(self) -> tuple[str, ...]:
         """What counts as an echo when found in a body: the secret-looking parts only.
@@ -94,7 +101,7 @@ class Secret:
         return isinstance(other, Secret) and other._value == self._value
 
     def __hash__(self) -> int:
-        return hash(self._value)
+        return self._hash
 
     def __reduce__(self) -> tuple[object, ...]:
         # Pickling (xdist, multiprocessing) would otherwise be a way out of the process.
@@ -176,42 +183,69 @@ def _pieces(secret: Secret) -> tuple[str, ...]:
     return tuple(sorted({f[i : i + PIECE].lower() for f in halves for i in range(len(f) - PIECE + 1)}))
 
 
-# Needles are indexed by their first characters (every form and piece is longer): a text is
-# scanned once, a dictionary look-up per position, whatever the number of secrets.
-_PREFIX = 4
+# Needles of _LONG characters or more (every piece, and nearly every form) are found by
+# sampling: with grams of _GRAM characters looked up every _STEP positions, each occurrence
+# of such a needle holds exactly one sampled position whose gram lies wholly inside it, at
+# an offset below _STEP. So a text is scanned with a dictionary look-up every fifth
+# position, whatever the number of secrets; the shorter needles are found by str.find.
+_GRAM = 4
+_LONG = 8
+_STEP = _LONG - _GRAM + 1
 
 
-@functools.lru_cache(maxsize=64)
-def _index(secrets: frozenset[Secret]) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
-    """What masking looks for (every form of each secret, and every piece of its secret),
-    by first :data:`_PREFIX` characters; and the needles shorter than that."""
-    by_prefix: dict[str, set[str]] = {}
-    short: set[str] = set()
-    for secret in secrets:
-        for needle in (*_lowered_forms(secret), *_pieces(secret)):
-            if len(needle) < _PREFIX:
-                short.add(needle)
-            else:
-                by_prefix.setdefault(needle[:_PREFIX], set()).add(needle)
-    return {prefix: tuple(needles) for prefix, needles in by_prefix.items()}, tuple(short)
+_Index = tuple[dict[str, tuple[tuple[str, int], ...]], frozenset[str]]
+# The indexes of the last sets of secrets masked for. A run's set grows one secret at a time
+# (each probe, each presented credential): a new set's index is its largest cached subset's,
+# copied, with the few secrets it adds, not every secret's needles over again.
+_INDEXES: OrderedDict[frozenset[Secret], _Index] = OrderedDict()
+_INDEXES_KEPT = 64
+_INDEXES_LOCK = threading.Lock()  # the client's concurrent requests mask from their threads
+
+
+def _index(secrets: frozenset[Secret]) -> _Index:
+    """What masking looks for (every form of each secret, and every piece of its secret):
+    the long needles by each gram they hold at an offset below :data:`_STEP`, as (needle,
+    offset); and the needles shorter than :data:`_LONG`."""
+    with _INDEXES_LOCK:
+        if (found := _INDEXES.get(secrets)) is not None:
+            _INDEXES.move_to_end(secrets)
+            return found
+        base = max((kept for kept in _INDEXES if kept <= secrets), key=len, default=frozenset())
+        by_gram, short = _INDEXES[base] if base else ({}, frozenset())
+        by_gram, added = dict(by_gram), set()
+        for secret in secrets - base:
+            for needle in (*_lowered_forms(secret), *_pieces(secret)):
+                if len(needle) < _LONG:
+                    added.add(needle)
+                    continue
+                for offset in range(_STEP):
+                    gram, entry = needle[offset : offset + _GRAM], (needle, offset)
+                    if entry not in (already := by_gram.get(gram, ())):
+                        by_gram[gram] = (*already, entry)
+        found = _INDEXES[secrets] = (by_gram, short | added)
+        if len(_INDEXES) > _INDEXES_KEPT:
+            _INDEXES.popitem(last=False)
+        return found
 
 
 def _spans(secrets: frozenset[Secret], text: str) -> Iterator[tuple[int, int]]:
     """Where a form or a piece of ``secrets`` occurs in ``text``, in any case: every
     occurrence, overlapping ones too."""
-    by_prefix, short = _index(secrets)
+    by_gram, short = _index(secrets)
     lowered = text.lower()
     if len(lowered) != len(text):
         # A character whose lower case is longer ("İ"): positions would not line up, so
         # a case-insensitive search on the text itself.
-        for needle in (*short, *(n for needles in by_prefix.values() for n in needles)):
-            for found in re.finditer(f"(?=({re.escape(needle)}))", text, re.IGNORECASE):
-                yield found.start(), found.end(1)
+        needles = {*short, *(needle for found in by_gram.values() for needle, _ in found)}
+        for needle in needles:
+            for match in re.finditer(f"(?=({re.escape(needle)}))", text, re.IGNORECASE):
+                yield match.start(), match.end(1)
         return
-    if by_prefix:
-        for start in range(len(lowered) - _PREFIX + 1):
-            for needle in by_prefix.get(lowered[start : start + _PREFIX], ()):
-                if lowered.startswith(needle, start):
+    if by_gram:
+        for sampled in range(0, len(lowered) - _GRAM + 1, _STEP):
+            for needle, offset in by_gram.get(lowered[sampled : sampled + _GRAM], ()):
+                start = sampled - offset
+                if start >= 0 and lowered.startswith(needle, start):
                     yield start, start + len(needle)
     for needle in short:
         start = lowered.find(needle)
@@ -241,6 +275,8 @@ def mask(text: str, *secrets: Secret | None, marker: str = MASK, bearer: bool = 
     """``text`` with every form of every known secret and every key-shaped string masked,
     and (``bearer``) every token after "Bearer"; then any piece of a secret left over (a
     repr that shortened a key to ``gva_live_f67...cac78deb42b1c`` keeps its tail)."""
+    if len(text) < _SHORTEST:  # the terminal writes many: a space, a newline, a colour code
+        return text
     text = _masked_spans(text, frozenset(s for s in secrets if s is not None), marker)
     if bearer:
         text = _BEARER.sub(lambda m: m.group(1) + marker, text)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import settings
 from pluginrun import LOAD_PLUGIN, clean_environment
+from runner import keep_library_imports
 
 
 @pytest.fixture
@@ -21,3 +22,10 @@ def inner(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Iterato
     profile = settings.get_current_profile_name()
     yield pytester
     settings.load_profile(profile)
+
+
+@pytest.fixture(autouse=True)
+def _library_imports_kept(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The in-process runs of a test here import the installed plugins' modules once for all."""
+    if "pytester" in request.fixturenames:
+        keep_library_imports(request.getfixturevalue("pytester"), monkeypatch)

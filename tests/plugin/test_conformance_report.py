@@ -247,10 +247,12 @@ MIXED = {
 def test_the_report_is_the_same_with_and_without_xdist(inner: pytest.Pytester) -> None:
     inner.makepyfile(**MIXED)
     # Two files: a run that wrote none must not be judged by the other's.
-    alone = run(inner, "-p", "no:xdist", report_to="serial.json")
+    # Only the plugins that matter here: each worker is a fresh interpreter, which would
+    # otherwise import (and, with bytecode not written, rewrite) every installed plugin anew.
+    alone = run(inner, "--disable-plugin-autoload", report_to="serial.json")
     alone.assert_outcomes(passed=1, failed=3, skipped=2)
     serial = report(inner, "serial.json")
-    spread = run(inner, "-n", "2", report_to="parallel.json")
+    spread = run(inner, "--disable-plugin-autoload", "-p", "xdist.plugin", "-n", "2", report_to="parallel.json")
     spread.assert_outcomes(passed=1, failed=3, skipped=2)
     assert any(line.startswith("created: 2/2 workers") for line in spread.outlines)
     parallel = report(inner, "parallel.json")

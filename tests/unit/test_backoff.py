@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
+from genviral_contract import limits
 from genviral_contract.client import RateLimited, TargetSession, fetch
 from genviral_contract.limits import Gate
 
@@ -33,19 +35,40 @@ class _AlwaysNow(BaseHTTPRequestHandler):
         pass
 
 
+class _Clock:
+    """The gate's clock, moved on by its sleeps rather than waiting them out: the waits it
+    asks for are what is checked, and seconds of real sleep would check nothing more."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+        self.slept: list[float] = []
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
 @pytest.fixture
 def always_now() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _AlwaysNow)
     _AlwaysNow.count = 0
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/api/partner/v1/accounts"
     server.shutdown()
     server.server_close()
 
 
-def test_a_target_that_always_says_now_is_asked_with_a_doubling_wait(always_now: str) -> None:
+def test_a_target_that_always_says_now_is_asked_with_a_doubling_wait(
+    always_now: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Waits of 0, 1, 2 s fit a 3.5 s budget; the next (4 s) does not: four requests in all.
+    clock = _Clock()
+    monkeypatch.setattr(limits, "time", clock)
     with TargetSession(gate=Gate(max_wait=3.5)) as session, pytest.raises(RateLimited, match="GENVIRAL_MAX_WAIT"):
         fetch(session, always_now)
     assert _AlwaysNow.count == 4
+    assert [round(wait, 6) for wait in clock.slept] == [1.0, 2.0]
     assert len(session.take_throttled()) == 4  # every 429 is kept, to be judged as an answer

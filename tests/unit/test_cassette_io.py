@@ -458,7 +458,7 @@ def test_a_recording_stops_reading_at_the_body_cap(tmp_path: Path) -> None:
     # vcrpy reads the whole body itself to write it down: that read is capped too, so an
     # endless body costs the cap, not all the memory there is, and nothing is recorded.
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Endless)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
     recorder = recording.Recorder(tmp_path, fresh=False, secrets=set())
     vcr = VCR(cassette_library_dir=str(tmp_path), record_mode="new_episodes")
     recorder.configure(vcr)

@@ -10,7 +10,10 @@ import base64
 from urllib.parse import quote
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from genviral_contract import credentials
 from genviral_contract.credentials import MASK, PIECE, Secret, leaks, mask
 
 KEY = "gva_live_a1b2c3.Zq9xW8vU7tS6rR5pQ4"
@@ -54,3 +57,52 @@ def test_a_credential_without_a_secret_masks_no_public_id() -> None:
     empty = Secret("Bearer gva_live_a1b2c3.", "empty-secret probe")
     text = "API key gva_live_zz9y8x7w not found"
     assert mask(text, empty, bearer=False) == text
+
+
+# --- the scan against the obvious reading ----------------------------------------------------
+
+_KEY_CHARACTERS = "abcdefABCDEF0123456789_."
+
+
+def _everywhere(secrets: list[Secret], text: str) -> set[tuple[int, int]]:
+    """Every occurrence of every needle, found by trying each needle at each position."""
+    needles = {n for s in secrets for n in (*credentials._lowered_forms(s), *credentials._pieces(s))}
+    return {(i, i + len(n)) for n in needles for i in range(len(text)) if text[i : i + len(n)].lower() == n}
+
+
+@st.composite
+def _texts_with_secrets(draw: st.DrawFn) -> tuple[list[Secret], str]:
+    """A few keys (some short enough for needles under the sampled length), and a text that
+    holds their forms and pieces, whole, cut, overlapping, at any alignment, in any case."""
+    keys = draw(
+        st.lists(
+            st.builds(
+                "gva_live_{}.{}".format,
+                st.text("abc123", min_size=3, max_size=6),
+                st.text(_KEY_CHARACTERS, min_size=4, max_size=24),
+            ),
+            min_size=1,
+            max_size=3,
+        )
+    )
+    secrets = [Secret(key) for key in keys]
+    needles = sorted({n for s in secrets for n in (*credentials._lowered_forms(s), *credentials._pieces(s))})
+    parts = draw(
+        st.lists(
+            st.one_of(
+                st.text(_KEY_CHARACTERS + " %=+/-İ", max_size=7),
+                st.sampled_from(needles).flatmap(lambda n: st.integers(0, len(n)).map(lambda cut: n[cut:])),
+                st.sampled_from(needles).map(str.upper),
+            ),
+            max_size=12,
+        )
+    )
+    return secrets, "".join(parts)
+
+
+@given(_texts_with_secrets())
+def test_the_sampled_scan_finds_what_trying_every_position_finds(case: tuple[list[Secret], str]) -> None:
+    secrets, text = case
+    # The set grows a secret at a time, as a run's does: each index is built from the last.
+    for grown in range(1, len(secrets) + 1):
+        assert set(credentials._spans(frozenset(secrets[:grown]), text)) == _everywhere(secrets[:grown], text)

@@ -28,3 +28,44 @@ def test_no_self_test_lives_elsewhere(pytester: pytest.Pytester) -> None:
     selected, deselected = collected(pytester, str(ROOT / "tests"), "--ignore", str(SELFTEST), "-m", "selftest")
     assert selected == [], "self-tests outside tests/selftest"
     assert deselected > 0
+
+
+class _HowItRuns:
+    """Notes how the run would spread its tests, then ends it before any worker starts."""
+
+    def __init__(self) -> None:
+        self.numprocesses: object = None
+        self.dist: object = None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        self.numprocesses, self.dist = config.getoption("numprocesses"), config.getoption("dist")
+        pytest.exit("noted", pytest.ExitCode.OK)
+
+
+@pytest.mark.parametrize(
+    ("args", "paths", "numprocesses", "dist"),
+    [
+        ([], (), "every core", "worksteal"),  # the README's `pytest`
+        (["-n", "0"], (), 0, "no"),
+        (["-n", "2", "--dist", "load"], (), 2, "load"),
+        ([], ("tests/unit",), None, "no"),  # given paths: as asked, one process
+    ],
+    ids=["plain", "one-process", "as-asked", "paths-given"],
+)
+def test_the_plain_run_uses_every_core_by_work_stealing(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    paths: tuple[str, ...],
+    numprocesses: object,
+    dist: str,
+) -> None:
+    pytest.importorskip("xdist")
+    monkeypatch.chdir(ROOT)  # pyproject's testpaths are read by a run from the repository root
+    noted = _HowItRuns()
+    run_inprocess(pytester, args, paths=paths, plugins=[noted])
+    cores = noted.numprocesses if numprocesses == "every core" else numprocesses
+    assert (noted.numprocesses, noted.dist) == (cores, dist)
+    if numprocesses == "every core":
+        assert isinstance(cores, int) and cores >= 1

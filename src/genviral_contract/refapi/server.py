@@ -37,7 +37,7 @@ from .ratelimit import FixedWindow
 # Longest a "hang" holds a connection when nobody stops the server.
 HANG_LIMIT = 60.0
 # How often serve_forever looks for shutdown(); it bounds how long stop() takes.
-_POLL = 0.05
+_POLL = 0.005
 # Request bodies are read and discarded (keep-alive needs that); bigger ones close the connection.
 _MAX_BODY = 1 << 20
 # The bomb fault's body decodes to this much: twice the client's default cap.
