@@ -74,8 +74,9 @@ def run_inprocess(
     paths: Sequence[str] = ("tests/contract",),
     plugins: Sequence[object] = (),
 ) -> subprocess.CompletedProcess[str]:
-    """`run_suite`, in this process (with ``plugins`` too): the repository's ``paths`` with its conftest.py and
-    pyproject.toml, run by pytester (its own sys.modules, sys.path and cwd, restored after).
+    """`run_suite`, in this process: the repository's ``paths`` with its conftest.py and
+    pyproject.toml (and ``plugins``), run by pytester (its own sys.modules, sys.path and cwd,
+    restored after).
 
     The suite's hypothesis profile, which the inner run loads process-wide, is put back
     after it. A run still going after ``timeout`` seconds ends this process with every

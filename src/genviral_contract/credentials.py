@@ -195,10 +195,11 @@ _STEP = _LONG - _GRAM + 1
 
 _Index = tuple[dict[str, tuple[tuple[str, int], ...]], frozenset[str]]
 # The indexes of the last sets of secrets masked for. A run's set grows one secret at a time
-# (each probe, each presented credential): a new set's index is its largest cached subset's,
-# copied, with the few secrets it adds, not every secret's needles over again.
+# (each probe), or is masked for with one more (a presented credential): a new set's index is
+# its largest cached subset's, copied, with the few secrets it adds, not every secret's
+# needles over again. The run's own set, masked for on every line, stays among the kept.
 _INDEXES: OrderedDict[frozenset[Secret], _Index] = OrderedDict()
-_INDEXES_KEPT = 64
+_INDEXES_KEPT = 16
 _INDEXES_LOCK = threading.Lock()  # the client's concurrent requests mask from their threads
 
 

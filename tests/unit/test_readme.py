@@ -50,7 +50,7 @@ EXERCISED: dict[str, str] = {
     'curl -s -H "Authorization: Bearer $KEY" "$GENVIRAL_BASE_URL/accounts" | genviral-contract validate -': (
         _CLI + "test_dash_reads_stdin"
     ),
-    "pytest -m selftest -n 2": ".ci/run",
+    "pytest -m selftest -n 3": ".ci/run",
     'SCHEMATHESIS_HOOKS=genviral_contract.st_checks st run schemas/openapi.yaml --url "$GENVIRAL_BASE_URL" '
     '-H "Authorization: Bearer $KEY"': "tests/e2e/test_st_run.py::test_st_run_judges_by_the_contract",
     "pytest -m replay": "src/genviral_contract/suite/replay/test_cassettes.py::test_recorded_answer_meets_the_contract",
