@@ -62,15 +62,16 @@ sys.exit(code)
 VERBOSE = ("-vvvv", "-l", "-rA", "--log-cli-level=DEBUG")
 # --full-trace renders every failure in the long style, whatever --tb says, with every frame
 # and its locals, pytest's own too, even for a failure that asked for no traceback: the most
-# a run can print. The other traceback styles are run without it, or they would be the long
-# one again (as "native" and "line" were, until they ran without it).
+# a run can print, and the runs that go red when masking is off. --tb=native is run without
+# it, or it would be the long style again (as it was, at the cost of a long run); --tb=line
+# keeps it: the crash-line summary, with every failure in full in the JUnit file.
 LONG = (*VERBOSE, "--tb=long", "--full-trace")
 # Flag set -> (pytest flags, conformance report format): every echo is run under each one but
 # "full-trace", which is "long" with a JSON report, for the behaviours run once.
 FLAG_SETS: dict[str, tuple[tuple[str, ...], str]] = {
     "long": (LONG, ".md"),
     "native": ((*VERBOSE, "--tb=native"), ".json"),
-    "line": ((*VERBOSE, "--tb=line"), ".md"),
+    "line": ((*VERBOSE, "--tb=line", "--full-trace"), ".md"),
     "xdist": ((*LONG, "-n", "2"), ".json"),
     "full-trace": (LONG, ".json"),
 }
