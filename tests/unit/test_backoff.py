@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import gate_clock
 import pytest
+from gate_clock import Clock
 
-from genviral_contract import limits
 from genviral_contract.client import RateLimited, TargetSession, fetch
 from genviral_contract.limits import Gate
+
+# The gate-clock fixture (tests/gate_clock.py).
+clock = gate_clock.clock
 
 
 class _AlwaysNow(BaseHTTPRequestHandler):
@@ -35,22 +38,6 @@ class _AlwaysNow(BaseHTTPRequestHandler):
         pass
 
 
-class _Clock:
-    """The gate's clock, moved on by its sleeps rather than waiting them out: the waits it
-    asks for are what is checked, and seconds of real sleep would check nothing more."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-        self.slept: list[float] = []
-
-    def time(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
 def always_now() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _AlwaysNow)
@@ -61,12 +48,9 @@ def always_now() -> Iterator[str]:
     server.server_close()
 
 
-def test_a_target_that_always_says_now_is_asked_with_a_doubling_wait(
-    always_now: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_target_that_always_says_now_is_asked_with_a_doubling_wait(always_now: str, clock: Clock) -> None:
     # Waits of 0, 1, 2 s fit a 3.5 s budget; the next (4 s) does not: four requests in all.
-    clock = _Clock()
-    monkeypatch.setattr(limits, "time", clock)
+    # On the gate's clock: the waits asked for are what is checked, not seconds of real sleep.
     with TargetSession(gate=Gate(max_wait=3.5)) as session, pytest.raises(RateLimited, match="GENVIRAL_MAX_WAIT"):
         fetch(session, always_now)
     assert _AlwaysNow.count == 4

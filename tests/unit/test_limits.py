@@ -21,38 +21,19 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import gate_clock
 import pytest
 import requests
+from gate_clock import Clock
 from requests.structures import CaseInsensitiveDict
 
-from genviral_contract import limits
 from genviral_contract.client import FIRST_BACKOFF, MAX_BACKOFF, _reset, _retry_after, backoff
 from genviral_contract.limits import BudgetSpent, Gate, Rate, WaitSpent
 
 HAS_FCNTL = importlib.util.find_spec("fcntl") is not None
 posix_only = pytest.mark.skipif(not HAS_FCNTL, reason="without fcntl the limits hold per process")
-
-
-class Clock:
-    """A stand-in for the ``time`` module as limits.py uses it: sleeping moves the clock."""
-
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-        self.slept: list[float] = []
-
-    def time(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(limits, "time", fake)
-    return fake
+# The gate-clock fixture (tests/gate_clock.py).
+clock = gate_clock.clock
 
 
 @pytest.fixture(params=["per-process", "shared"])
