@@ -83,26 +83,20 @@ def run_inprocess(
     thread's traceback on stderr, so a hang fails the test run instead of holding it.
     """
     profile = settings.get_current_profile_name()
-    imports = _KeepImports(pytester.path)
     faulthandler.dump_traceback_later(timeout, exit=True, file=sys.__stderr__ or 2)
     try:
         with pytest.MonkeyPatch.context() as patch:
+            keep_library_imports(pytester, patch)
             for name in [n for n in os.environ if foreign(n)]:
                 patch.delenv(name)
             for name, value in _given(env).items():
                 patch.setenv(name, value)
             result = pytester.runpytest_inprocess(
-                *(str(ROOT / path) for path in paths),
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                *args,
-                plugins=[*plugins, imports],
+                *(str(ROOT / path) for path in paths), "-q", "-p", "no:cacheprovider", *args, plugins=list(plugins)
             )
     finally:
         faulthandler.cancel_dump_traceback_later()
         settings.load_profile(profile)
-        imports.keep()
     return subprocess.CompletedProcess(
         list(args), int(result.ret), "\n".join(result.outlines), "\n".join(result.errlines)
     )
@@ -117,9 +111,9 @@ _IMPORTED: dict[str, Any] = {}
 
 def keep_library_imports(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every in-process run of ``pytester`` keeps the library modules it imports for the runs
-    after it, as `run_inprocess` does. For the plugin's own tests, whose small projects load
+    after it (`run_inprocess`'s runs, and the plugin's own tests', whose small projects load
     every installed pytest plugin as a team's repository does: schemathesis' reporters and
-    anyio's backends, imported and rewritten anew by each run, were a quarter of their time."""
+    anyio's backends, imported and rewritten anew by each run, were a quarter of their time)."""
     inline_run = pytester.inline_run
 
     def keeping(*args: str | os.PathLike[str], plugins: Sequence[object] = (), **kwargs: Any) -> Any:
