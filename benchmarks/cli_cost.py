@@ -48,7 +48,7 @@ class CliCost:
 
 def cli_command() -> list[str]:
     script = Path(sys.executable).with_name("genviral-contract")
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "genviral_contract.cli"]
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "genviral_contract.cli.main"]
 
 
 def _time_file(folder: Path, accounts: int) -> CliFile:

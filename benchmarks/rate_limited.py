@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from genviral_contract.limits import Rate
+from genviral_contract.http.limits import Rate
 from genviral_contract.refapi import ReferenceServer
 
 from .live import LATENCY

@@ -22,9 +22,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from genviral_contract.credentials import Secret, mask
+from genviral_contract.config.settings import ROLES
+from genviral_contract.credentials.secret import Secret, mask
 from genviral_contract.refapi import ReferenceServer
-from genviral_contract.settings import ROLES
 
 ROOT = Path(__file__).resolve().parents[1]
 # The whole suite, in file order (pytest-randomly would reorder it between runs), with the

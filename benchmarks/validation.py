@@ -11,9 +11,11 @@ from typing import Any
 
 import jsonschema
 
-from genviral_contract import judging, schemas, strategies
-from genviral_contract.credentials import Secret
-from genviral_contract.semantic import SEMANTIC, Observed
+from genviral_contract import strategies
+from genviral_contract.contract import schemas
+from genviral_contract.contract import verdict as judging
+from genviral_contract.contract.semantic import SEMANTIC, Observed
+from genviral_contract.credentials.secret import Secret
 
 from .timing import BUDGET, Timing, measure, measure_side_by_side
 

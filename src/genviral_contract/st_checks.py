@@ -11,8 +11,8 @@ from typing import Any
 
 import schemathesis
 
-from .credentials import Secret
-from .judging import judge_raw
+from genviral_contract.contract.verdict import judge_raw
+from genviral_contract.credentials.secret import Secret
 
 
 def _verdict_error(response: Any, key_scope: str | None, credential: Secret | None) -> None:

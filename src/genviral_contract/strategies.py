@@ -22,7 +22,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from . import schemas
+from genviral_contract.contract import schemas
 
 PLATFORMS = schemas.enum(schemas.ACCOUNT, "platform")
 TYPES = schemas.enum(schemas.ACCOUNT, "type")

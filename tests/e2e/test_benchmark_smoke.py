@@ -19,9 +19,9 @@ import pytest
 from benchmarks import goals, printer, project_times
 from benchmarks.live import LiveCost
 from benchmarks.suite_runs import run_suite, suite_env
-from genviral_contract.limits import Rate
+from genviral_contract.config.settings import ROLES
+from genviral_contract.http.limits import Rate
 from genviral_contract.refapi import ReferenceServer
-from genviral_contract.settings import ROLES
 
 ROOT = Path(__file__).resolve().parents[2]
 MEASURES = {"json_loads", "judge_raw", "judge", "jsonschema_compiled", "jsonschema_naive", "jsonschema_rs"}

@@ -3,7 +3,7 @@ leak check sees every form of a key, each echoing server really gives the key aw
 clean run against it is the suite's doing), and a base URL that carries a secret is refused
 before any request, in one line that shows it nowhere.
 
-The servers and checks are tests/hostile.py; the runs against them, tests/selftest/test_hostile.py.
+The servers and checks are tests/helpers/hostile.py; the runs against them, tests/selftest/test_hostile.py.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 import http.client
 import time
 
-import hostile
 import pytest
-from hostile import (
+from helpers import hostile
+from helpers.hostile import (
     HostileServer,
     Run,
     key_forms,
@@ -24,9 +24,9 @@ from hostile import (
     staging,
     tail,
 )
-from runner import run_inprocess
+from helpers.runner import run_inprocess
 
-# The hostile-target fixtures (tests/hostile.py).
+# The hostile-target fixtures (tests/helpers/hostile.py).
 keys, server = hostile.keys, hostile.server
 
 

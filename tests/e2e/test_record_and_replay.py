@@ -11,13 +11,13 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from fresh_cassettes import record_all
-from runner import run_inprocess, staging_env
+from helpers.fresh_cassettes import record_all
+from helpers.runner import run_inprocess, staging_env
 
-from genviral_contract.credentials import Secret, leaks
+from genviral_contract.cassettes.scenarios import SCENARIOS
+from genviral_contract.credentials.secret import Secret, leaks
+from genviral_contract.plugin.ledger import FAILED
 from genviral_contract.refapi import ReferenceServer
-from genviral_contract.report import FAILED
-from genviral_contract.scenarios import SCENARIOS
 
 # No xdist: the scenarios of one run record in order into one folder.
 PLAIN = ("-p", "no:randomly", "-p", "no:xdist")

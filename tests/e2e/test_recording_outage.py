@@ -7,13 +7,13 @@ import time
 from pathlib import Path
 
 import pytest
-from runner import run_inprocess, staging_env
+from helpers.runner import run_inprocess, staging_env
 
-from genviral_contract import recording
+from genviral_contract.cassettes import recording
+from genviral_contract.cassettes.scenarios import SCENARIOS
+from genviral_contract.config.settings import Settings
+from genviral_contract.config.target import replay_session
 from genviral_contract.refapi import ReferenceServer
-from genviral_contract.scenarios import SCENARIOS
-from genviral_contract.settings import Settings
-from genviral_contract.target import replay_session
 
 RECORD = ["-k", "scenarios", "--record-mode=rewrite", "-p", "no:xdist"]
 

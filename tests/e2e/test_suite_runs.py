@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from runner import failed_rules, run_inprocess, staging_env, verdicts
+from helpers.runner import failed_rules, run_inprocess, staging_env, verdicts
 
-from genviral_contract.credentials import Secret
+from genviral_contract.credentials.secret import Secret
 from genviral_contract.refapi import ReferenceServer
 
 

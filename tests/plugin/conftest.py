@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from helpers.pluginrun import LOAD_PLUGIN, clean_environment
+from helpers.runner import keep_library_imports
 from hypothesis import settings
-from pluginrun import LOAD_PLUGIN, clean_environment
-from runner import keep_library_imports
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pytest
-from pluginrun import JUNIT, REPORT, counts, junit_cases, report, rule_line, suite_error_line, verdicts
+from helpers.pluginrun import JUNIT, REPORT, counts, junit_cases, report, rule_line, suite_error_line, verdicts
 
-from genviral_contract import provenance
+from genviral_contract.contract import provenance
 
 JUDGED = """
 import pytest
@@ -53,7 +53,7 @@ def test_skipped_at_setup():
 
 NOT_JUDGED = """
 import pytest
-from genviral_contract.client import NotSent
+from genviral_contract.http.client import NotSent
 
 @pytest.mark.rules("AUTH-REQUIRED")
 def test_unsent(genviral):
@@ -290,7 +290,7 @@ def test_the_junit_file_names_the_tool_and_the_contract(inner: pytest.Pytester) 
 
 CURL_GETS_GZIP = """
 import pytest
-from genviral_contract import shapes
+from genviral_contract.http import shapes
 
 CURL = next(shape for shape in shapes.SHAPES if shape.name == "curl")
 

@@ -9,7 +9,7 @@ and the active profile show runs in process (the `inner` fixture puts the profil
 from __future__ import annotations
 
 import pytest
-from pluginrun import LOAD_PLUGIN, clean_environment
+from helpers.pluginrun import LOAD_PLUGIN, clean_environment
 
 # The variables that make hypothesis load its own "ci" profile (no deadline) on import.
 HYPOTHESIS_CI_VARIABLES = (

@@ -8,13 +8,13 @@ In-process: the exit status is what pytest.main returns, set in pytest_sessionfi
 from __future__ import annotations
 
 import pytest
-from pluginrun import REPORT, counts, report, rule_line, verdicts
+from helpers.pluginrun import REPORT, counts, report, rule_line, verdicts
 
 from genviral_contract.plugin import EXIT_NOT_JUDGED
 
 UNANSWERED = """
 import pytest
-from genviral_contract.client import NotSent
+from genviral_contract.http.client import NotSent
 
 @pytest.mark.rules("AUTH-REQUIRED", "AUTH-SECRET-CHECKED")
 def test_unsent(genviral):

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from genviral_contract.artefacts import EXIT_NOT_WRITTEN
-from genviral_contract.scenarios import SCENARIOS
+from genviral_contract.cassettes.scenarios import SCENARIOS
 
 JUDGED = """
 import pytest

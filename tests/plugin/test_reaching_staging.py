@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import trustme
-from forward_proxy import ForwardProxy
-from tls_staging import tls_reference
+from helpers.forward_proxy import ForwardProxy
+from helpers.tls_staging import tls_reference
 
 from genviral_contract.refapi import ReferenceServer
 

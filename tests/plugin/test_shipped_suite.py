@@ -11,12 +11,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers.pluginrun import clean_environment
 from hypothesis import settings
-from pluginrun import clean_environment
 
-from genviral_contract.cli import main
-from genviral_contract.scenarios import SCENARIOS
-from genviral_contract.suite_cmd import argv
+from genviral_contract.cassettes.scenarios import SCENARIOS
+from genviral_contract.cli.main import main
+from genviral_contract.cli.suite import argv
 
 ROOT = Path(__file__).resolve().parents[2]
 # A project whose own pytest configuration would break the gate, were it applied to it.

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from runner import failed_rules, run_inprocess, verdicts
+from helpers.runner import failed_rules, run_inprocess, verdicts
 
 from genviral_contract.refapi import FAULTS, Fault
 

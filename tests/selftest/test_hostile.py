@@ -1,4 +1,4 @@
-"""The suite against a broken or hostile staging (servers and checks in tests/hostile.py).
+"""The suite against a broken or hostile staging (servers and checks in tests/helpers/hostile.py).
 
 A target that echoes the key back in disguise, trickles its answer, floods the client or
 sends a gzip bomb; parallel workers; Ctrl-C in the middle of a request; a recording from an
@@ -19,9 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import hostile
 import pytest
-from hostile import (
+from helpers import hostile
+from helpers.hostile import (
     TIMEOUT,
     HostileServer,
     Run,
@@ -29,9 +29,9 @@ from hostile import (
     staging,
     tail,
 )
-from runner import start_suite
+from helpers.runner import start_suite
 
-# The hostile-target fixtures (tests/hostile.py).
+# The hostile-target fixtures (tests/helpers/hostile.py).
 keys, server = hostile.keys, hostile.server
 
 KILL_AFTER = 150.0  # a run still going then is killed, and its test fails saying so
@@ -110,7 +110,7 @@ EXPECT: dict[str, Expect] = {
     "huge-body": _FLOOD,
     "endless-chunked": _FLOOD,
     # Broken HTTP fails the run once, in the target's terms, in bounded time (the other ways
-    # HTTP breaks are tests/unit/test_transport_errors.py's).
+    # HTTP breaks are tests/unit/http/test_transport_errors.py's).
     "many-headers": Expect(exits=(1,), says=("the answer has more than 100 header fields",), max_seconds=90),
     "redirect-loop": Expect(exits=(1,), says=("more than 30 redirects",), max_seconds=90),
 }

@@ -13,9 +13,9 @@ import json
 from pathlib import Path
 
 import pytest
-from runner import run_suite, staging_env, verdicts
+from helpers.runner import run_suite, staging_env, verdicts
 
-from genviral_contract.limits import Rate
+from genviral_contract.http.limits import Rate
 from genviral_contract.refapi import ReferenceServer
 
 pytestmark = pytest.mark.selftest

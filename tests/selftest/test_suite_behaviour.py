@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from runner import failed_rules, run_suite, staging_env, verdicts
+from helpers.runner import failed_rules, run_suite, staging_env, verdicts
 
 from genviral_contract.refapi import ReferenceServer
 

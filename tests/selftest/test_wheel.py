@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from runner import ROOT, environment
+from helpers.runner import ROOT, environment
 
 from genviral_contract import __version__
-from genviral_contract.provenance import contract
+from genviral_contract.cassettes.scenarios import SCENARIOS
+from genviral_contract.contract.provenance import contract
 from genviral_contract.refapi import FAULTS
-from genviral_contract.scenarios import SCENARIOS
 
 pytestmark = pytest.mark.selftest
 
@@ -77,7 +77,7 @@ def empty(tmp_path: Path) -> Path:
 def test_the_wheel_carries_the_suite_and_none_of_the_projects_tests(installed: Installed) -> None:
     names = set(zipfile.ZipFile(installed.wheel).namelist())
     shipped = {
-        "genviral_contract/suite/gate.ini",
+        "genviral_contract/suite/suite.ini",
         "genviral_contract/suite/live/test_accounts.py",
         "genviral_contract/suite/live/test_errors.py",
         "genviral_contract/suite/live/test_openapi.py",

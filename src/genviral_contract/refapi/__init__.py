@@ -6,7 +6,7 @@ and an ``unjudgeable`` one reported as not judged. ``ReferenceServer(rate_limit=
 adds a fixed-window rate limit for the whole server.
 """
 
-from .faults import FAULTS, PROBES, Fault
-from .server import ReferenceServer, Stats
+from genviral_contract.refapi.faults import CALLERS, FAULTS, Fault
+from genviral_contract.refapi.server import ReferenceServer, Stats
 
-__all__ = ["FAULTS", "PROBES", "Fault", "ReferenceServer", "Stats"]
+__all__ = ["CALLERS", "FAULTS", "Fault", "ReferenceServer", "Stats"]

@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..credentials import KEY_FORM
-from ..settings import BASE_PATH
-from .seed import IssuedKey, KeySpec, in_scope
+from genviral_contract.contract.endpoint import BASE_PATH
+from genviral_contract.credentials.secret import KEY_FORM
+from genviral_contract.refapi.seed import IssuedKey, KeySpec, in_scope
 
 JSON_TYPE = "application/json; charset=utf-8"
 ACCOUNTS_PATH = BASE_PATH + "/accounts"
@@ -145,16 +145,16 @@ class App:
 
     def for_key(self, spec: KeySpec) -> Reply:
         """What a valid key gets: its plan's refusal, or its accounts."""
-        if spec.gate == "unsubscribed":
+        if spec.plan == "unsubscribed":
             return error(402, "An active Creator, Professional or Business plan is required", "subscription_required")
-        if spec.gate == "scheduler":
+        if spec.plan == "scheduler":
             return error(403, "The Scheduler tier cannot use the Partner API", "tier_not_allowed")
-        if spec.gate == "failing":
+        if spec.plan == "failing":
             return error(500, "Failed to load accounts", "accounts_failed")
         return self.success(spec)
 
     def success(self, spec: KeySpec) -> Reply:
-        """The key's accounts, ignoring its plan (faults that skip a gate use this directly)."""
+        """The key's accounts, ignoring its plan (faults that skip the plan check use this directly)."""
         data = {
             "scope": spec.scope,
             "owner_user_id": spec.owner_user_id,

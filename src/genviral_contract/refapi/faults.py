@@ -1,13 +1,13 @@
 """The fault catalogue: each fault breaks one promise of the contract on purpose.
 
-A fault is data: a name, the rule ids it breaks, the request that shows it (``probe``),
+A fault is data: a name, the rule ids it breaks, the request that shows it (``caller``),
 a small transform of the conformant reply, and optionally a rate limit the server then
 keeps. The conformance suite proves it can fail by catching every ``breaks`` fault, and
 proves it is not over-strict by passing every ``benign`` one. An ``unjudgeable`` fault
 leaves the suite nothing to judge (every request refused): it must say "not judged",
 neither pass nor fail.
 
-Probes name the request that exposes a fault: a key name of ``ReferenceServer.keys``,
+A caller names the request that exposes a fault: a key name of ``ReferenceServer.keys``,
 or one of ``no-auth`` (no Authorization header), ``unknown-key`` (a well-formed key the
 server never issued), ``other-scheme`` (a valid workspace key under ``Token``),
 ``junk-auth`` (an Authorization header that is no bearer credential at all), or a
@@ -34,12 +34,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from ..limits import Rate
-from . import seed
-from .app import App, Auth, Reply, Request, error, key_parts, split_credentials, too_many_requests
-from .ratelimit import Window
+from genviral_contract.http.limits import Rate
+from genviral_contract.refapi import seed
+from genviral_contract.refapi.app import (
+    App,
+    Auth,
+    Reply,
+    Request,
+    error,
+    key_parts,
+    split_credentials,
+    too_many_requests,
+)
+from genviral_contract.refapi.ratelimit import Window
 
-PROBES = (
+CALLERS = (
     "workspace",
     "personal",
     "empty",
@@ -97,7 +106,7 @@ class Fault:
     description: str
     kind: Kind
     rules: tuple[str, ...] = ()
-    probe: str = "workspace"
+    caller: str = "workspace"
     transform: Transform = field(default=_unchanged, repr=False, compare=False)
     # The server keeps this rate limit (unless told another); its 429s pass through ``transform``.
     rate_limit: Rate | None = None
@@ -455,7 +464,7 @@ def _any_issued_secret(secret: str, key: seed.IssuedKey, app: App) -> bool:
 def _plan_refusal(reply: Reply, key: seed.IssuedKey, ctx: Ctx) -> Reply:
     # The plan is checked before the secret: a gated key's refusal tells a guesser whose
     # key it is and what the owner pays for. Ungated keys still reach the secret check.
-    return ctx.app.for_key(key.spec) if key.spec.gate else reply
+    return ctx.app.for_key(key.spec) if key.spec.plan else reply
 
 
 class _SharedCurrentKey:
@@ -1352,7 +1361,7 @@ _CLIENTS_AND_CACHES: tuple[Fault, ...] = (
         "errors are an HTML page unless Accept names JSON (curl's */*, urllib's none)",
         _B,
         ("HTTP-JSON-CONTENT-TYPE", "HTTP-BODY-JSON"),
-        probe="no-auth",
+        caller="no-auth",
         transform=_html_unless_json_asked,
     ),
     Fault(
@@ -1374,7 +1383,7 @@ _CLIENTS_AND_CACHES: tuple[Fault, ...] = (
         "402 and 403 carry Cache-Control: s-maxage=60",
         _B,
         ("HTTP-CACHE-PRIVATE",),
-        probe="unsubscribed",
+        caller="unsubscribed",
         transform=with_headers((402, 403), Cache_Control="s-maxage=60"),
     ),
     Fault(

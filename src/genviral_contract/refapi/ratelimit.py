@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..limits import Rate
+from genviral_contract.http.limits import Rate
 
 
 @dataclass(frozen=True)

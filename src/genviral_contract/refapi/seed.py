@@ -14,7 +14,7 @@ from typing import Literal
 
 Scope = Literal["workspace", "personal"]
 # What stands between a valid key and its data; None means nothing does.
-Gate = Literal["unsubscribed", "scheduler", "failing"]
+Plan = Literal["unsubscribed", "scheduler", "failing"]
 
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://genviral-contract.invalid/refapi")
 
@@ -104,7 +104,7 @@ class KeySpec:
     scope: Scope
     owner_user_id: str
     workspace_id: str | None
-    gate: Gate | None = None
+    plan: Plan | None = None
 
 
 KEY_SPECS: tuple[KeySpec, ...] = (

@@ -25,14 +25,14 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..credentials import unknown_key
-from ..httpfields import accepts
-from ..limits import Rate
-from ..settings import BASE_PATH
-from . import seed
-from .app import App, Reply, Request, error, too_many_requests
-from .faults import FAULTS, PROBES, Ctx, Fault
-from .ratelimit import FixedWindow
+from genviral_contract.contract.endpoint import BASE_PATH
+from genviral_contract.contract.http_fields import accepts
+from genviral_contract.credentials.secret import unknown_key
+from genviral_contract.http.limits import Rate
+from genviral_contract.refapi import seed
+from genviral_contract.refapi.app import App, Reply, Request, error, too_many_requests
+from genviral_contract.refapi.faults import CALLERS, FAULTS, Ctx, Fault
+from genviral_contract.refapi.ratelimit import FixedWindow
 
 # Longest a "hang" holds a connection when nobody stops the server.
 HANG_LIMIT = 60.0
@@ -418,10 +418,10 @@ class ReferenceServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{'https' if self.tls else 'http'}://{host}:{self.port}{BASE_PATH}"
 
-    def headers_for(self, probe: str) -> dict[str, str]:
-        """Request headers for a probe of faults.PROBES (a seeded key name or an auth probe)."""
-        if probe in self.keys:
-            return {"Authorization": f"Bearer {self.keys[probe]}"}
+    def headers_for(self, caller: str) -> dict[str, str]:
+        """Request headers for a caller of faults.CALLERS (a seeded key name or a bad credential)."""
+        if caller in self.keys:
+            return {"Authorization": f"Bearer {self.keys[caller]}"}
         made = {
             "no-auth": {},
             # Well-formed, never issued: random so no test can pass by knowing it.
@@ -431,12 +431,12 @@ class ReferenceServer:
             "junk-auth": {"Authorization": "Bearer \u00ff\u00e9 ;\"'\x7f %00 <x>"},
             **{name: {"Authorization": f"Bearer {token}"} for name, token in self._tampered().items()},
         }
-        if probe not in made:
-            raise ValueError(f"unknown probe {probe!r}; valid probes: {', '.join(PROBES)}")
-        return made[probe]
+        if caller not in made:
+            raise ValueError(f"unknown caller {caller!r}; valid callers: {', '.join(CALLERS)}")
+        return made[caller]
 
     def _tampered(self) -> dict[str, str]:
-        """The probes that present an issued key with its secret tampered with (see faults.py)."""
+        """The callers that present an issued key with its secret tampered with (see faults.py)."""
         keys = self.app.keys
         workspace, unsubscribed = keys["workspace"], keys["unsubscribed"]
         last = workspace.secret[-1]

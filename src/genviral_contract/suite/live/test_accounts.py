@@ -7,10 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from genviral_contract.client import Exchange
-from genviral_contract.continuity import Sighting
-from genviral_contract.judge import RESPONSE_RULES, Judge
-from genviral_contract.limits import MAX_IN_FLIGHT
+from genviral_contract.contract.continuity import Sighting
+from genviral_contract.http.client import Exchange
+from genviral_contract.http.limits import MAX_IN_FLIGHT
+from genviral_contract.plugin.judge import RESPONSE_RULES, Judge
 
 pytestmark = pytest.mark.contract
 

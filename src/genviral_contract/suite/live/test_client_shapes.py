@@ -1,5 +1,5 @@
 """Every documented answer, as each kind of real client asks for it (issue 16 §2): the
-headers it sends and how it uses connections (genviral_contract.shapes).
+headers it sends and how it uses connections (genviral_contract.http.shapes).
 
 Each answer is judged by the whole contract, and each 200 is compared with the key's first
 answer of the run (Judge.judge does), so an answer that depends on Accept, Accept-Encoding
@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from genviral_contract import shapes
-from genviral_contract.credentials import Secret, unknown_key
-from genviral_contract.judge import RESPONSE_RULES, Judge
-from genviral_contract.settings import ROLES
+from genviral_contract.config.settings import ROLES
+from genviral_contract.credentials.secret import Secret, unknown_key
+from genviral_contract.http import shapes
+from genviral_contract.plugin.judge import RESPONSE_RULES, Judge
 
 pytestmark = pytest.mark.contract
 

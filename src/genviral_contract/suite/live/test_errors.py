@@ -6,10 +6,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from genviral_contract import probes
-from genviral_contract.credentials import Secret, unknown_key
-from genviral_contract.judge import RESPONSE_RULES, Judge
-from genviral_contract.settings import ROLES
+from genviral_contract.config.settings import ROLES
+from genviral_contract.credentials import probes
+from genviral_contract.credentials.secret import Secret, unknown_key
+from genviral_contract.plugin.judge import RESPONSE_RULES, Judge
 
 pytestmark = pytest.mark.contract
 

@@ -11,10 +11,10 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import ignored_auth
 
 from genviral_contract import st_checks
-from genviral_contract.client import Exchange, TargetError
-from genviral_contract.judge import Judge
-from genviral_contract.schemas import schema_dir
-from genviral_contract.target import Target
+from genviral_contract.config.target import Target
+from genviral_contract.contract.schemas import schema_dir
+from genviral_contract.http.client import Exchange, TargetError
+from genviral_contract.plugin.judge import Judge
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 Without a record mode (pytest-recording's default is ``none``) no cassette is involved:
 the live suite never replays. With one, pytest-recording's ``vcr`` fixture records the
 request into ``cassettes/<scenario>.yaml`` through the project's persister (see
-genviral_contract.recording), which replaces the committed file only when the request
+genviral_contract.cassettes.recording), which replaces the committed file only when the request
 completed — even when the contract judges the answer broken, so that a regressed staging
 can be recorded and its replay turns red.
 """
@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from genviral_contract import cassettes
-from genviral_contract.judge import RESPONSE_RULES, Judge
+from genviral_contract.cassettes import format as cassettes
+from genviral_contract.cassettes.recording import KEPT, Recorder
+from genviral_contract.cassettes.scenarios import SCENARIOS, Scenario
 from genviral_contract.plugin import SECRETS
-from genviral_contract.recording import KEPT, Recorder
-from genviral_contract.scenarios import SCENARIOS, Scenario
+from genviral_contract.plugin.judge import RESPONSE_RULES, Judge
 
 pytestmark = pytest.mark.contract
 

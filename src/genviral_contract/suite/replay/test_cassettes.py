@@ -12,13 +12,14 @@ import socket
 
 import pytest
 
-from genviral_contract import cassettes, recording
-from genviral_contract.credentials import KEY_SHAPE
-from genviral_contract.judge import RESPONSE_RULES, Judge
-from genviral_contract.recording import Recorder
-from genviral_contract.scenarios import SCENARIOS, Scenario
-from genviral_contract.settings import Settings
-from genviral_contract.target import Target, replay_session
+from genviral_contract.cassettes import format as cassettes
+from genviral_contract.cassettes import recording
+from genviral_contract.cassettes.recording import Recorder
+from genviral_contract.cassettes.scenarios import SCENARIOS, Scenario
+from genviral_contract.config.settings import Settings
+from genviral_contract.config.target import Target, replay_session
+from genviral_contract.credentials.secret import KEY_SHAPE
+from genviral_contract.plugin.judge import RESPONSE_RULES, Judge
 
 LOOPBACK = [r"127\.\d+\.\d+\.\d+$", r"::1$", r"localhost$"]
 

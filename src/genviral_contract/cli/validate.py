@@ -1,0 +1,80 @@
+"""``genviral-contract validate FILE|-``: judge one saved response body by the whole contract.
+
+Exit 0 when it conforms, 1 when a rule is broken, 2 when it cannot be judged at all
+(unreadable, not UTF-8, not JSON): a body that is not JSON is an input error here, since
+nothing about it can be checked.
+
+Everything it prints is masked on the way out (reporting.py): anything after ``Bearer``,
+anything of the documented key shape. A saved body that echoed a key must not put it on
+a terminal or into a CI log a second time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from genviral_contract.cli.output import emit, fail
+from genviral_contract.contract.findings import Verdict
+from genviral_contract.contract.semantic import Observed
+from genviral_contract.contract.verdict import BodyError, judge, parse_body
+
+PROG = "genviral-contract validate"
+
+
+def _read(name: str) -> tuple[str, str]:
+    """(display name, text) of the body."""
+    if name == "-":
+        label, raw = "<stdin>", sys.stdin.buffer.read()
+    else:
+        label = name
+        try:
+            raw = Path(name).read_bytes()
+        except IsADirectoryError:
+            raise fail(f"{PROG}: {name}: is a directory, not a response body") from None
+        except OSError as exc:
+            raise fail(f"{PROG}: {name}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return label, raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise fail(f"{PROG}: {label}: not UTF-8 (byte {exc.start}: {exc.reason})") from None
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary(verdict: Verdict) -> str:
+    if verdict.ok:
+        return f"conformant ({_plural(0, 'violation')}, {_plural(len(verdict.notes), 'note')})"
+    return f"NOT conformant: {_plural(len(verdict.violations), 'violation')} of {_plural(len(verdict.broken), 'rule')}"
+
+
+@dataclass(frozen=True)
+class Judged:
+    """One body and its verdict, as the reporters show it."""
+
+    label: str
+    verdict: Verdict
+
+    def as_text(self) -> str:
+        return "\n".join([*self.verdict.lines(), summary(self.verdict)])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.label, **self.verdict.as_dict()}
+
+
+def run(args: argparse.Namespace) -> int:
+    label, text = _read(args.file)
+    try:
+        body = parse_body(text)
+    except BodyError as exc:
+        raise fail(f"{PROG}: {label}: cannot be validated: {exc}") from None
+    verdict = judge(
+        Observed(args.status, body, content_type=args.content_type, key_scope=args.key_scope, raw_text=text)
+    )
+    emit(Judged(label, verdict), args.format)
+    return 0 if verdict.ok else 1

@@ -1,0 +1,89 @@
+"""Write docs/rules.md, the rule catalogue for people, from ``rules.RULES``.
+
+``python -m genviral_contract.contract.rules_doc`` rewrites the file; ``--check`` only says whether
+it is stale (exit 1), so CI and a unit test can refuse a catalogue edit without its doc.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from genviral_contract.contract import rules
+from genviral_contract.contract.findings import markdown_cell
+
+# Relative to where the command runs: the root of a checkout. An installed package has no
+# docs/ of its own to find, so no path inside the package could be right.
+DEFAULT_PATH = Path("docs") / "rules.md"
+COMMAND = "python -m genviral_contract.contract.rules_doc"
+
+_KINDS = {
+    "schema": "enforced by the JSON Schemas in `schemas/`",
+    "semantic": "checked on one response by `semantic.py`",
+    "suite": "needs several responses; checked by the conformance suite only",
+}
+
+
+def render() -> str:
+    lines = [
+        "# Rules of GET /accounts",
+        "",
+        f"<!-- Generated from src/genviral_contract/rules.py by `{COMMAND}`; do not edit. -->",
+        "",
+        "Every promise the suite checks, with the id that appears in failure messages, reports",
+        "and the case files under `tests/data/cases/`. Ids are never renamed or reused.",
+        "",
+        *(f"- **{kind}**: {meaning}" for kind, meaning in _KINDS.items()),
+        "",
+        "| id | kind | statement | documentation statement |",
+        "|---|---|---|---|",
+        *(f"| `{r.id}` | {r.kind} | {markdown_cell(r.statement)} | {markdown_cell(r.source)} |" for r in rules.RULES),
+        "",
+        "## Promises across a run",
+        "",
+        "`SCOPE-IDENTITY-STABLE` and `ACC-ID-STABLE` compare every 200 answer a key gets, in any test",
+        "(the accounts tests, the scenarios, the schemathesis-generated requests), with that key's first",
+        "200 answer of the run. Under pytest-xdist each worker keeps its own first answers, so the",
+        "comparison holds per worker. A failure names both answers: the test and its call number.",
+        "",
+        "A staging where someone connects or removes an account while the suite runs fails",
+        "`ACC-ID-STABLE` too. The message lists the ids that came or went: if they are accounts that",
+        "were connected or disconnected during the run (their creation or removal time says so), run",
+        "again; if nobody touched them, the target's list is unstable.",
+        "",
+        "`AUTH-SECRET-CHECKED` sends probes derived from each configured key (see",
+        "`src/genviral_contract/probes.py`): a wrong secret of the same length and alphabet, the last",
+        "character changed, one character less or more, the public id alone or with an empty secret,",
+        "the secret alone, the secret's case swapped, and another configured key's secret. The probes",
+        "are masked in every report like the keys. `SCOPE-CONCURRENT-ISOLATION` sends the keys'",
+        "requests together, three in flight, and compares each answer with the key's answer alone.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def is_current(path: Path = DEFAULT_PATH) -> bool:
+    try:
+        return path.read_text(encoding="utf-8") == render()
+    except FileNotFoundError:
+        return False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if the file is stale, write nothing")
+    parser.add_argument("--output", type=Path, default=DEFAULT_PATH, help="where the file is (default docs/rules.md)")
+    args = parser.parse_args(argv)
+    if args.check:
+        if is_current(args.output):
+            return 0
+        print(f"{args.output} is stale: run `{COMMAND}`", file=sys.stderr)
+        return 1
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(render(), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
