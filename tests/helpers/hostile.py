@@ -36,7 +36,7 @@ from types import TracebackType
 
 import pytest
 
-from genviral_contract.refapi.server import gzip_bomb
+from genviral_contract.refapi.wire import gzip_bomb
 
 TIMEOUT = 2  # GENVIRAL_TIMEOUT of every run against these servers, seconds
 LIFETIME = 120.0  # no loop of a server outlives this, whatever the client does

@@ -7,6 +7,7 @@ adds a fixed-window rate limit for the whole server.
 """
 
 from genviral_contract.refapi.faults import CALLERS, FAULTS, Fault
-from genviral_contract.refapi.server import ReferenceServer, Stats
+from genviral_contract.refapi.server import ReferenceServer
+from genviral_contract.refapi.stats import Stats
 
 __all__ = ["CALLERS", "FAULTS", "Fault", "ReferenceServer", "Stats"]

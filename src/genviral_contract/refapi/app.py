@@ -1,7 +1,7 @@
 """The documented behaviour of GET /accounts, free of HTTP plumbing: a request in, a reply out.
 
-Keeping this pure makes every fault a transform of a ``Reply`` (see faults.py) and lets
-the HTTP layer (server.py) stay a dumb writer.
+Keeping this pure makes every fault a transform of a ``Reply`` (see faults/) and lets
+the HTTP layer (wire.py) stay a dumb writer.
 """
 
 from __future__ import annotations

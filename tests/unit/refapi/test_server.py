@@ -27,7 +27,7 @@ from genviral_contract.http.client import TargetSession, fetch
 from genviral_contract.http.limits import Rate
 from genviral_contract.refapi import CALLERS, FAULTS, Fault, ReferenceServer, seed
 from genviral_contract.refapi.ratelimit import FixedWindow
-from genviral_contract.refapi.server import BOMB_SIZE, TRICKLE_EVERY
+from genviral_contract.refapi.wire import BOMB_SIZE, TRICKLE_EVERY
 
 SCOPES = {"workspace": "workspace", "personal": "personal", "empty": "workspace"}
 DOCUMENTED = {
