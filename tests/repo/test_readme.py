@@ -4,6 +4,7 @@
 The table is the data: a command added to a page without an entry here fails, and so does
 an entry whose command no page shows any more. A shell command is a line of a fenced
 ``sh``, ``bash`` or ``shell`` block (comments left out), or a ``$ `` line of a ``console`` block.
+Every link from one page to another leads to a file, and to a heading of it when it names one.
 """
 
 from __future__ import annotations
@@ -133,6 +134,28 @@ def test_each_kind_of_block_is_read() -> None:
         "genviral-contract --version",
         "pytest -m replay",
     ]
+
+
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _anchors(page: Path) -> set[str]:
+    """The anchors GitHub makes of a page's headings: lower case, punctuation dropped, spaces as hyphens."""
+    headings = re.findall(r"^#+ (.+)$", page.read_text(encoding="utf-8"), flags=re.M)
+    return {re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-") for heading in headings}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: str(page.relative_to(ROOT)))
+def test_every_link_between_the_pages_leads_somewhere(page: Path) -> None:
+    broken = []
+    for link in _LINK.findall(page.read_text(encoding="utf-8")):
+        if "://" in link:
+            continue
+        path, _, anchor = link.partition("#")
+        target = (page.parent / path).resolve() if path else page
+        if not target.exists() or (anchor and anchor not in _anchors(target)):
+            broken.append(link)
+    assert not broken, f"{page.relative_to(ROOT)} links to nothing: {broken}"
 
 
 # A client as strict as the contract, standing in for "your code" in docs/property-testing.md.
