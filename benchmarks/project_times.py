@@ -1,4 +1,4 @@
-"""What the project's own checks cost: the three figures of issue 18.
+"""What the project's own checks cost, in three figures, each with its goal.
 
     python benchmarks/project_times.py [--ci here|clone] [--serial] [--skip-plain]
                                        [--skip-contract] [--write-bytecode] [--json PATH]
@@ -44,7 +44,7 @@ from benchmarks.live import run_schemathesis
 from benchmarks.suite_runs import ROOT, suite_env
 from genviral_contract.refapi import ReferenceServer
 
-# The goals of issue 18, in seconds (and as a ratio for the third).
+# The goals, in seconds (and as a ratio for the third).
 PLAIN_GOAL = 60.0
 CI_GOAL = 12 * 60.0
 CONTRACT_GOAL = 3.0

@@ -5,7 +5,7 @@
 
 Prints one table per part (validation scaling, the validate CLI, a live run next to
 schemathesis', the suite against a rate-limited target with and without pacing), then the
-goals of the issue, each ✓ or ✗ with its figure. benchmarks/README.md explains every figure.
+goals, each ✓ or ✗ with its figure. benchmarks/README.md explains every figure.
 """
 
 from __future__ import annotations

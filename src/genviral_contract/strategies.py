@@ -1,6 +1,6 @@
 """Conformant GET /accounts responses, and single mutations that break one rule each.
 
-A public API (the README's "Property-testing your own client"): the teams that consume
+A public API (docs/property-testing.md): the teams that consume
 the endpoint property-test their own client with it, and this project's tests use it too.
 
 - ``conformant_response`` is for property tests (Hypothesis shrinks a failure to the

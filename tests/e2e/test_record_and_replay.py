@@ -1,4 +1,4 @@
-"""Record with pytest, replay with pytest: the README's cassette commands, end to end.
+"""Record with pytest, replay with pytest: the cassette commands of docs/cassettes.md, end to end.
 
 Each run is the repository's suite as a user runs it, in this process (runner.run_inprocess);
 what it judged is read from its JUnit XML, where each test carries the rules it failed.

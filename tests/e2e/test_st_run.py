@@ -1,4 +1,4 @@
-"""The contract as schemathesis checks, the way the README shows them: `st run` with
+"""The contract as schemathesis checks, the way docs/property-testing.md shows them: `st run` with
 SCHEMATHESIS_HOOKS=genviral_contract.st_checks against the reference API."""
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""The example workflow is one for a team's own repository: it installs the pinned package
-and runs the shipped suite; it never builds or checks out this repository."""
+"""The example workflow (docs/examples/contract.yml) is one for a team's own repository: it
+installs the pinned package and runs the shipped suite; it never builds or checks out this
+repository."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import yaml
 from genviral_contract import __version__
 from genviral_contract.cli.main import PYTEST_COMMANDS
 
-WORKFLOW = Path(__file__).resolve().parents[2] / ".github" / "workflows" / "contract.yml"
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOW = ROOT / "docs" / "examples" / "contract.yml"
 COMMANDS = {*PYTEST_COMMANDS, "drift", "validate", "--version"}
 
 
@@ -38,3 +40,8 @@ def test_it_checks_out_only_the_teams_own_repository() -> None:
 def test_every_command_it_runs_exists() -> None:
     used = re.findall(r"genviral-contract\s+(\S+)", " ".join(s.get("run", "") for s in _steps()))
     assert used and set(used) <= COMMANDS, set(used) - COMMANDS
+
+
+def test_it_is_an_example_and_runs_nowhere_here() -> None:
+    # Under .github/workflows/ it would run in this repository, against secrets it does not have.
+    assert not (ROOT / ".github" / "workflows" / WORKFLOW.name).exists()

@@ -84,7 +84,7 @@ def test_the_wheel_carries_the_suite_and_none_of_the_projects_tests(installed: I
         "genviral_contract/suite/live/test_scenarios.py",
         "genviral_contract/suite/live/test_client_shapes.py",
         "genviral_contract/suite/replay/test_cassettes.py",
-        "genviral_contract/rules.py",
+        "genviral_contract/contract/rules.py",
         "genviral_contract/schemas/openapi.yaml",
         "genviral_contract/schemas/accounts-response.schema.json",
         "genviral_contract/py.typed",

@@ -4,7 +4,7 @@ Exit 0 when it conforms, 1 when a rule is broken, 2 when it cannot be judged at 
 (unreadable, not UTF-8, not JSON): a body that is not JSON is an input error here, since
 nothing about it can be checked.
 
-Everything it prints is masked on the way out (reporting.py): anything after ``Bearer``,
+Everything it prints is masked on the way out (cli/output.py): anything after ``Bearer``,
 anything of the documented key shape. A saved body that echoed a key must not put it on
 a terminal or into a CI log a second time.
 """

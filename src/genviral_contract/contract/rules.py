@@ -61,7 +61,7 @@ RULES: tuple[Rule, ...] = (
         "§6) and §8.1 (JSON text exchanged between systems MUST be UTF-8).",
         "semantic",
     ),
-    # --- every parser reads the body the same (issue 16, §1) ---
+    # --- every parser reads the body the same ---
     Rule(
         "HTTP-BODY-IJSON",
         "Every JSON parser reads the body the same, anywhere in it, undocumented fields included: no "
@@ -79,7 +79,7 @@ RULES: tuple[Rule, ...] = (
         "that honours one anyway, as requests' `.text` does, decodes the body by it).",
         "semantic",
     ),
-    # --- caching and content codings (issue 16 §2-3): HTTP's own rules -------------
+    # --- caching and content codings: HTTP's own rules -------------
     Rule(
         "HTTP-CACHE-PRIVATE",
         "An answer to a request that carried Authorization (errors such as 402 and 403 included) is never "

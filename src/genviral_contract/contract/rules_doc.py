@@ -6,7 +6,6 @@ it is stale (exit 1), so CI and a unit test can refuse a catalogue edit without 
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,10 +17,11 @@ from genviral_contract.contract.findings import markdown_cell
 # docs/ of its own to find, so no path inside the package could be right.
 DEFAULT_PATH = Path("docs") / "rules.md"
 COMMAND = "python -m genviral_contract.contract.rules_doc"
+USAGE = f"usage: {COMMAND} [--check] [--output PATH]"
 
 _KINDS = {
     "schema": "enforced by the JSON Schemas in `schemas/`",
-    "semantic": "checked on one response by `semantic.py`",
+    "semantic": "checked on one response by `contract/semantic.py`",
     "suite": "needs several responses; checked by the conformance suite only",
 }
 
@@ -30,7 +30,7 @@ def render() -> str:
     lines = [
         "# Rules of GET /accounts",
         "",
-        f"<!-- Generated from src/genviral_contract/rules.py by `{COMMAND}`; do not edit. -->",
+        f"<!-- Generated from src/genviral_contract/contract/rules.py by `{COMMAND}`; do not edit. -->",
         "",
         "Every promise the suite checks, with the id that appears in failure messages, reports",
         "and the case files under `tests/data/cases/`. Ids are never renamed or reused.",
@@ -54,11 +54,12 @@ def render() -> str:
         "again; if nobody touched them, the target's list is unstable.",
         "",
         "`AUTH-SECRET-CHECKED` sends probes derived from each configured key (see",
-        "`src/genviral_contract/probes.py`): a wrong secret of the same length and alphabet, the last",
-        "character changed, one character less or more, the public id alone or with an empty secret,",
-        "the secret alone, the secret's case swapped, and another configured key's secret. The probes",
-        "are masked in every report like the keys. `SCOPE-CONCURRENT-ISOLATION` sends the keys'",
-        "requests together, three in flight, and compares each answer with the key's answer alone.",
+        "`src/genviral_contract/credentials/probes.py`): a wrong secret of the same length and",
+        "alphabet, the last character changed, one character less or more, the public id alone or",
+        "with an empty secret, the secret alone, the secret's case swapped, and another configured",
+        "key's secret. The probes are masked in every report like the keys.",
+        "`SCOPE-CONCURRENT-ISOLATION` sends the keys' requests together, three in flight, and",
+        "compares each answer with the key's answer alone.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -71,17 +72,30 @@ def is_current(path: Path = DEFAULT_PATH) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the file is stale, write nothing")
-    parser.add_argument("--output", type=Path, default=DEFAULT_PATH, help="where the file is (default docs/rules.md)")
-    args = parser.parse_args(argv)
-    if args.check:
-        if is_current(args.output):
+    # Two flags, read by hand: contract/ imports no command-line library (docs/layout.md).
+    args = list(sys.argv[1:] if argv is None else argv)
+    check, output = False, DEFAULT_PATH
+    while args:
+        arg = args.pop(0)
+        if arg in ("-h", "--help"):
+            print(f"{USAGE}\n\n{__doc__}")
             return 0
-        print(f"{args.output} is stale: run `{COMMAND}`", file=sys.stderr)
+        if arg == "--check":
+            check = True
+        elif arg == "--output" and args:
+            output = Path(args.pop(0))
+        elif arg.startswith("--output="):
+            output = Path(arg.removeprefix("--output="))
+        else:
+            print(f"{USAGE}\n{COMMAND}: error: unexpected {arg!r}", file=sys.stderr)
+            return 2
+    if check:
+        if is_current(output):
+            return 0
+        print(f"{output} is stale: run `{COMMAND}`", file=sys.stderr)
         return 1
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(render(), encoding="utf-8")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(render(), encoding="utf-8")
     return 0
 
 

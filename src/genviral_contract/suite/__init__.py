@@ -2,7 +2,7 @@
 
 ``live`` judges a target (staging from the environment, else the embedded reference API);
 ``replay`` judges a folder of cassettes offline. Both are pytest test modules: run them with
-``genviral-contract test`` / ``genviral-contract replay`` (see cli.py), or the pytest way,
+``genviral-contract test`` / ``genviral-contract replay`` (see cli/suite.py), or the pytest way,
 ``pytest -p genviral_contract.plugin --pyargs genviral_contract.suite.live``. This
 repository's ``tests/contract`` and ``tests/replay`` only re-export them, so that a plain
 ``pytest`` here runs exactly what a user's installed copy runs.

@@ -1,5 +1,5 @@
-"""Every documented answer, as each kind of real client asks for it (issue 16 §2): the
-headers it sends and how it uses connections (genviral_contract.http.shapes).
+"""Every documented answer, as each kind of real client asks for it: the headers it sends
+and how it uses connections (genviral_contract.http.shapes).
 
 Each answer is judged by the whole contract, and each 200 is compared with the key's first
 answer of the run (Judge.judge does), so an answer that depends on Accept, Accept-Encoding
