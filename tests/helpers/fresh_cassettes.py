@@ -13,7 +13,7 @@ from vcr import VCR
 from genviral_contract.cassettes.recording import Recorder
 from genviral_contract.cassettes.scenarios import SCENARIOS
 from genviral_contract.credentials.secret import Secret
-from genviral_contract.http.client import TargetSession, fetch
+from genviral_contract.http.session import TargetSession, fetch
 from genviral_contract.refapi import ReferenceServer
 
 

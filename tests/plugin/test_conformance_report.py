@@ -53,7 +53,7 @@ def test_skipped_at_setup():
 
 NOT_JUDGED = """
 import pytest
-from genviral_contract.http.client import NotSent
+from genviral_contract.http.errors import NotSent
 
 @pytest.mark.rules("AUTH-REQUIRED")
 def test_unsent(genviral):

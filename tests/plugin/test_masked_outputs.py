@@ -18,7 +18,7 @@ import logging
 from pathlib import Path
 
 import pytest
-from genviral_contract.http.client import NotSent
+from genviral_contract.http.errors import NotSent
 
 @pytest.fixture
 def key(genviral_target):

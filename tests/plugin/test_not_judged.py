@@ -14,7 +14,7 @@ from genviral_contract.plugin import EXIT_NOT_JUDGED
 
 UNANSWERED = """
 import pytest
-from genviral_contract.http.client import NotSent
+from genviral_contract.http.errors import NotSent
 
 @pytest.mark.rules("AUTH-REQUIRED", "AUTH-SECRET-CHECKED")
 def test_unsent(genviral):

@@ -11,11 +11,19 @@
 - Matching on method and path only: staging and the embedded server differ in host and
   port, and the key must not matter.
 - Unpatching before writing: every cassette context of this project is a :class:`CassetteContext`,
-  so that a write that fails cannot leave vcrpy's patches installed (see there).
+  so that a write that fails cannot leave vcrpy's patches installed (see there). vcrpy and
+  pytest-recording offer no hook for the context itself, so :meth:`Recorder.configure`
+  (pytest-recording's ``pytest_recording_configure`` hook) replaces ``use_cassette`` on the
+  VCR it is given: pytest-recording asks that very VCR for the test's context right after
+  the hook. pyproject.toml caps pytest-recording below its next minor release, and
+  tests/unit/cassettes/test_recording_borrowed.py says so in one line if pytest-recording stops.
+- A capped read: while a cassette context is in use, vcrpy's own read of an answer it
+  records stops at the body cap, as the session's does (recording_cap.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,10 +32,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 from genviral_contract.artefacts import write_atomic
 from genviral_contract.cassettes import format as cassettes
+from genviral_contract.cassettes.recording_cap import cap_recording
 from genviral_contract.cassettes.scenarios import SCENARIOS, Scenario
 from genviral_contract.contract.endpoint import BASE_PATH
 from genviral_contract.credentials.secret import Secret, leaks, mask, masked_url
-from genviral_contract.http.client import RETRY_STATUSES, SLOW_DOWN, Exchange, TargetSession, fetch
+from genviral_contract.http.backoff import RETRY_STATUSES, SLOW_DOWN
+from genviral_contract.http.exchange import Exchange
+from genviral_contract.http.session import TargetSession, fetch
+from genviral_contract.http.watchdog import each_connection
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -216,18 +228,23 @@ class CassetteContext:
 
     Here vcrpy's save only hands the cassette to the persister (which cannot fail), vcrpy
     unpatches, and then the cassette is written: a failed write raises with every patch gone.
+
+    While the context is in use, vcrpy's read of an answer it records is capped (recording_cap.py).
     """
 
     def __init__(self, context: CassetteContextDecorator, persister: Persister) -> None:
         self._context = context
         self._persister = persister
         self._outer: list[tuple[Path, dict[str, Any]]] | None = None
+        self._capping = contextlib.ExitStack()
 
     def __enter__(self) -> Cassette:
         self._outer = self._persister.hold()
+        self._capping.enter_context(each_connection(cap_recording))
         try:
             return self._context.__enter__()
         except BaseException:
+            self._capping.close()
             self._persister.release(self._outer)
             raise
 
@@ -237,6 +254,7 @@ class CassetteContext:
         try:
             self._context.__exit__(exc_type, exc, traceback)  # saves (into the hold), then unpatches
         finally:
+            self._capping.close()
             held = self._persister.release(self._outer)
         for path, cassette_dict in held:
             self._persister.write(path, cassette_dict)

@@ -18,7 +18,8 @@ from genviral_contract.cli.output import emit, fail
 from genviral_contract.config import settings as settings_mod
 from genviral_contract.config.target import Target, open_target
 from genviral_contract.credentials.secret import Secret, mask
-from genviral_contract.http.client import TargetError, fetch
+from genviral_contract.http.errors import TargetError
+from genviral_contract.http.session import fetch
 
 
 def _cassettes(directory: Path) -> dict[str, Interaction]:

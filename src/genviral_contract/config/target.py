@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 from genviral_contract.config.settings import Settings
 from genviral_contract.credentials.secret import Secret
-from genviral_contract.http.client import Network, TargetSession
 from genviral_contract.http.limits import Rate, RunLimits
+from genviral_contract.http.network import Network
+from genviral_contract.http.session import TargetSession
 
 if TYPE_CHECKING:
     from genviral_contract.refapi import ReferenceServer

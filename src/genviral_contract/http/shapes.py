@@ -1,5 +1,6 @@
 """The shapes of client the suite asks as: the headers real clients send, and how they use
-connections (issue 16 §2). Every documented answer must hold for each of them.
+connections. Every documented answer must hold for each of them: a target that answers
+the suite's own requests well can still break for curl or a kept-alive SDK.
 
 ``requests`` adds headers of its own (User-Agent, Accept, Accept-Encoding, Connection), and
 under it http.client adds ``Accept-Encoding: identity`` to a request that has none. A shape
@@ -62,7 +63,7 @@ class Shape:
 # The suite's own requests.
 SUITE = Shape("suite", "the suite's own requests", {"Accept": "application/json", "Accept-Encoding": "gzip"}, "pooled")
 
-# The clients the issue names; each asks every documented question (tests/contract/test_client_shapes.py).
+# The other clients the suite asks as; each asks every documented question (suite/live/test_client_shapes.py).
 SHAPES: tuple[Shape, ...] = (
     Shape(
         "urllib",

@@ -1,7 +1,7 @@
 """What went wrong with an exchange that brought no complete answer, in the target's terms.
 
 requests and urllib3 wrap the cause several times over, and their text names the pool
-class and the retry wrapper: ``ConnectionError(MaxRetryError("_WatchedPool(host=…):
+class and the retry wrapper: ``ConnectionError(MaxRetryError("WatchedPool(host=…):
 Max retries exceeded with url: … (Caused by ProtocolError('Connection aborted.',
 HTTPException('got more than 100 headers')))"))``. :func:`describe` walks that chain
 (``__cause__``, ``__context__``, MaxRetryError's ``reason``, the exceptions among

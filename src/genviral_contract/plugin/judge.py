@@ -17,7 +17,9 @@ from genviral_contract.contract.continuity import Continuity, Sighting
 from genviral_contract.contract.findings import UNDOCUMENTED, Verdict, Violation
 from genviral_contract.contract.verdict import judge_raw
 from genviral_contract.credentials.secret import Secret, mask
-from genviral_contract.http.client import Exchange, NotJudged, TargetError, fetch
+from genviral_contract.http.errors import NotJudged, TargetError
+from genviral_contract.http.exchange import Exchange
+from genviral_contract.http.session import fetch
 from genviral_contract.http.shapes import SUITE, Shape
 from genviral_contract.plugin import ledger as report
 

@@ -26,7 +26,8 @@ from genviral_contract.cassettes.scenarios import SCENARIOS
 from genviral_contract.config.settings import ROLES
 from genviral_contract.contract import rules
 from genviral_contract.credentials.secret import KEY_SHAPE, Secret
-from genviral_contract.http.client import TargetError, TargetSession, fetch
+from genviral_contract.http.errors import TargetError
+from genviral_contract.http.session import TargetSession, fetch
 from genviral_contract.refapi import ReferenceServer
 
 _BEARER_LINE = re.compile(r"(?i)^[ \t]*-?[ \t]*authorization:[ \t]*(\[?-?[ \t]*)?bearer [^\[ ]")

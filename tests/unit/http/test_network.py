@@ -28,7 +28,9 @@ from helpers.tls_staging import tls_reference
 from genviral_contract.cli.main import main
 from genviral_contract.config.settings import ROLES, Settings, SettingsError, load
 from genviral_contract.config.target import open_target, replay_session
-from genviral_contract.http.client import Exchange, TargetError, fetch
+from genviral_contract.http.errors import TargetError
+from genviral_contract.http.exchange import Exchange
+from genviral_contract.http.session import fetch
 from genviral_contract.refapi import ReferenceServer
 
 PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")

@@ -13,7 +13,7 @@ import pytest
 
 from genviral_contract.credentials.secret import Secret
 from genviral_contract.http import shapes
-from genviral_contract.http.client import TargetSession, fetch
+from genviral_contract.http.session import TargetSession, fetch
 
 # Headers the shapes do not speak for: http.client always sends Host.
 _ALWAYS = {"host"}

@@ -1,6 +1,5 @@
 """A failed exchange is one line in the target's terms (transport_errors.describe), never
-urllib3's pool class, retry wrapper or "Caused by" chain; and informational answers are
-read past to the final one.
+urllib3's pool class, retry wrapper or "Caused by" chain.
 
 Live cases: a loopback server of hostile.py misbehaves, and the suite's own client reads
 it. Constructed cases: what cannot happen on loopback without the network (a name that
@@ -22,11 +21,11 @@ import requests
 import urllib3
 from helpers.hostile import HostileServer
 
-from genviral_contract.contract.findings import Violation
 from genviral_contract.credentials.secret import Secret
-from genviral_contract.http.client import MAX_INFORMATIONAL, TargetError, TargetSession, fetch
+from genviral_contract.http.errors import TargetError
+from genviral_contract.http.informational import MAX_INFORMATIONAL
+from genviral_contract.http.session import TargetSession, fetch
 from genviral_contract.http.transport_errors import TooManyInformational, Where, causes, describe
-from genviral_contract.plugin.judge import format_failure
 
 # What none of the lines may show: urllib3's and requests' internals.
 INTERNALS = ("Max retries", "Pool", "Caused by", "ProtocolError", "HTTPException", "Connection aborted")
@@ -101,34 +100,6 @@ def test_a_redirect_elsewhere_is_followed_without_the_key(there: str) -> None:
     # requests drops Authorization when the host or the port changes.
     assert answer.content.startswith(b"GET /api/partner/v1/accounts HTTP/1.1")
     assert b"authorization" not in answer.content.lower()
-
-
-# --- informational answers --------------------------------------------------------------------
-
-INFORMATIONAL = {
-    "early-hints": ("103 Early Hints",),
-    "stray-continue": ("100 Continue",),
-    "informational-then-answer": ("100 Continue", "103 Early Hints", "103 Early Hints"),
-}
-
-
-@pytest.mark.parametrize(("behaviour", "seen"), INFORMATIONAL.items(), ids=list(INFORMATIONAL))
-def test_informational_answers_are_read_past_to_the_final_one(behaviour: str, seen: tuple[str, ...]) -> None:
-    with HostileServer(behaviour, lifetime=20) as server, TargetSession(timeout=5, retries=0) as session:
-        # Twice on one connection: nothing of the first exchange is left to the second.
-        answers = [fetch(session, server.base_url + "/accounts") for _ in range(2)]
-    assert [(a.status, a.informational) for a in answers] == [(200, seen)] * 2
-    assert answers[0].content.startswith(b'{"ok": true')
-
-
-def test_a_failure_notes_the_informational_answers_before_the_final_one() -> None:
-    with HostileServer("informational-then-answer", lifetime=20) as server, TargetSession(retries=0) as session:
-        answer = fetch(session, server.base_url + "/accounts", role="workspace")
-    first = format_failure([Violation("ACC-LIST-OK", "$.data", "x", "y")], answer).splitlines()[0]
-    assert first == (
-        f"GET {server.base_url}/accounts (workspace key) -> HTTP 200 "
-        "(after 3 informational answers: 100 Continue, 103 Early Hints, 103 Early Hints)"
-    )
 
 
 # --- constructed exceptions -------------------------------------------------------------------

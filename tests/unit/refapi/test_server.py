@@ -23,8 +23,8 @@ from genviral_contract.contract.findings import Verdict
 from genviral_contract.contract.verdict import judge_raw
 from genviral_contract.credentials.secret import Secret
 from genviral_contract.http import shapes
-from genviral_contract.http.client import TargetSession, fetch
 from genviral_contract.http.limits import Rate
+from genviral_contract.http.session import TargetSession, fetch
 from genviral_contract.refapi import CALLERS, FAULTS, Fault, ReferenceServer, seed
 from genviral_contract.refapi.ratelimit import FixedWindow
 from genviral_contract.refapi.wire import BOMB_SIZE, TRICKLE_EVERY

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from genviral_contract.contract.continuity import Sighting
-from genviral_contract.http.client import Exchange
+from genviral_contract.http.exchange import Exchange
 from genviral_contract.http.limits import MAX_IN_FLIGHT
 from genviral_contract.plugin.judge import RESPONSE_RULES, Judge
 

@@ -13,7 +13,8 @@ from schemathesis.specs.openapi.checks import ignored_auth
 from genviral_contract import st_checks
 from genviral_contract.config.target import Target
 from genviral_contract.contract.schemas import schema_dir
-from genviral_contract.http.client import Exchange, TargetError
+from genviral_contract.http.errors import TargetError
+from genviral_contract.http.exchange import Exchange
 from genviral_contract.plugin.judge import Judge
 
 

@@ -1,0 +1,225 @@
+"""The HTTP client every live request goes through: a deadline and a size cap on every
+exchange, retries, the run's request budget, pace and in-flight cap, and a target that
+stopped answering is not asked again, with credentials kept out of every message.
+
+It is a ``requests.Session`` so that schemathesis (``case.call(session=...)``) and vcrpy
+(which patches urllib3 underneath) use the very same path as the suite's own requests.
+Each request is one exchange of its own: the budget, the in-flight cap and the deadline
+(watchdog.py) apply to it, and to each redirect it follows. The body is read under the
+cap (body.py) as soon as the answer's headers are in; informational answers before the
+final one are read past (informational.py). A failure that brought no answer is said in
+the target's terms (transport_errors.py); a "slow down" answer makes the whole run wait
+as asked (backoff.py, limits.py).
+
+A configured staging is reached as requests reaches any URL (network.py). ``trust_env``
+stays off all the same: with it, requests would also put a ``.netrc`` password in place
+of the key's Authorization header.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+import urllib3
+from requests.utils import select_proxy
+
+from genviral_contract.credentials.secret import Secret, mask, masked_url
+from genviral_contract.http import watchdog
+from genviral_contract.http.backoff import FIRST_BACKOFF, MAX_BACKOFF, RETRY_STATUSES, SLOW_DOWN, LoggedRetry, backoff
+from genviral_contract.http.errors import NotSent, RateLimited, TargetError, TooLarge
+from genviral_contract.http.exchange import Exchange, Traffic
+from genviral_contract.http.limits import BudgetSpent, RunLimits, WaitSpent
+from genviral_contract.http.network import Network, proxy_variable
+from genviral_contract.http.shapes import SUITE, Shape
+from genviral_contract.http.sizes import DEFAULT_MAX_BODY
+from genviral_contract.http.transport_errors import Where, address_of, describe
+
+
+class TargetSession(requests.Session):
+    def __init__(
+        self,
+        *,
+        timeout: float = 10.0,
+        retries: int = 2,
+        secrets: tuple[Secret, ...] = (),
+        max_body: int = DEFAULT_MAX_BODY,
+        limits: RunLimits | None = None,
+        sleep: bool = True,
+        network: Network | None = None,
+    ) -> None:
+        """``sleep`` False never waits (a replay: a recorded Retry-After is history, not a
+        request to wait); it asks again at most ``retries`` times after a "slow down".
+        ``network`` None: loopback only, never a proxy (the embedded API, a replay)."""
+        super().__init__()
+        self.timeout = timeout
+        self.retries = retries
+        self.max_body = max_body
+        self.traffic = Traffic(secrets=secrets)
+        self.secrets = secrets
+        self.limits = limits or RunLimits()
+        self.sleep = sleep
+        self.broken: str | None = None  # why the target is considered unresponsive
+        self._throttled = threading.local()
+        retry = LoggedRetry(
+            total=retries,
+            connect=retries,
+            read=retries,
+            status=retries,
+            other=0,
+            allowed_methods=frozenset({"GET", "HEAD", "OPTIONS"}),
+            status_forcelist=RETRY_STATUSES,
+            backoff_factor=0.2 if sleep else 0,
+            respect_retry_after_header=False,
+            raise_on_status=False,
+        )
+        retry.traffic = self.traffic
+        adapter = watchdog.WatchedAdapter(max_retries=retry)
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
+        # The environment is read through ``network`` alone (see the module's docstring).
+        self.trust_env = False
+        self.network = network
+        if network is not None:
+            self.verify, self.cert = network.verify, network.cert
+
+    def proxies_for(self, url: str) -> dict[str, str]:
+        return self.network.proxies(url) if self.network is not None else {}
+
+    def rebuild_proxies(self, prepared_request: requests.PreparedRequest, proxies: Any) -> dict[str, str]:
+        # A redirect's proxies are those of its own URL (NO_PROXY may name it), as with trust_env.
+        rebuilt: dict[str, str] = super().rebuild_proxies(  # type: ignore[no-untyped-call]
+            prepared_request, self.proxies_for(prepared_request.url or "")
+        )
+        return rebuilt
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        """Send ``request`` and read its answer, following redirects as requests does, each
+        hop a request of its own (the budget, the in-flight cap and a deadline each)."""
+        follow = kwargs.pop("allow_redirects", True)
+        response = self._send_asking(request, **kwargs)
+        if not (follow and response.is_redirect):
+            return response
+        try:
+            history = [response, *self.resolve_redirects(response, request, **kwargs)]
+        except requests.TooManyRedirects as exc:
+            self.broken = mask(describe(exc, self._where(request.url)), *self.secrets)
+            raise TargetError(f"{request.method} {masked_url(request.url or '')}: {self.broken}") from None
+        final: requests.Response = history.pop()
+        final.history = history
+        return final
+
+    def _where(self, url: str | None) -> Where:
+        url = url or ""
+        proxy = select_proxy(url, self.proxies_for(url))
+        ca_from = self.network.verify_from if self.network is not None else None
+        if not proxy:
+            return Where(url, ca_from=ca_from)
+        return Where(url, address_of(proxy) or "(a malformed URL)", proxy_variable(proxy), ca_from)
+
+    def _send_asking(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        """Send ``request`` and read its answer; while the target says "slow down", wait as
+        it asks (the whole run with it) and ask again. The "slow down" answers are kept for
+        the caller to judge (:meth:`take_throttled`)."""
+        where = f"{request.method} {masked_url(request.url or '')}"
+        delay, asked = 0.0, 0
+        while True:
+            ticket = uuid.uuid4().hex if self.limits.pace is not None else None
+            if self.sleep:
+                try:
+                    slept = self.limits.wait_turn(ticket)
+                except WaitSpent as exc:
+                    raise RateLimited(f"{where}: not sent, {exc}") from None
+                with self.traffic.lock:
+                    self.traffic.slept += slept
+            try:
+                response = self._send_once(request, where, **kwargs)
+            finally:
+                if ticket is not None and self.sleep:
+                    self.limits.finished(ticket)
+            later = backoff(response, delay)
+            if later is None or (not self.sleep and asked >= self.retries):
+                return response
+            if asked and response.status_code in SLOW_DOWN:
+                # Told again to wait: at least a doubling wait, whatever it says, so that a
+                # target answering "Retry-After: 0" forever is not asked in a tight loop.
+                later = max(later, min(MAX_BACKOFF, FIRST_BACKOFF * 2 ** (asked - 1)))
+            if response.status_code in SLOW_DOWN:
+                self._throttled.__dict__.setdefault("answers", []).append(response)
+            why = f"HTTP {response.status_code}, which asked the run to wait {later:g} s"
+            if self.sleep:
+                try:
+                    self.limits.pause(later, why)
+                except WaitSpent as exc:
+                    if response.status_code in SLOW_DOWN:
+                        raise RateLimited(f"{where}: {exc}") from None
+                    return response  # a success that only announced the limit: it stands
+            if response.status_code not in SLOW_DOWN:
+                return response
+            delay, asked = later, asked + 1
+            with self.traffic.lock:
+                self.traffic.retries.append(f"retried {request.method} {urlsplit(request.url or '').path}: {why}")
+
+    def take_throttled(self) -> list[requests.Response]:
+        """The "slow down" answers this thread's requests got since the last call."""
+        answers: list[requests.Response] = self._throttled.__dict__.pop("answers", [])
+        return answers
+
+    def _send_once(self, request: requests.PreparedRequest, where: str, **kwargs: Any) -> requests.Response:
+        if self.broken is not None:
+            raise TargetError(f"{where}: not sent, the target is unresponsive ({self.broken})")
+        timeout = kwargs.get("timeout") or self.timeout
+        kwargs["timeout"] = timeout
+        kwargs["stream"] = True  # the body is read by the adapter, under the cap and the deadline
+        kwargs["allow_redirects"] = False  # followed by send(), outside this request's slot
+        kwargs["proxies"] = self.proxies_for(request.url or "")
+        try:
+            self.limits.spend()
+        except BudgetSpent as exc:
+            raise NotSent(f"{where}: not sent, {exc}") from None
+        traffic = self.traffic
+        deadline = timeout if isinstance(timeout, (int, float)) else max(t or 0 for t in timeout)
+        with self.limits.slot():
+            with traffic.lock:
+                traffic.requests += 1
+                traffic.in_flight += 1
+                traffic.max_in_flight = max(traffic.max_in_flight, traffic.in_flight)
+            try:
+                with watchdog.attempt(deadline, self.max_body) as attempt:
+                    try:
+                        return super().send(request, **kwargs)
+                    except TooLarge as exc:
+                        raise TargetError(f"{where}: {exc}") from None
+                    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+                        # A read timeout and the watchdog can fire together: one message for both.
+                        if attempt.expired or isinstance(exc, requests.Timeout):
+                            self.broken = f"no complete answer within {attempt.timeout:g} s (connect, headers and body)"
+                        else:
+                            # The exception text can carry headers or URLs: mask before it goes anywhere.
+                            self.broken = mask(describe(exc, self._where(request.url)), *self.secrets)
+                        raise TargetError(f"{where}: {self.broken}") from None
+            finally:
+                with traffic.lock:
+                    traffic.in_flight -= 1
+
+
+def fetch(
+    session: TargetSession,
+    url: str,
+    *,
+    role: str | None = None,
+    authorization: Secret | None = None,
+    method: str = "GET",
+    shape: Shape = SUITE,
+) -> Exchange:
+    """Send one request; ``authorization`` is the whole header value (a Secret, so that a
+    traceback through this frame shows it masked), or None for no header. ``shape``: the
+    client it is sent as (its headers and connection, see shapes.py)."""
+    headers = shape.headers_to_send()
+    if authorization is not None:
+        headers["Authorization"] = authorization.reveal()
+    with shape.connection_for(session):
+        return Exchange.of(session.request(method, url, headers=headers), role)
