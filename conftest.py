@@ -10,6 +10,7 @@ top-level conftest.py, or ``pytest -p genviral_contract.plugin``.
 from __future__ import annotations
 
 import importlib.util
+import sys
 from collections.abc import Generator
 
 import pytest
@@ -20,17 +21,34 @@ import pytest
 # (PYTHONDONTWRITEBYTECODE, as on this project's machines) every pytest process does it anew,
 # about 3 s of a 5 s `pytest tests/contract --collect-only`. A plugin named here has only its
 # own module rewritten. pytest-xdist is the `xdist` extra: loaded where it is installed.
-pytest_plugins = [
+# tests/selftest/kill_count.py prints the fault catalogue's kill count at the end of a
+# self-test run. It is named here, not in a tests/selftest/conftest.py: pytest loads that only
+# in a process that collects the folder, never in the controller of an xdist run, which prints
+# the summary.
+PLUGINS = (
     "genviral_contract.plugin",
     "pytester",
     "_hypothesis_pytestplugin",
     "schemathesis.pytest.plugin",
     "pytest_recording.plugin",
-    *(["xdist.plugin", "xdist.looponfail"] if importlib.util.find_spec("xdist") else []),
-]
+    *(("xdist.plugin", "xdist.looponfail") if importlib.util.find_spec("xdist") else ()),
+    "selftest.kill_count",
+)
 
 
-# A wrapper: before pytest-xdist's own hook reads -n, which, named in pytest_plugins above, is
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    """Loads PLUGINS as this conftest is registered, as a ``pytest_plugins`` list would, but
+    each only when it is not in the run yet: with autoload on (``-o addopts=``, a
+    PYTEST_ADDOPTS that resets addopts, a pytest without --disable-plugin-autoload), pytest
+    has registered hypothesis, schemathesis, pytest-recording and xdist under their entry
+    points' names, and registering a module a second time, under its own name, fails."""
+    for name in PLUGINS:
+        module = sys.modules.get(name)
+        if module is None or not pluginmanager.is_registered(module):
+            pluginmanager.import_plugin(name)
+
+
+# A wrapper: before pytest-xdist's own hook reads -n, which, loaded by pytest_addhooks above, is
 # registered after this module, and so would run before a mere tryfirst hook of it.
 @pytest.hookimpl(wrapper=True)
 def pytest_cmdline_main(config: pytest.Config) -> Generator[None, int | pytest.ExitCode, int | pytest.ExitCode]:
@@ -39,7 +57,7 @@ def pytest_cmdline_main(config: pytest.Config) -> Generator[None, int | pytest.E
     --dist says otherwise); `-n 0` runs it in one
     process. A run of given paths (`pytest tests/contract`, one test file) or of a few tests
     picked by -k is left as asked: workers would cost more to start than they save."""
-    from genviral_contract.plugin import xdist_loaded  # imported by pytest_plugins, rewritten
+    from genviral_contract.plugin import xdist_loaded  # imported by pytest_addhooks, rewritten
 
     if (
         config.args_source is pytest.Config.ArgsSource.TESTPATHS

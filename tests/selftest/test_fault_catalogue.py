@@ -5,21 +5,26 @@ Each run is the repository's `pytest tests/contract`, in this process (runner.ru
 what a user runs, at the suite's own cost, without a fresh interpreter per fault; the
 embedded reference API it starts serves the fault. The per-rule JSON report says which
 rules failed, so a fault caught by the wrong rule does not count as killed. Under
-`-n 2` the faults are spread over the workers as any tests are.
+`-n 2` the faults are spread over the workers as any tests are; kill_count.py sums up
+their outcomes at the end of the run.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers.runner import failed_rules, run_inprocess, verdicts
+from helpers.runner import ROOT, failed_rules, run_inprocess, verdicts
 
 from genviral_contract.refapi import FAULTS, Fault
 
 pytestmark = pytest.mark.selftest
+
+# The property each fault's test records, "<outcome> <fault>": kill_count.py sums them up.
+PROPERTY = "contract_selftest"
 
 # Short enough that a hanging fault costs seconds, long enough for a loaded 2-core machine
 # (the reference API shares the run's process and its GIL).
@@ -67,7 +72,7 @@ def test_suite_catches_fault(
     report = tmp_path / "report.json"
     run = run_against(fault.name, report)
     caught = run.returncode == 1 and report.exists() and bool(failed_rules(report) & set(fault.rules))
-    record_property("contract_selftest", f"{'killed' if caught else 'survived'} {fault.name}")
+    record_property(PROPERTY, f"{'killed' if caught else 'survived'} {fault.name}")
     assert run.returncode == 1, (
         f"fault {fault.name!r} ({fault.description}) survived: exit {run.returncode}\n"
         f"{run.stdout[-3000:]}{run.stderr[-2000:]}"
@@ -84,7 +89,7 @@ def test_suite_passes_benign_variant(
 ) -> None:
     report = tmp_path / "report.json"
     run = run_against(fault.name, report)
-    record_property("contract_selftest", f"{'passed' if run.returncode == 0 else 'flagged'} {fault.name}")
+    record_property(PROPERTY, f"{'passed' if run.returncode == 0 else 'flagged'} {fault.name}")
     assert run.returncode == 0, (
         f"benign variant {fault.name!r} ({fault.description}) failed the suite:\n"
         f"{run.stdout[-3000:]}{run.stderr[-2000:]}"
@@ -114,3 +119,30 @@ def test_conformant_server_passes(run_against: Run, tmp_path: Path) -> None:
     found = {rule: r["verdict"] for rule, r in verdicts(report).items()}
     # Against the embedded API every key is configured: no rule may go unchecked.
     assert set(found.values()) == {"passed"}, {k: v for k, v in found.items() if v != "passed"}
+
+
+# Five catalogue outcomes, as the tests above record them.
+OUTCOMES = f"""
+import pytest
+
+@pytest.mark.parametrize("outcome", ["killed a", "survived b", "killed c", "passed d", "flagged e"])
+def test_fault(outcome, record_property):
+    record_property({PROPERTY!r}, outcome)
+"""
+
+
+@pytest.mark.parametrize("workers", ["0", "2"], ids=["one-process", "xdist"])
+def test_the_kill_count_sums_up_every_worker(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, workers: str
+) -> None:
+    pytest.importorskip("xdist")
+    pytester.makepyfile(test_catalogue=OUTCOMES)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")]))
+    # A fresh process: the point is what xdist's controller prints of its workers' reports.
+    result = pytester.runpytest_subprocess("-p", "selftest.kill_count", "-p", "no:cacheprovider", "-n", workers)
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    lines = result.outlines
+    assert [line for line in lines if line.startswith("kill count:")] == [
+        "kill count: 2 of 3 faults caught by their rule; 1 of 2 benign variants passed"
+    ], result.stdout.str()
+    assert {"  survived b", "  flagged e"} <= set(lines)

@@ -52,7 +52,7 @@ def _compare(scenario: Scenario, recorded: Interaction, target: Target, used: li
 
 
 # By the variable each overrides: an error in a value typed on the command line names the option typed.
-OPTIONS = {"GENVIRAL_BASE_URL": "--base-url", "GENVIRAL_TIMEOUT": "--timeout"}
+OPTIONS = {setting.env: option for setting, option in settings_mod.DRIFT_OPTIONS}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,9 +61,8 @@ def run(args: argparse.Namespace) -> int:
     directory = Path(args.cassettes) if args.cassettes else DEFAULT_DIR
     try:
         # Settings first: they are cheaper to check, and a bad one makes the cassettes moot.
-        loaded = settings_mod.load(
-            overrides={"GENVIRAL_BASE_URL": args.base_url, "GENVIRAL_TIMEOUT": args.timeout}, options=OPTIONS
-        )
+        overrides = {env: getattr(args, settings_mod.Setting.dest(option)) for env, option in OPTIONS.items()}
+        loaded = settings_mod.load(overrides=overrides, options=OPTIONS)
     except settings_mod.SettingsError as exc:
         raise fail(f"drift: {exc}") from None
     recorded = _cassettes(directory)

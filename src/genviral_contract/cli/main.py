@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from genviral_contract.cli.output import Exit, fail
+from genviral_contract.config.settings import DRIFT_OPTIONS
 from genviral_contract.credentials.secret import mask
 
 # Subcommands whose every argument is pytest's: they bypass argparse (see main).
@@ -93,17 +94,12 @@ def _parser() -> argparse.ArgumentParser:
     srv.add_argument("--list-faults", action="store_true", help="list the fault catalogue and exit")
 
     dr = sub.add_parser("drift", help="compare the configured target's answers with the cassettes")
-    dr.add_argument("--base-url", help="target base URL (default $GENVIRAL_BASE_URL)")
+    # --base-url and --timeout, from the settings table; strings: settings.load judges them.
+    for setting, option in DRIFT_OPTIONS:
+        dr.add_argument(option, default=None, metavar=setting.metavar, help=setting.usage)
     dr.add_argument("--cassettes", default=None, help="cassette folder (default ./cassettes)")
     dr.add_argument("--format", choices=("text", "json", "markdown"), default="text", help="report format")
     dr.add_argument("--strict", action="store_true", help="additive and data changes count as drift too")
-    # A string: settings.load judges it, with the same bounds as GENVIRAL_TIMEOUT.
-    dr.add_argument(
-        "--timeout",
-        default=None,
-        metavar="SECONDS",
-        help="seconds per request, 0.05 to 600 (default $GENVIRAL_TIMEOUT, else 10)",
-    )
     return parser
 
 

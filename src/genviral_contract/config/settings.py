@@ -1,24 +1,16 @@
 """Where the suite points: the environment, overridden by command-line options.
 
+Every setting is one :class:`Setting` record in :data:`SETTINGS`: its variable, the pytest
+option and the ``drift`` option that override it, how its value is checked, its default and
+one line of help. The table feeds :func:`load`, the plugin's ``--genviral-*`` options,
+``genviral-contract drift``'s ``--base-url`` and ``--timeout``, and the settings table of
+docs/configuration.md (:func:`markdown_table`); a new setting is one more record.
+
 Every problem here is the user's to fix, so it becomes one :class:`SettingsError` line
 that names the setting, never a traceback. The settings bound what a run can cost and
 what a target can make it do: a base URL can carry no credential (userinfo, query,
 fragment), a key must be sendable as a header, and timeout, retries, body size and the
 request budget each have a floor and a ceiling.
-
-| variable | field | default | allowed |
-|---|---|---|---|
-| ``GENVIRAL_BASE_URL`` | ``base_url`` | None (embedded API) | http(s), a host, no userinfo, query or fragment |
-| ``GENVIRAL_*_API_KEY`` | ``keys`` | none | printable Latin-1, no whitespace |
-| ``GENVIRAL_TIMEOUT`` | ``timeout`` | 10 | 0.05 to 600 seconds |
-| ``GENVIRAL_RETRIES`` | ``retries`` | 2 | 0 to :data:`MAX_RETRIES` |
-| ``GENVIRAL_MAX_BODY`` | ``max_body`` | :data:`DEFAULT_MAX_BODY` | 1 KiB to 1 GiB (bytes, or KiB/MiB/GiB) |
-| ``GENVIRAL_MAX_REQUESTS`` | ``max_requests`` | None (the profile's) | 1 to :data:`MAX_REQUESTS_LIMIT` |
-| ``GENVIRAL_MAX_WAIT`` | ``max_wait`` | :data:`DEFAULT_MAX_WAIT` | 0 to :data:`MAX_MAX_WAIT` seconds |
-| ``GENVIRAL_RATE_LIMIT`` | ``rate_limit`` | None (no pacing) | ``COUNT/WINDOW``: ``40/15s``, ``2/s``, ``100/min`` |
-| ``GENVIRAL_CA_BUNDLE`` | ``ca_bundle`` | the environment's (below) | a PEM file of CA certificates, or a folder |
-| ``GENVIRAL_CLIENT_CERT`` | ``client_cert`` | None | a PEM file: a certificate (and its key) |
-| ``GENVIRAL_CLIENT_KEY`` | ``client_key`` | None | a PEM file: the certificate's private key, unencrypted |
 
 For a configured base URL, the CA bundle is the first of ``GENVIRAL_CA_BUNDLE``,
 ``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE`` (requests reads these two, in this order) and
@@ -34,9 +26,12 @@ import ipaddress
 import os
 import re
 import ssl
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from genviral_contract.contract.endpoint import BASE_PATH
@@ -74,17 +69,24 @@ class Role:
     env: str
     scope: str | None  # the key's scope, when the role implies one
     expect: int  # the HTTP status the contract promises for this key
+    about: str = ""  # what the key is, as the settings table says it
 
 
 ROLES: dict[str, Role] = {
     r.name: r
     for r in (
-        Role("workspace", "GENVIRAL_WORKSPACE_API_KEY", "workspace", 200),
-        Role("personal", "GENVIRAL_PERSONAL_API_KEY", "personal", 200),
-        Role("empty", "GENVIRAL_EMPTY_API_KEY", None, 200),
-        Role("unsubscribed", "GENVIRAL_UNSUBSCRIBED_API_KEY", None, 402),
-        Role("scheduler", "GENVIRAL_SCHEDULER_API_KEY", None, 403),
-        Role("failing", "GENVIRAL_FAILING_API_KEY", None, 500),
+        Role("workspace", "GENVIRAL_WORKSPACE_API_KEY", "workspace", 200, "a workspace-scope key"),
+        Role("personal", "GENVIRAL_PERSONAL_API_KEY", "personal", 200, "a personal-scope key"),
+        Role("empty", "GENVIRAL_EMPTY_API_KEY", None, 200, "a key whose scope has no active accounts (optional)"),
+        Role("unsubscribed", "GENVIRAL_UNSUBSCRIBED_API_KEY", None, 402, "a key without an active plan (expects 402)"),
+        Role("scheduler", "GENVIRAL_SCHEDULER_API_KEY", None, 403, "a Scheduler-tier key (expects 403)"),
+        Role(
+            "failing",
+            "GENVIRAL_FAILING_API_KEY",
+            None,
+            500,
+            "a key that triggers `500 accounts_failed` (test setups only)",
+        ),
     )
 }
 
@@ -183,6 +185,23 @@ def _check_base_url(name: str, url: str) -> None:
         raise SettingsError(f"{label} has a port that is not a number from 1 to 65535")
 
 
+def _base_url(name: str, url: str) -> str:
+    _check_base_url(name, url)
+    return url.rstrip("/")
+
+
+def _uuid(name: str, raw: str) -> str:
+    if not _UUID.match(raw):
+        raise SettingsError(f"{name}={_shown(raw)} is not a UUID")
+    return raw
+
+
+def _file(name: str, path: str) -> str:
+    if not Path(path).is_file():
+        raise SettingsError(f"{name}={_shown(path)} is not a file")
+    return path
+
+
 def _whole(name: str, raw: str, lo: int, hi: int) -> int:
     # int() alone would take "+3", " 3", "1_0" and other scripts' digits.
     if _WHOLE.fullmatch(raw) and len(raw.lstrip("0")) <= len(str(hi)) and lo <= int(raw) <= hi:
@@ -250,9 +269,6 @@ def _client_certificate(cert: tuple[str, str] | None, key: tuple[str, str] | Non
         if key is not None:
             raise SettingsError(f"{key[0]} is set but GENVIRAL_CLIENT_CERT is not: set the certificate too")
         return None, None
-    for name, path in (cert, key) if key else (cert,):
-        if not Path(path).is_file():
-            raise SettingsError(f"{name}={_shown(path)} is not a file")
     names = f"{cert[0]} and {key[0]}" if key else cert[0]
     try:
         # A password callback that refuses: OpenSSL would otherwise ask for one on the terminal.
@@ -263,6 +279,178 @@ def _client_certificate(cert: tuple[str, str] | None, key: tuple[str, str] | Non
         reason = getattr(exc, "reason", None) or "not a certificate and its private key"
         raise SettingsError(f"{names}: not a PEM certificate and its private key ({reason})") from None
     return cert[1], key[1] if key else None
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting, as every place that reads, offers or documents it needs it."""
+
+    env: str  # the environment variable
+    help: str  # one line: what it sets (the options' help, the docs' meaning)
+    default: str  # as the help and the docs show it
+    allowed: str  # what the check takes, as the docs show it
+    option: str | None = None  # the pytest option that overrides it; None: the environment only
+    metavar: str | None = None  # the option's value, as --help shows it
+    field: str | None = None  # the Settings field load() fills; None: read elsewhere (see the record)
+    parse: Callable[[str, str], Any] | None = None  # (name as the user gave it, text) -> value, or SettingsError
+    drift: str | None = None  # genviral-contract drift's option for it, when drift takes it
+
+    @property
+    def usage(self) -> str:
+        """The option's --help line (argparse's and pytest's: no per cent signs)."""
+        return f"{self.help}: {self.allowed} (default ${self.env}, else {self.default})"
+
+    @staticmethod
+    def dest(option: str) -> str:
+        """Where argparse and pytest keep an option's value: ``--base-url`` -> ``base_url``."""
+        return option.lstrip("-").replace("-", "_")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "GENVIRAL_BASE_URL",
+        help="target base URL, including /api/partner/v1",
+        default="the embedded reference API",
+        allowed="http(s), a host, a port 1–65535 if any; no user:password@, query or fragment",
+        option="--genviral-base-url",
+        metavar="URL",
+        field="base_url",
+        parse=_base_url,
+        drift="--base-url",
+    ),
+    # The keys come from the environment only, never from the command line, where shell
+    # history and process listings keep them; load() reads them by ROLES.
+    *(
+        Setting(role.env, help=role.about, default="none", allowed="printable Latin-1, no spaces or control characters")
+        for role in ROLES.values()
+    ),
+    Setting(
+        "GENVIRAL_WORKSPACE_ID",
+        help="expected data.workspace_id of the workspace key",
+        default="not checked",
+        allowed="a UUID",
+        option="--genviral-workspace-id",
+        metavar="UUID",
+        field="workspace_id",
+        parse=_uuid,
+    ),
+    Setting(
+        "GENVIRAL_OWNER_USER_ID",
+        help="expected data.owner_user_id of the keys",
+        default="not checked",
+        allowed="a UUID",
+        option="--genviral-owner-user-id",
+        metavar="UUID",
+        field="owner_user_id",
+        parse=_uuid,
+    ),
+    Setting(
+        "GENVIRAL_TIMEOUT",
+        help="deadline of each request attempt, connect, headers and body together, in seconds",
+        default=f"{DEFAULT_TIMEOUT:g}",
+        allowed=f"{MIN_TIMEOUT:g} to {MAX_TIMEOUT:g}",
+        option="--genviral-timeout",
+        metavar="SECONDS",
+        field="timeout",
+        parse=_seconds,
+        drift="--timeout",
+    ),
+    Setting(
+        "GENVIRAL_RETRIES",
+        help="quick retries on connection errors and 502/503/504 without Retry-After",
+        default=str(DEFAULT_RETRIES),
+        allowed=f"0 to {MAX_RETRIES}",
+        option="--genviral-retries",
+        metavar="N",
+        field="retries",
+        parse=partial(_whole, lo=0, hi=MAX_RETRIES),
+    ),
+    Setting(
+        "GENVIRAL_MAX_BODY",
+        help="largest response body read, compressed or decoded",
+        default=f"{DEFAULT_MAX_BODY // MiB}MiB",
+        allowed="1KiB to 1GiB: bytes, or a whole number with KiB, MiB or GiB",
+        option="--genviral-max-body",
+        metavar="BYTES",
+        field="max_body",
+        parse=_size,
+    ),
+    Setting(
+        "GENVIRAL_MAX_REQUESTS",
+        help="request budget of the whole run, every xdist worker together",
+        # The hypothesis profile's budget: the plugin's profiles.REQUEST_BUDGET (a test keeps them equal).
+        default="300; 5000 with the nightly profile",
+        allowed=f"1 to {MAX_REQUESTS_LIMIT}",
+        option="--genviral-max-requests",
+        metavar="N",
+        field="max_requests",
+        parse=partial(_whole, lo=1, hi=MAX_REQUESTS_LIMIT),
+    ),
+    Setting(
+        "GENVIRAL_MAX_WAIT",
+        help="seconds the whole run may wait because the target asked it to slow down",
+        default=f"{DEFAULT_MAX_WAIT:g}",
+        allowed=f"0 to {MAX_MAX_WAIT:g}",
+        option="--genviral-max-wait",
+        metavar="SECONDS",
+        field="max_wait",
+        parse=partial(_seconds, lo=0, hi=MAX_MAX_WAIT),
+    ),
+    Setting(
+        "GENVIRAL_RATE_LIMIT",
+        help="keep the whole run under a known limit",
+        default="no pacing",
+        allowed="COUNT/WINDOW, e.g. 40/15s, 2/s, 100/min",
+        option="--genviral-rate-limit",
+        metavar="COUNT/WINDOW",
+        field="rate_limit",
+        parse=_rate,
+    ),
+    Setting(
+        "GENVIRAL_CA_BUNDLE",
+        help="the CA bundle the staging's certificate is checked against",
+        # load() falls back on these for a configured staging only.
+        default="for a staging, the first set of "
+        + ", ".join(f"${n}" for n in CA_BUNDLE_VARIABLES[1:])
+        + "; else certifi's",
+        allowed="a PEM file of CA certificates, or a folder of them",
+        option="--genviral-ca-bundle",
+        metavar="PATH",
+        field="ca_bundle",
+        parse=_ca_bundle,
+    ),
+    Setting(
+        "GENVIRAL_CLIENT_CERT",
+        help="a client certificate for mutual TLS, with its key unless GENVIRAL_CLIENT_KEY",
+        default="none",
+        allowed="a PEM file",
+        option="--genviral-client-cert",
+        metavar="PATH",
+        field="client_cert",
+        parse=_file,
+    ),
+    Setting(
+        "GENVIRAL_CLIENT_KEY",
+        help="its private key, when in a file of its own",
+        default="none",
+        allowed="a PEM file, unencrypted",
+        option="--genviral-client-key",
+        metavar="PATH",
+        field="client_key",
+        parse=_file,
+    ),
+    # Read by the pytest plugin (plugin/profiles.py), which registers the profiles: the
+    # settings are what a run reaches and how, the profile how thoroughly it looks.
+    Setting(
+        "GENVIRAL_HYPOTHESIS_PROFILE",
+        help="how many examples each property test tries; hypothesis' own --hypothesis-profile wins",
+        default="dev",
+        allowed="dev, ci or nightly",
+    ),
+)
+
+# The settings genviral-contract drift takes on its command line, with the option for each.
+DRIFT_OPTIONS = tuple((s, s.drift) for s in SETTINGS if s.drift is not None)
 
 
 def load(
@@ -296,57 +484,48 @@ def load(
         if (key := get(role.env)) is not None:
             _check_key(role.env, key)
             keys[role.name] = Secret(key, f"{role.name} key")
-    base_url = get("GENVIRAL_BASE_URL")
-    if base_url is not None:
-        _check_base_url(named("GENVIRAL_BASE_URL"), base_url)
-        if not keys:
-            names = ", ".join(r.env for r in ROLES.values())
-            raise SettingsError(f"{named('GENVIRAL_BASE_URL')} is set but no API key is: set at least one of {names}")
-        base_url = base_url.rstrip("/")
-    for name in ("GENVIRAL_WORKSPACE_ID", "GENVIRAL_OWNER_USER_ID"):
-        value = get(name)
-        if value is not None and not _UUID.match(value):
-            raise SettingsError(f"{named(name)}={_shown(value)} is not a UUID")
-    timeout, retries, max_body, max_requests, max_wait, rate_limit = (
-        get(n)
-        for n in (
-            "GENVIRAL_TIMEOUT",
-            "GENVIRAL_RETRIES",
-            "GENVIRAL_MAX_BODY",
-            "GENVIRAL_MAX_REQUESTS",
-            "GENVIRAL_MAX_WAIT",
-            "GENVIRAL_RATE_LIMIT",
-        )
-    )
-    ca_bundle, ca_from = None, None
-    # The environment's conventions are for the staging; the embedded API is plain HTTP on loopback.
-    for name in CA_BUNDLE_VARIABLES if base_url is not None else CA_BUNDLE_VARIABLES[:1]:
-        if (path := get(name)) is not None:
-            ca_bundle, ca_from = _ca_bundle(named(name), path), named(name)
-            break
+    fields: dict[str, Any] = {}
+    for setting in SETTINGS:
+        if setting.field is not None and setting.parse is not None and (raw := get(setting.env)) is not None:
+            fields[setting.field] = setting.parse(named(setting.env), raw)
+    # What no one value shows: a staging needs a key, a CA bundle may come from the
+    # environment's conventions, and a client certificate must load with its key.
+    base_url = fields.get("base_url")
+    if base_url is not None and not keys:
+        names = ", ".join(r.env for r in ROLES.values())
+        raise SettingsError(f"{named('GENVIRAL_BASE_URL')} is set but no API key is: set at least one of {names}")
+    if "ca_bundle" in fields:
+        fields["ca_bundle_from"] = named(CA_BUNDLE_VARIABLES[0])
+    elif base_url is not None:
+        # The environment's conventions are for the staging; the embedded API is plain HTTP on loopback.
+        for name in CA_BUNDLE_VARIABLES[1:]:
+            if (path := get(name)) is not None:
+                fields["ca_bundle"], fields["ca_bundle_from"] = _ca_bundle(name, path), name
+                break
 
     def given(name: str) -> tuple[str, str] | None:
         value = get(name)
         return None if value is None else (named(name), value)
 
-    client_cert, client_key = _client_certificate(given("GENVIRAL_CLIENT_CERT"), given("GENVIRAL_CLIENT_KEY"))
-    return Settings(
-        base_url=base_url,
-        keys=keys,
-        workspace_id=get("GENVIRAL_WORKSPACE_ID"),
-        owner_user_id=get("GENVIRAL_OWNER_USER_ID"),
-        timeout=DEFAULT_TIMEOUT if timeout is None else _seconds(named("GENVIRAL_TIMEOUT"), timeout),
-        retries=DEFAULT_RETRIES if retries is None else _whole(named("GENVIRAL_RETRIES"), retries, 0, MAX_RETRIES),
-        max_wait=DEFAULT_MAX_WAIT
-        if max_wait is None
-        else _seconds(named("GENVIRAL_MAX_WAIT"), max_wait, 0, MAX_MAX_WAIT),
-        rate_limit=None if rate_limit is None else _rate(named("GENVIRAL_RATE_LIMIT"), rate_limit),
-        max_body=DEFAULT_MAX_BODY if max_body is None else _size(named("GENVIRAL_MAX_BODY"), max_body),
-        max_requests=None
-        if max_requests is None
-        else _whole(named("GENVIRAL_MAX_REQUESTS"), max_requests, 1, MAX_REQUESTS_LIMIT),
-        ca_bundle=ca_bundle,
-        ca_bundle_from=ca_from,
-        client_cert=client_cert,
-        client_key=client_key,
-    )
+    _client_certificate(given("GENVIRAL_CLIENT_CERT"), given("GENVIRAL_CLIENT_KEY"))
+    return Settings(keys=keys, **fields)
+
+
+def markdown_table() -> str:
+    """The settings as docs/configuration.md shows them, between its settings markers."""
+    rows = ["| variable | option | meaning | default | allowed |", "|---|---|---|---|---|"]
+    for setting in SETTINGS:
+        options = [f"`{setting.option}`"] if setting.option else []
+        if setting.drift:
+            options.append(f"drift: `{setting.drift}`")
+        rows.append(
+            f"| `{setting.env}` | {'; '.join(options)} | {setting.help} | {setting.default} | {setting.allowed} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    # `python -m genviral_contract.config.settings --markdown`: the table docs/configuration.md holds.
+    if sys.argv[1:] != ["--markdown"]:
+        sys.exit("usage: python -m genviral_contract.config.settings --markdown")
+    sys.stdout.write(markdown_table())

@@ -7,6 +7,10 @@ Every case below removes one check if it fails: the rows are the rules.
 
 from __future__ import annotations
 
+import dataclasses
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -277,6 +281,50 @@ def test_a_value_out_of_bounds_is_refused_naming_the_variable_and_the_bounds(nam
 
 def test_an_id_that_is_not_a_uuid_is_refused() -> None:
     assert refused({"GENVIRAL_OWNER_USER_ID": "me"}) == "GENVIRAL_OWNER_USER_ID='me' is not a UUID"
+
+
+# --- the settings table ---------------------------------------------------------------------------
+
+CONFIGURATION = Path(__file__).resolve().parents[3] / "docs" / "configuration.md"
+START, END = "<!-- settings:start -->\n", "<!-- settings:end -->"
+
+
+def test_the_docs_show_the_settings_table() -> None:
+    text = CONFIGURATION.read_text(encoding="utf-8")
+    assert START in text and END in text, f"docs/configuration.md has no {START.strip()} ... {END} section"
+    shown = text[text.index(START) + len(START) : text.index(END)]
+    assert shown == settings.markdown_table(), (
+        "docs/configuration.md's settings table is not config/settings.py's: put the output of "
+        "`python -m genviral_contract.config.settings --markdown` between its settings markers"
+    )
+
+
+def test_the_command_the_message_names_prints_the_table() -> None:
+    command = [sys.executable, "-m", "genviral_contract.config.settings", "--markdown"]
+    printed = subprocess.run(command, capture_output=True, text=True, check=True, timeout=60)
+    assert printed.stdout == settings.markdown_table()
+
+
+def test_every_setting_has_one_record() -> None:
+    variables = [s.env for s in settings.SETTINGS]
+    assert len(variables) == len(set(variables))
+    assert {role.env for role in ROLES.values()} <= set(variables)
+    # A field of Settings that no record fills would be read nowhere, offered by no option.
+    derived = {"keys", "ca_bundle_from"}
+    assert {f.name for f in dataclasses.fields(settings.Settings)} - derived == {
+        s.field for s in settings.SETTINGS if s.field
+    }
+    for setting in settings.SETTINGS:
+        if setting.field is not None:
+            assert setting.parse and setting.option and setting.metavar, setting.env
+            assert setting.option == "--" + setting.env.lower().replace("_", "-")
+
+
+@pytest.mark.parametrize("setting", [s for s in settings.SETTINGS if s.field], ids=lambda s: s.env[9:])
+def test_each_record_is_what_load_reads(setting: settings.Setting) -> None:
+    # A value the check refuses, under the record's variable: load() must name that variable.
+    message = refused({**WITH_KEY, setting.env: "\x00"})
+    assert message.startswith(setting.env), message
 
 
 # --- serve ---------------------------------------------------------------------------------------

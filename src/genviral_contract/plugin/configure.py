@@ -1,0 +1,88 @@
+"""The start of a run: the suite's markers, the hypothesis profile, the settings, a check
+of every file the run will write, and the per-run plugins (tallies, summary, JUnit file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from genviral_contract.artefacts import NotWritten, check_writable
+from genviral_contract.cassettes.recording import Recorder
+from genviral_contract.config import settings
+from genviral_contract.contract import provenance
+from genviral_contract.contract.continuity import Continuity
+from genviral_contract.credentials.secret import Secret
+from genviral_contract.http.limits import RunLimits
+from genviral_contract.plugin import options, profiles
+from genviral_contract.plugin.junit import JUNIT_OPTION, JunitFile, junit_path
+from genviral_contract.plugin.ledger import REPORT_OPTION
+from genviral_contract.plugin.masking import mask_terminal
+from genviral_contract.plugin.run import RunState
+from genviral_contract.plugin.stash import CONTINUITY, LIMITS, RECORDER, SECRETS, SETTINGS
+from genviral_contract.plugin.summary import Summary
+from genviral_contract.plugin.xdist import XdistHooks, is_worker, run_dir, xdist_loaded
+
+
+@pytest.hookimpl(trylast=True)  # after the terminal reporter exists: its output is masked
+def pytest_configure(config: pytest.Config) -> None:
+    # The suite's markers are the plugin's: the shipped suite runs where no ini declares them.
+    config.addinivalue_line("markers", "rules(*ids): the contract rules a test checks")
+    config.addinivalue_line(
+        "markers", "contract: conformance test against the target (staging, or the embedded reference API)"
+    )
+    config.addinivalue_line("markers", "replay: judges recorded cassettes offline")
+    profiles.load_profile(config)
+    overrides, named = options.overrides(config)
+    try:
+        loaded = settings.load(overrides=overrides, options=named)
+    except settings.SettingsError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    cassette_dir = Path(config.getoption("cassette_dir") or config.rootpath / "cassettes")
+    if not is_worker(config):  # the controller writes the files
+        _check_outputs(config, cassette_dir)
+    # The recorder, the masking and the JUnit file read this one set when they write, so
+    # keys added later (the target's, credentials a test derives) are masked too.
+    secrets: set[Secret] = set(loaded.keys.values())
+    config.stash[SETTINGS] = loaded
+    config.stash[SECRETS] = secrets
+    config.stash[CONTINUITY] = Continuity()
+    mask_terminal(config, secrets)
+    budget = profiles.request_budget(config, loaded.max_requests)
+    config.stash[LIMITS] = RunLimits(run_dir(config), budget=budget, max_wait=loaded.max_wait, pace=loaded.rate_limit)
+    config.stash[RECORDER] = Recorder(
+        cassette_dir, fresh=config.getoption("record_mode", None) == "rewrite", secrets=secrets
+    )
+    state = RunState(config)
+    config.pluginmanager.register(JunitFile(config, secrets, state.not_written), "genviral-contract-junit")
+    config.pluginmanager.register(state, "genviral-contract-run")
+    config.pluginmanager.register(Summary(state), "genviral-contract-summary")
+    if xdist_loaded(config):
+        config.pluginmanager.register(XdistHooks(config), "genviral-contract-xdist")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [
+        f"genviral-contract target: {config.stash[SETTINGS].label()} (hypothesis profile {profiles.profile(config)})",
+        f"judged by: {provenance.line()}",
+    ]
+
+
+def _recording(config: pytest.Config) -> bool:
+    return config.getoption("record_mode", None) not in (None, "none")
+
+
+def _check_outputs(config: pytest.Config, cassette_dir: Path) -> None:
+    """Every file the run will write, tried before the first request: a mistyped path or a
+    full disk is a usage error now, not a lost run against staging at the end."""
+    outputs = [
+        (config.getoption("conformance_report"), REPORT_OPTION, False),
+        (junit_path(config), JUNIT_OPTION, False),
+        (cassette_dir if _recording(config) else None, "--cassette-dir", True),
+    ]
+    for path, what, folder in outputs:
+        if path:
+            try:
+                check_writable(Path(path), what, folder=folder)
+            except NotWritten as exc:
+                raise pytest.UsageError(str(exc)) from None

@@ -1,0 +1,44 @@
+"""The hypothesis profiles of a run, and the request budget each one implies.
+
+``--hypothesis-profile`` (hypothesis' own option) picks the profile, else
+``$GENVIRAL_HYPOTHESIS_PROFILE``, else ``dev``. Registering a profile changes nothing until
+one is loaded, and only a run that loads this plugin loads one.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+PROFILE_ENV = "GENVIRAL_HYPOTHESIS_PROFILE"
+# Live targets are slow and shared: no per-example deadline, and the example counts are
+# what bounds the requests a run sends (the `ci` profile keeps a full run under 300).
+settings.register_profile("dev", max_examples=20, deadline=None)
+settings.register_profile("ci", max_examples=30, deadline=None, derandomize=True, print_blob=True)
+settings.register_profile("nightly", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# The request budget of a whole run (every xdist worker together), unless GENVIRAL_MAX_REQUESTS
+# says otherwise: about four times what the profile sends, so only a runaway run meets it.
+REQUEST_BUDGET = {"dev": 300, "ci": 300, "nightly": 5000}
+
+
+def profile(config: pytest.Config) -> str:
+    """The hypothesis profile of the run: --hypothesis-profile, else $GENVIRAL_HYPOTHESIS_PROFILE, else dev."""
+    return str(config.getoption("hypothesis_profile", None) or os.environ.get(PROFILE_ENV, "dev"))
+
+
+def load_profile(config: pytest.Config) -> None:
+    """Load the run's profile, unless hypothesis' own option named it (hypothesis loads that one)."""
+    if config.getoption("hypothesis_profile", None):
+        return
+    name = profile(config)
+    try:
+        settings.load_profile(name)
+    except Exception:
+        raise pytest.UsageError(f"{PROFILE_ENV}={name!r}: expected one of dev, ci, nightly") from None
+
+
+def request_budget(config: pytest.Config, max_requests: int | None) -> int:
+    """The run's request budget: GENVIRAL_MAX_REQUESTS when set, else its profile's."""
+    return max_requests or REQUEST_BUDGET.get(profile(config), REQUEST_BUDGET["dev"])

@@ -1,0 +1,25 @@
+"""What the plugin's hooks and fixtures share, kept on the run's ``config.stash``.
+
+The suite reads some of it too: the shipped scenarios add the credentials they derive from
+a key to :data:`SECRETS`, so that every report masks them as well.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from genviral_contract.cassettes.recording import Recorder
+from genviral_contract.config.settings import Settings
+from genviral_contract.config.target import Target
+from genviral_contract.contract.continuity import Continuity
+from genviral_contract.credentials.secret import Secret
+from genviral_contract.http.limits import RunLimits
+
+SETTINGS = pytest.StashKey[Settings]()
+# Everything a report, a log record, a cassette or the terminal must mask. One set for the
+# run, filled as keys become known (the target's own keys, credentials a test derives).
+SECRETS = pytest.StashKey[set[Secret]]()
+TARGET = pytest.StashKey[Target]()
+RECORDER = pytest.StashKey[Recorder]()
+LIMITS = pytest.StashKey[RunLimits]()
+CONTINUITY = pytest.StashKey[Continuity]()

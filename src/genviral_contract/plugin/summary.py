@@ -1,0 +1,77 @@
+"""The end of a run: the per-rule report file, and the suite's sections of the terminal
+summary (cassettes kept, retries, the rules table, what was not judged or not written)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from genviral_contract.artefacts import EXIT_NOT_WRITTEN, NotWritten
+from genviral_contract.credentials.secret import mask
+from genviral_contract.plugin.run import EXIT_NOT_JUDGED, RunState
+from genviral_contract.plugin.stash import LIMITS, SECRETS
+from genviral_contract.plugin.xdist import is_worker
+
+
+class Summary:
+    """Writes what :class:`RunState` gathered: the report file and the terminal's sections."""
+
+    def __init__(self, state: RunState) -> None:
+        self.state = state
+        self.config = state.config
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if is_worker(self.config):
+            return
+        state, ledger = self.state, self.state.ledger
+        limits = self.config.stash[LIMITS]
+        ledger.traffic = {"requests": limits.requests(), "waited": round(limits.waited(), 1)}
+        path = self.config.getoption("conformance_report")
+        written = False
+        if path:
+            # Written even when nothing was judged: an old report must not pass for this run's.
+            try:
+                ledger.write(Path(path), lambda text: mask(text, *self.config.stash[SECRETS]))
+                written = True
+            except NotWritten as exc:
+                state.not_written(exc)
+        if ledger.empty:
+            return
+        if state.kept:
+            terminalreporter.section("genviral-contract: cassettes kept")
+            for line in state.kept:
+                terminalreporter.write_line(f"kept {line}; re-record it once the target answers as documented")
+        if state.retries:
+            terminalreporter.section("genviral-contract retries")
+            for line in state.retries:
+                terminalreporter.write_line(line)
+        terminalreporter.section("genviral-contract: rules")
+        for line in ledger.terminal():
+            terminalreporter.write_line(line)
+        if state.not_judged:
+            status = f"exit status {EXIT_NOT_JUDGED}" if not state.broken else "other failures make the exit status 1"
+            terminalreporter.write_line(
+                f"not judged: {state.not_judged} tests got no answer to judge, through no "
+                f"broken promise (see the rules above); {status}",
+                yellow=True,
+            )
+        if ledger.not_written:
+            self._say_not_written(terminalreporter)
+        if written:
+            terminalreporter.write_line(f"conformance report written to {path}")
+
+    def _say_not_written(self, terminalreporter: Any) -> None:
+        """The run's files that could not be written, and an exit status of their own."""
+        terminalreporter.section("genviral-contract: files not written", red=True)
+        for line in self.state.ledger.not_written:
+            terminalreporter.write_line(line, red=True)
+        session = self.state.session
+        done = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, EXIT_NOT_JUDGED)
+        if session is not None and not self.state.broken and session.exitstatus in done:
+            # A broken rule (1) says more about the target; else the gate says it is incomplete.
+            session.exitstatus = EXIT_NOT_WRITTEN
+            terminalreporter.write_line(
+                f"exit status {EXIT_NOT_WRITTEN}: the gate could not write its files (no rule is broken)", red=True
+            )
