@@ -16,7 +16,7 @@
   (pytest-recording's ``pytest_recording_configure`` hook) replaces ``use_cassette`` on the
   VCR it is given: pytest-recording asks that very VCR for the test's context right after
   the hook. pyproject.toml caps pytest-recording below its next minor release, and
-  tests/unit/cassettes/test_recording_borrowed.py says so in one line if pytest-recording stops.
+  tests/unit/cassettes/test_borrowed_vcrpy.py says so in one line if pytest-recording stops.
 - A capped read: while a cassette context is in use, vcrpy's own read of an answer it
   records stops at the body cap, as the session's does (recording_cap.py).
 """

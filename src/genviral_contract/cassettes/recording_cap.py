@@ -13,7 +13,7 @@ vcrpy would write it down, so that a gzip bomb is caught as it grows.
 The one name borrowed from vcrpy is ``VCRConnection.real_connection``, the urllib3
 connection that vcrpy's recording stub sends through and reads from: vcrpy offers no
 hook before its read (``before_record_response`` runs after it). pyproject.toml caps vcrpy
-below its next major release, and tests/unit/cassettes/test_recording_borrowed.py says so
+below its next major release, and tests/unit/cassettes/test_borrowed_vcrpy.py says so
 in one line if vcrpy moves it, or stops reading through it.
 """
 

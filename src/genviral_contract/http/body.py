@@ -8,7 +8,7 @@ byte is read.
 The body read is stored where requests keeps a body it read itself (``Response._content``),
 so that ``response.content`` and everything built on it (schemathesis' checks included)
 see it; requests has no public way to hand a response its body.
-tests/unit/http/test_borrowed.py says so in one line if requests moves those names.
+tests/unit/http/test_borrowed_http.py says so in one line if requests moves those names.
 """
 
 from __future__ import annotations

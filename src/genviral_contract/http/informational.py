@@ -8,7 +8,7 @@ read with (watchdog.py sets it); it keeps what it read past, for the failure mes
 It overrides ``http.client.HTTPResponse._read_status``, http.client's own step for one
 status line, through which both ``begin`` and a proxy tunnel's CONNECT read: the one
 place that sees every status line. The name is private to the standard library, which
-has kept it for every Python 3; tests/unit/http/test_borrowed.py says so in one line if
+has kept it for every Python 3; tests/unit/http/test_borrowed_http.py says so in one line if
 a Python moves it.
 """
 

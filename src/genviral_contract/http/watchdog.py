@@ -13,7 +13,7 @@ the body under the cap (body.py) before requests itself looks at it.
 
 The pools override urllib3's ``HTTPConnectionPool._get_conn``, the one step that sees
 every connection of every try; urllib3 offers no public hook there.
-tests/unit/http/test_borrowed.py says so in one line if urllib3 moves it.
+tests/unit/http/test_borrowed_http.py says so in one line if urllib3 moves it.
 
 Whoever wraps a connection's own reads (a recorder that reads the whole answer itself,
 to write it down) registers a hook with :func:`each_connection`: http/ knows no recorder.

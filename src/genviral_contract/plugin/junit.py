@@ -4,7 +4,7 @@ pytest's JUnit writer writes its file in place at the end of the session. This p
 it write beside that place instead, then puts the text there masked, in one atomic step:
 a file a CI system keeps holds no key, and a run that could not write it leaves no
 previous run's file to pass for its own. pytest has no public handle on its writer (the
-``LogXML`` object); its stash key is borrowed, and tests/unit/plugin/test_borrowed.py fails
+``LogXML`` object); its stash key is borrowed, and tests/unit/plugin/test_borrowed_pytest.py fails
 in one line if a pytest release moves it (pyproject pins pytest to the versions tested).
 """
 

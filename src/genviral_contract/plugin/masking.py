@@ -5,7 +5,7 @@ The terminal is masked at its stream, reached through pytest's terminal writer: 
 offers no hook that sees every line it prints (a traceback with --full-trace, live logs,
 another plugin's summary), and the writer's stream is the one place they all pass.
 Log records are masked by a filter on pytest's own handlers, so the process's logging
-is left as it was. tests/unit/plugin/test_borrowed.py names the pytest internals used here.
+is left as it was. tests/unit/plugin/test_borrowed_pytest.py names the pytest internals used here.
 """
 
 from __future__ import annotations
