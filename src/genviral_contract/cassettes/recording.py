@@ -26,7 +26,8 @@ from genviral_contract.artefacts import write_atomic
 from genviral_contract.cassettes import format as cassettes
 from genviral_contract.cassettes.scenarios import SCENARIOS, Scenario
 from genviral_contract.contract.endpoint import BASE_PATH
-from genviral_contract.credentials.secret import Secret, leaks, mask, masked_url
+from genviral_contract.credentials.masking import leaks, mask, masked_url
+from genviral_contract.credentials.secret import Secret
 from genviral_contract.http.client import RETRY_STATUSES, SLOW_DOWN, Exchange, TargetSession, fetch
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from genviral_contract.cli.output import Exit, fail
-from genviral_contract.credentials.secret import mask
+from genviral_contract.credentials.masking import mask
 
 # Subcommands whose every argument is pytest's: they bypass argparse (see main).
 PYTEST_COMMANDS = ("test", "replay")

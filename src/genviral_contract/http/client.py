@@ -44,7 +44,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
-from genviral_contract.credentials.secret import Secret, mask, masked_url
+from genviral_contract.credentials.masking import mask, masked_url
+from genviral_contract.credentials.secret import Secret
 from genviral_contract.http.limits import BudgetSpent, RunLimits, WaitSpent
 from genviral_contract.http.shapes import SUITE, Shape, as_sent
 from genviral_contract.http.sizes import DEFAULT_MAX_BODY, size

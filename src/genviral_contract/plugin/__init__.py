@@ -27,7 +27,8 @@ from genviral_contract.config import settings as settings_mod
 from genviral_contract.config.target import Target, open_target
 from genviral_contract.contract import provenance
 from genviral_contract.contract.continuity import Continuity
-from genviral_contract.credentials.secret import Secret, mask, mask_within
+from genviral_contract.credentials.masking import mask, mask_within
+from genviral_contract.credentials.secret import Secret
 from genviral_contract.http.limits import RunLimits
 from genviral_contract.plugin import ledger as report
 from genviral_contract.plugin.judge import Judge
