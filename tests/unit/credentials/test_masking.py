@@ -35,6 +35,8 @@ LEAKY = {
     # Overlapping and adjacent finds are masked as one: no marker stands next to another.
     "the key twice, side by side": (f"[{KEY}{KEY.lower()}]", f"[{MASK}]"),
     "two pieces that overlap": (f"<{SECRET[:12]}|{SECRET[4:16]}>", f"<{MASK}|{MASK}>"),
+    # "İ" lower-cases to two characters: the text is searched as it is, not lower-cased.
+    "a text with İ in it": (f"İd {KEY.upper()} İ", f"İd {MASK} İ"),
 }
 
 
