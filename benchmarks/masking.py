@@ -27,12 +27,15 @@ on a time: it prints figures.
 from __future__ import annotations
 
 import argparse
+import atexit
 import base64
+import collections
 import functools
 import gc
 import importlib
 import itertools
 import random
+import shutil
 import string
 import subprocess
 import sys
@@ -87,7 +90,7 @@ class Implementation:
     def fresh(self) -> Loaded:
         """A private copy of the package, with nothing cached: as a new process has it."""
         name = f"_masking_bench_{next(_COPIES)}"
-        folder = _COPY_ROOT / name
+        folder = _copies_folder() / name
         folder.mkdir()
         for module, source in self.sources.items():
             (folder / f"{module}.py").write_text(source.replace(PACKAGE, name), encoding="utf-8")
@@ -107,8 +110,15 @@ class Loaded:
 
 
 _COPIES = itertools.count()
-_COPY_ROOT = Path(tempfile.mkdtemp(prefix="masking-bench-"))
-sys.path.insert(0, str(_COPY_ROOT))
+
+
+@functools.cache
+def _copies_folder() -> Path:
+    """Where the copies are written, importable, and removed when the process ends."""
+    folder = Path(tempfile.mkdtemp(prefix="masking-bench-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    sys.path.insert(0, str(folder))
+    return folder
 
 
 def working_tree() -> Implementation:
@@ -313,7 +323,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     workloads = texts(values[0][0], rng)
     header = f"  {'workload':<36}{'size':>9}" + "".join(f"{impl.label:>14}" for impl in impls)
     header += f"{'ratio':>8}" if len(impls) == 2 else ""
-    print(f"masking: a set of secrets grown one at a time to {len(values)} (2 keys, 18 probes, the rest presented)")
+    kinds = ", ".join(f"{n} {label}s" for label, n in collections.Counter(label for _, label in values).items())
+    print(f"masking: a set of secrets grown one at a time to {len(values)} ({kinds})")
     print(header)
     for size in (*STEADY_SIZES, len(values)):
         print(f"steady, {size} secrets (per call, the set already masked for)")
