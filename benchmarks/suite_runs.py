@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from genviral_contract.config.settings import ROLES
-from genviral_contract.credentials.secret import Secret, mask
+from genviral_contract.credentials.masking import mask
+from genviral_contract.credentials.secret import Secret
 from genviral_contract.refapi import ReferenceServer
 
 ROOT = Path(__file__).resolve().parents[1]

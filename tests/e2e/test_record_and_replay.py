@@ -15,7 +15,8 @@ from helpers.fresh_cassettes import record_all
 from helpers.runner import run_inprocess, staging_env
 
 from genviral_contract.cassettes.scenarios import SCENARIOS
-from genviral_contract.credentials.secret import Secret, leaks
+from genviral_contract.credentials.masking import leaks
+from genviral_contract.credentials.secret import Secret
 from genviral_contract.plugin.ledger import FAILED
 from genviral_contract.refapi import ReferenceServer
 

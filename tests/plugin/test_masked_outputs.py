@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 from helpers.pluginrun import JUNIT, REPORT, junit_cases, report, verdicts
 
-from genviral_contract.credentials.secret import MASK, Secret, leaks
+from genviral_contract.credentials.masking import leaks
+from genviral_contract.credentials.secret import MASK, Secret
 
 LEAKY = """
 import base64

@@ -35,7 +35,8 @@ from genviral_contract.cassettes import format as cassettes
 from genviral_contract.cassettes.recording_cap import cap_recording
 from genviral_contract.cassettes.scenarios import SCENARIOS, Scenario
 from genviral_contract.contract.endpoint import BASE_PATH
-from genviral_contract.credentials.secret import Secret, leaks, mask, masked_url
+from genviral_contract.credentials.masking import leaks, mask, masked_url
+from genviral_contract.credentials.secret import Secret
 from genviral_contract.http.backoff import RETRY_STATUSES, SLOW_DOWN
 from genviral_contract.http.exchange import Exchange
 from genviral_contract.http.session import TargetSession, fetch
@@ -51,7 +52,7 @@ REDACTED = "<redacted>"
 # The user property under which a scenario says it kept its previous cassette, and why.
 KEPT = "contract_cassette_kept"
 # Key material found in any text (an echo in a body, a header). Letters and digits, so that
-# at replay the contract's echo rule still takes it for a key (credentials.echo_fragments).
+# at replay the contract's echo rule still takes it for a key (credentials/forms.py, echo_fragments).
 REDACTED_KEY = "<redacted-key-0>"
 MATCH_ON = ("method", "path")
 SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie", "x-api-key", "x-genviral-api-key")

@@ -17,7 +17,8 @@ from genviral_contract.cassettes.scenarios import SCENARIOS, Scenario
 from genviral_contract.cli.output import emit, fail
 from genviral_contract.config import settings as settings_mod
 from genviral_contract.config.target import Target, open_target
-from genviral_contract.credentials.secret import Secret, mask
+from genviral_contract.credentials.masking import mask
+from genviral_contract.credentials.secret import Secret
 from genviral_contract.http.errors import TargetError
 from genviral_contract.http.session import fetch
 

@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 
 from genviral_contract.cli.output import Exit, fail
 from genviral_contract.config.settings import DRIFT_OPTIONS
-from genviral_contract.credentials.secret import mask
+from genviral_contract.credentials.masking import mask
 
 # Subcommands whose every argument is pytest's: they bypass argparse (see main).
 PYTEST_COMMANDS = ("test", "replay")

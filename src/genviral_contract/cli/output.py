@@ -15,7 +15,8 @@ import sys
 from collections.abc import Callable
 from typing import Any, Protocol, TextIO
 
-from genviral_contract.credentials.secret import Secret, mask, mask_within
+from genviral_contract.credentials.masking import mask, mask_within
+from genviral_contract.credentials.secret import Secret
 
 
 class Exit(Exception):

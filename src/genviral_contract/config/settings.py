@@ -35,7 +35,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from genviral_contract.contract.endpoint import BASE_PATH
-from genviral_contract.credentials.secret import Secret, masked_url
+from genviral_contract.credentials.masking import masked_url
+from genviral_contract.credentials.secret import Secret
 from genviral_contract.http.limits import Rate
 from genviral_contract.http.sizes import DEFAULT_MAX_BODY, GiB, KiB, MiB
 

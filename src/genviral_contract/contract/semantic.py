@@ -17,7 +17,8 @@ from typing import Any
 from genviral_contract.contract import strict_json
 from genviral_contract.contract.findings import Note, Violation, render_value
 from genviral_contract.contract.http_fields import CacheControl, accepts, codings, expires_later
-from genviral_contract.credentials.secret import Secret, echo_forms, echoes
+from genviral_contract.credentials.forms import echo_forms, echoes
+from genviral_contract.credentials.secret import Secret
 
 DOCUMENTED_ERROR_CODES = {402: "subscription_required", 403: "tier_not_allowed", 500: "accounts_failed"}
 

@@ -21,7 +21,7 @@ import requests
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
-from genviral_contract.credentials.secret import mask, masked_url
+from genviral_contract.credentials.masking import mask, masked_url
 from genviral_contract.http.exchange import Traffic
 from genviral_contract.http.transport_errors import describe
 from genviral_contract.http.watchdog import current_attempt

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import requests
 from requests.structures import CaseInsensitiveDict
 
-from genviral_contract.credentials.secret import Secret, masked_url
+from genviral_contract.credentials.masking import masked_url
+from genviral_contract.credentials.secret import Secret
 from genviral_contract.http.informational import informational
 from genviral_contract.http.shapes import as_sent
 

@@ -27,7 +27,8 @@ import requests
 import urllib3
 from requests.utils import select_proxy
 
-from genviral_contract.credentials.secret import Secret, mask, masked_url
+from genviral_contract.credentials.masking import mask, masked_url
+from genviral_contract.credentials.secret import Secret
 from genviral_contract.http import watchdog
 from genviral_contract.http.backoff import FIRST_BACKOFF, MAX_BACKOFF, RETRY_STATUSES, SLOW_DOWN, LoggedRetry, backoff
 from genviral_contract.http.errors import NotSent, RateLimited, TargetError, TooLarge

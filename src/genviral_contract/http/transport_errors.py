@@ -27,7 +27,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import urllib3
 
-from genviral_contract.credentials.secret import masked_url
+from genviral_contract.credentials.masking import masked_url
 from genviral_contract.http.sizes import size
 
 # OpenSSL's verify codes (X509_V_ERR_*) that say something other than "not trusted".

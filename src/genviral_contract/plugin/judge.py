@@ -16,7 +16,8 @@ from genviral_contract.contract import rules
 from genviral_contract.contract.continuity import Continuity, Sighting
 from genviral_contract.contract.findings import UNDOCUMENTED, Verdict, Violation
 from genviral_contract.contract.verdict import judge_raw
-from genviral_contract.credentials.secret import Secret, mask
+from genviral_contract.credentials.masking import mask
+from genviral_contract.credentials.secret import Secret
 from genviral_contract.http.errors import NotJudged, TargetError
 from genviral_contract.http.exchange import Exchange
 from genviral_contract.http.session import fetch

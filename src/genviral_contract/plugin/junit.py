@@ -20,7 +20,8 @@ from _pytest.junitxml import xml_key
 
 from genviral_contract.artefacts import NotWritten, reason, write_atomic
 from genviral_contract.contract import provenance
-from genviral_contract.credentials.secret import Secret, mask
+from genviral_contract.credentials.masking import mask
+from genviral_contract.credentials.secret import Secret
 from genviral_contract.plugin.xdist import is_worker
 
 # How the user asked for pytest's JUnit file, which is how a failure to write it names it.

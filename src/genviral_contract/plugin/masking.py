@@ -15,7 +15,8 @@ from typing import Any, TextIO
 
 import pytest
 
-from genviral_contract.credentials.secret import Secret, mask, mask_within
+from genviral_contract.credentials.masking import mask, mask_within
+from genviral_contract.credentials.secret import Secret
 
 # pytest's logging plugin's handlers: its caplog fixture, the captured logs of a report,
 # --log-file and live logs (--log-cli-level).

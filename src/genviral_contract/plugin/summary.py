@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from genviral_contract.artefacts import EXIT_NOT_WRITTEN, NotWritten
-from genviral_contract.credentials.secret import mask
+from genviral_contract.credentials.masking import mask
 from genviral_contract.plugin.run import EXIT_NOT_JUDGED, RunState
 from genviral_contract.plugin.stash import LIMITS, SECRETS
 from genviral_contract.plugin.xdist import is_worker

@@ -1,4 +1,4 @@
-"""credentials.mask: every form of a key, and any piece of its secret, leaves the process masked.
+"""credentials.masking: every form of a key, and any piece of its secret, leaves the process masked.
 
 Cases as data: a text that shows the key in some form, and what the masked text may still
 show. The hostile self-tests check the same end to end, through every artefact of a run.
@@ -7,14 +7,17 @@ show. The hostile self-tests check the same end to end, through every artefact o
 from __future__ import annotations
 
 import base64
+import dataclasses
 from urllib.parse import quote
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from genviral_contract.credentials import secret as credentials
-from genviral_contract.credentials.secret import MASK, PIECE, Secret, leaks, mask
+from genviral_contract.credentials import masking
+from genviral_contract.credentials.forms import PIECE, lowered_forms, pieces
+from genviral_contract.credentials.masking import leaks, mask, mask_within
+from genviral_contract.credentials.secret import MASK, Secret
 
 KEY = "gva_live_a1b2c3.Zq9xW8vU7tS6rR5pQ4"
 SECRET = KEY.partition(".")[2]
@@ -29,6 +32,11 @@ LEAKY = {
     "a shortened repr": (f"assert 'gva_live_a1b...{SECRET[-12:]}' == 'x'", f"assert 'gva_live_a1b...{MASK}' == 'x'"),
     "a cut-off line": (f"token={KEY[:-5]}", f"token=gva_live_a1b2c3.{MASK}"),
     "a piece inside other text": (f"xx{SECRET[3 : 3 + PIECE + 2]}yy", f"xx{MASK}yy"),
+    # Overlapping and adjacent finds are masked as one: no marker stands next to another.
+    "the key twice, side by side": (f"[{KEY}{KEY.lower()}]", f"[{MASK}]"),
+    "two pieces that overlap": (f"<{SECRET[:12]}|{SECRET[4:16]}>", f"<{MASK}|{MASK}>"),
+    # "İ" lower-cases to two characters: the text is searched as it is, not lower-cased.
+    "a text with İ in it": (f"İd {KEY.upper()} İ", f"İd {MASK} İ"),
 }
 
 
@@ -59,6 +67,20 @@ def test_a_credential_without_a_secret_masks_no_public_id() -> None:
     assert mask(text, empty, bearer=False) == text
 
 
+def test_mask_within_masks_every_string_and_keeps_the_structure() -> None:
+    @dataclasses.dataclass
+    class Entry:  # as pytest's failure representations are
+        lines: list[str]
+        where: tuple[str, int]
+
+    entry = Entry([f"token={KEY}", "no key here"], (f"Bearer {KEY}", 7))
+    document = {"message": f"echo {SECRET}", "items": [entry, 3, None]}
+    masked = mask_within(document, SECRETS)
+    assert masked == {"message": f"echo {MASK}", "items": [entry, 3, None]}
+    assert masked["items"][0] is entry  # a dataclass is masked in place
+    assert entry == Entry([f"token={MASK}", "no key here"], (f"Bearer {MASK}", 7))
+
+
 # --- the scan against the obvious reading ----------------------------------------------------
 
 _KEY_CHARACTERS = "abcdefABCDEF0123456789_."
@@ -66,14 +88,15 @@ _KEY_CHARACTERS = "abcdefABCDEF0123456789_."
 
 def _everywhere(secrets: list[Secret], text: str) -> set[tuple[int, int]]:
     """Every occurrence of every needle, found by trying each needle at each position."""
-    needles = {n for s in secrets for n in (*credentials._lowered_forms(s), *credentials._pieces(s))}
+    needles = {n for s in secrets for n in (*lowered_forms(s), *pieces(s))}
     return {(i, i + len(n)) for n in needles for i in range(len(text)) if text[i : i + len(n)].lower() == n}
 
 
 @st.composite
 def _texts_with_secrets(draw: st.DrawFn) -> tuple[list[Secret], str]:
-    """A few keys (some short enough for needles under the sampled length), and a text that
-    holds their forms and pieces, whole, cut, overlapping, at any alignment, in any case."""
+    """A few keys (some with a secret shorter than a piece), and a text that holds their forms
+    and pieces, whole, cut, overlapping, at any alignment, in any case, with "İ" (whose lower
+    case is two characters) here and there."""
     keys = draw(
         st.lists(
             st.builds(
@@ -86,7 +109,7 @@ def _texts_with_secrets(draw: st.DrawFn) -> tuple[list[Secret], str]:
         )
     )
     secrets = [Secret(key) for key in keys]
-    needles = sorted({n for s in secrets for n in (*credentials._lowered_forms(s), *credentials._pieces(s))})
+    needles = sorted({n for s in secrets for n in (*lowered_forms(s), *pieces(s))})
     parts = draw(
         st.lists(
             st.one_of(
@@ -101,8 +124,8 @@ def _texts_with_secrets(draw: st.DrawFn) -> tuple[list[Secret], str]:
 
 
 @given(_texts_with_secrets())
-def test_the_sampled_scan_finds_what_trying_every_position_finds(case: tuple[list[Secret], str]) -> None:
+def test_the_scan_finds_what_trying_every_position_finds(case: tuple[list[Secret], str]) -> None:
     secrets, text = case
-    # The set grows a secret at a time, as a run's does: each index is built from the last.
+    # The set grows a secret at a time, as a run's does: each set is searched for with its own automaton.
     for grown in range(1, len(secrets) + 1):
-        assert set(credentials._spans(frozenset(secrets[:grown]), text)) == _everywhere(secrets[:grown], text)
+        assert set(masking._spans(frozenset(secrets[:grown]), text)) == _everywhere(secrets[:grown], text)
