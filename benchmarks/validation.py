@@ -13,8 +13,8 @@ import jsonschema
 
 from genviral_contract import strategies
 from genviral_contract.contract import schemas
-from genviral_contract.contract import verdict as judging
 from genviral_contract.contract.semantic import SEMANTIC, Observed
+from genviral_contract.contract.verdict import judge, judge_raw
 from genviral_contract.credentials.secret import Secret
 
 from .timing import BUDGET, Timing, measure, measure_side_by_side
@@ -96,14 +96,14 @@ def bench_size(n: int, quick: bool, naive_per_account: float | None) -> SizeResu
     built = strategies.build_response(n)
     raw, judged = wire_bytes(built), judged_as(built)
     del built  # only the bytes stay alive while the floor and judge_raw are timed
-    verdict = judging.judge_raw(200, raw, **judged)
+    verdict = judge_raw(200, raw, **judged)
     if not verdict.ok or verdict.notes:
         raise SystemExit(f"the {n}-account benchmark body is not judged conformant: {verdict.lines()[:3]}")
     result = SizeResult(n, len(raw), len(verdict.checked))
     budget = QUICK_BUDGET if quick else BUDGET
     result.timings.update(
         measure_side_by_side(
-            {"json_loads": lambda: json.loads(raw), "judge_raw": lambda: judging.judge_raw(200, raw, **judged)},
+            {"json_loads": lambda: json.loads(raw), "judge_raw": lambda: judge_raw(200, raw, **judged)},
             budget=budget,
         )
     )
@@ -115,9 +115,7 @@ def bench_size(n: int, quick: bool, naive_per_account: float | None) -> SizeResu
     # The documents' $ids are relative: the naive call enters through the registry, as the project does.
     schema = {"$ref": schemas.ACCOUNTS_RESPONSE}
     registry = schemas.registry()
-    result.timings["judge"] = measure(
-        lambda: judging.judge(Observed(200, body, raw_text=text, **judged)), budget=budget
-    )
+    result.timings["judge"] = measure(lambda: judge(Observed(200, body, raw_text=text, **judged)), budget=budget)
     result.timings["jsonschema_compiled"] = measure(
         lambda: schemas.explainer().is_valid(body), budget=budget, min_repeats=2
     )

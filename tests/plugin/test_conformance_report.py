@@ -1,5 +1,5 @@
 """The per-rule report as a run writes it: the ``rules`` marker, skips, passes, failures,
-and the suite-error row that makes every red run say what broke (issue 12 §5).
+and the suite-error row that makes every red run say what broke.
 
 In-process runs: the report is a file and the outcome a return value, nothing here needs
 a process of its own but the xdist comparison, whose workers are processes anyway.
@@ -286,7 +286,7 @@ def test_the_junit_file_names_the_tool_and_the_contract(inner: pytest.Pytester) 
     assert found == {f"genviral_contract_{name}": str(value) for name, value in provenance.as_dict().items()}
 
 
-# --- notes: allowed answers some clients read badly (issue 16 §2) --------------------------
+# --- notes: allowed answers some clients read badly --------------------------
 
 CURL_GETS_GZIP = """
 import pytest

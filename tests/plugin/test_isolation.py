@@ -1,4 +1,4 @@
-"""The plugin acts only where it is loaded (issue 11 §1): another project in the same
+"""The plugin acts only where it is loaded: another project in the same
 environment keeps hypothesis' defaults and pytest's options, whatever GENVIRAL_* says.
 
 The foreign project's tests run in a subprocess: the plugin's hypothesis profiles are

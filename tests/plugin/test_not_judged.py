@@ -1,4 +1,4 @@
-"""A test the run could not judge (issue 12 §3): no answer, through no broken promise. Its
+"""A test the run could not judge: no answer, through no broken promise. Its
 rules are "not judged", never passed or FAILED, and a run whose only failures are such
 tests exits with 75 (EX_TEMPFAIL, try again later); any real failure makes it 1.
 

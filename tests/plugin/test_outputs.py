@@ -1,4 +1,4 @@
-"""The run's files on a runner's own disk (issue 17 §4): every output path is tried before
+"""The run's files on a runner's own disk: every output path is tried before
 the first request, a write that fails at the end is one line and exit status 73, and no
 half-written file is left where the user looks for the report.
 

@@ -1,7 +1,7 @@
 """`genviral-contract test` and `replay` as they run in a team's own repository: the shipped
 suite, the suite's own pytest configuration, the folder it runs from as the root.
 
-In-process: the command is pytest.main with the arguments suite_cmd.argv builds, so the
+In-process: the command is pytest.main with the arguments cli/suite.py's argv builds, so the
 same arguments run here under pytester. The installed wheel is tested in tests/selftest.
 """
 

@@ -6,7 +6,7 @@ Exit codes: 0 conformant / done, 1 a rule is broken (or drift found), 2 usage or
 ``test`` and ``replay`` are pytest runs of the shipped suite and exit as ``pytest
 tests/contract`` does (0, 1, 4 a usage error, 73 a report not written, 75 not judged).
 A usage error is one line on standard error, naming the option; never a traceback. Every
-command leaves the same way (reporting.py): a result through the reporter its ``--format``
+command leaves the same way (cli/output.py): a result through the reporter its ``--format``
 names, a problem as :class:`~genviral_contract.cli.output.Exit`.
 
 ``validate`` keeps the name such tools give the command (check-jsonschema, openapi-spec-

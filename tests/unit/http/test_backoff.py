@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import requests
-from helpers import clock as gate_clock
+from helpers import clock as limits_clock
 from helpers.clock import Clock
 from requests.structures import CaseInsensitiveDict
 
@@ -23,7 +23,7 @@ from genviral_contract.http.limits import RunLimits
 from genviral_contract.http.session import TargetSession, fetch
 
 # The limits-clock fixture (tests/helpers/clock.py).
-clock = gate_clock.clock
+clock = limits_clock.clock
 
 
 class _AlwaysNow(BaseHTTPRequestHandler):

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import clock as gate_clock
+from helpers import clock as limits_clock
 from helpers.clock import Clock
 
 from genviral_contract.http.limits import BudgetSpent, Rate, RunLimits, WaitSpent
@@ -29,7 +29,7 @@ from genviral_contract.http.limits import BudgetSpent, Rate, RunLimits, WaitSpen
 HAS_FCNTL = importlib.util.find_spec("fcntl") is not None
 posix_only = pytest.mark.skipif(not HAS_FCNTL, reason="without fcntl the limits hold per process")
 # The limits-clock fixture (tests/helpers/clock.py).
-clock = gate_clock.clock
+clock = limits_clock.clock
 
 
 @pytest.fixture(params=["per-process", "shared"])
