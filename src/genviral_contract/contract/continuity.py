@@ -5,7 +5,8 @@ The first well-formed 200 answer the run gets for a key (in any test: the accoun
 the scenarios, the generated requests) is that key's reference; every later 200 answer
 for the key is compared with it. ``SCOPE-IDENTITY-STABLE`` compares ``data.scope``,
 ``data.owner_user_id`` and ``data.workspace_id``; ``ACC-ID-STABLE`` compares the set of
-account ids (order is free). A failure names both answers: the test and the call.
+account ids (order is free). A failure names both answers: the test and the call, and
+the exchange behind each (a sighting's ``source``, which a failure shows and saves).
 
 The reference is kept per process, so under pytest-xdist each worker compares the answers
 it received (every worker sends each key's requests in the same way, so a flapping target
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from genviral_contract.contract.findings import Violation, render_value
@@ -33,9 +34,11 @@ class Sighting:
     where: str  # "<test node id>, call <n>"
     identity: tuple[Any, ...]  # the values of IDENTITY, in that order
     ids: frozenset[str]
+    # What the answer came in (the exchange, to the plugin), for a failure to show; not compared.
+    source: object = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def of(cls, content: bytes, where: str) -> Sighting | None:
+    def of(cls, content: bytes, where: str, source: object = None) -> Sighting | None:
         """The sighting in a 200 body, or None when the body is not a well-formed payload
         (its single-answer rules say what is wrong with it; it is no reference)."""
         try:
@@ -51,7 +54,7 @@ class Sighting:
         assert isinstance(data, dict)
         if not all(name in data for name in IDENTITY):
             return None
-        return cls(where, tuple(data[name] for name in IDENTITY), frozenset(a["id"] for a in accounts))
+        return cls(where, tuple(data[name] for name in IDENTITY), frozenset(a["id"] for a in accounts), source)
 
     def same_key_as(self, other: Sighting) -> bool:
         """Whether both answers show the same key: its identity and its accounts."""
@@ -64,6 +67,11 @@ class Continuity:
     def __init__(self) -> None:
         self._first: dict[str, Sighting] = {}
         self._lock = threading.Lock()
+
+    def first(self, role: str) -> Sighting | None:
+        """The role's first sighting in this process, the one later answers are compared with."""
+        with self._lock:
+            return self._first.get(role)
 
     def compare(self, role: str, seen: Sighting) -> tuple[list[str], list[Violation]]:
         """The rules judged and their violations; the first sighting of a role judges nothing."""

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Literal
 
 from urllib3.util import SKIP_HEADER
 
+from genviral_contract.http.run_mark import AGENT
+
 if TYPE_CHECKING:
     import requests
 
@@ -60,8 +62,13 @@ class Shape:
             hang_up(session)
 
 
-# The suite's own requests.
-SUITE = Shape("suite", "the suite's own requests", {"Accept": "application/json", "Accept-Encoding": "gzip"}, "pooled")
+# The suite's own requests; the session adds the run's mark to its User-Agent (run_mark.py).
+SUITE = Shape(
+    "suite",
+    "the suite's own requests",
+    {"Accept": "application/json", "Accept-Encoding": "gzip", "User-Agent": AGENT},
+    "pooled",
+)
 
 # The other clients the suite asks as; each asks every documented question (suite/live/test_client_shapes.py).
 SHAPES: tuple[Shape, ...] = (

@@ -1,28 +1,40 @@
 """The ``genviral`` fixture's object: sends requests, judges answers, records rule outcomes,
 and fails a test with a message that names the rule, the path, the expectation and the
-request — never the key."""
+exchange behind it — never the key.
+
+The exchange is shown as on-call needs it to find and reproduce it: the request as a
+``curl`` command (the key as its variable), the answer's status, request ids and first
+bytes, and which of the run's requests it was and when. A cross-call failure shows the
+first answer it was compared with as well. The failure goes to the report too, and its
+exchanges to the HAR file when the run saves them (cassettes/har.py).
+"""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
-from typing import NoReturn
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NoReturn
 
 import pytest
 
+from genviral_contract.cassettes import har
 from genviral_contract.config.settings import ROLES
 from genviral_contract.config.target import Target
 from genviral_contract.contract import rules
 from genviral_contract.contract.continuity import Continuity, Sighting
 from genviral_contract.contract.findings import UNDOCUMENTED, Verdict, Violation
 from genviral_contract.contract.verdict import judge_raw
-from genviral_contract.credentials.masking import mask
+from genviral_contract.credentials.masking import mask, mask_within
 from genviral_contract.credentials.secret import Secret
 from genviral_contract.http.errors import NotJudged, TargetError
 from genviral_contract.http.exchange import Exchange
 from genviral_contract.http.session import fetch
 from genviral_contract.http.shapes import SUITE, Shape
 from genviral_contract.plugin import ledger as report
+from genviral_contract.plugin.stash import FAILURE, SAVED
+
+# An exchange a failure shows besides its own answer: (what it is, the exchange).
+Behind = tuple[str, Exchange]
 
 # Why SCOPE-EXPECTED-IDS is not checked on a target whose expected ids are not configured.
 _NO_EXPECTED_IDS = "no expected ids for this target (GENVIRAL_WORKSPACE_ID, GENVIRAL_OWNER_USER_ID)"
@@ -38,13 +50,17 @@ class Judge:
         *,
         secrets: set[Secret] | None = None,
         continuity: Continuity | None = None,
+        save: bool = False,
     ) -> None:
         """``secrets``: the run's set of things to mask (keys, and credentials derived from
         them, which :meth:`presenting` adds); ``continuity``: the run's memory of each key's
-        answers, None where no key is configured (a replay)."""
+        answers, None where no key is configured (a replay); ``save``: keep the exchanges
+        behind a failure as HAR entries (--save-exchanges)."""
         self.target = target
         self.secrets = secrets if secrets is not None else set(target.keys.values())
         self.continuity = continuity
+        self.save = save
+        self._item = item
         self._nodeid = item.nodeid
         self._calls = 0
         self._properties = item.user_properties
@@ -107,11 +123,16 @@ class Judge:
         self.record(["HTTP-ANSWERS"], [Violation("HTTP-ANSWERS", "(transport)", "an answer", str(exc))])
         pytest.fail(f"HTTP-ANSWERS broken: {exc}\n  rule: {rules.get('HTTP-ANSWERS').statement}", pytrace=False)
 
+    def exchange_of(self, response: Any, role: str | None, authorization: Secret | None = None) -> Exchange:
+        """The exchange of a response the test got itself (schemathesis' call): its
+        Authorization as the key's variable."""
+        return Exchange.of(response, role, authorization=authorization, secrets=self.target.keys.values())
+
     def judge_throttled(self, credential: Secret | None = None) -> None:
         """The "slow down" answers (429, 503) the client waited out on this thread's last
         request are answers too: each is judged by the single-answer rules (its envelope)."""
         for response in self.target.session.take_throttled():
-            answer = Exchange.of(response, None)
+            answer = self.exchange_of(response, None, credential)
             verdict = judge_raw(
                 answer.status,
                 answer.content,
@@ -126,6 +147,7 @@ class Judge:
                     list(verdict.violations),
                     answer,
                     note=f"(the HTTP {answer.status} that asked the run to slow down, before its answer)",
+                    judged=har.judged_with(),
                 )
 
     # --- verdicts ----------------------------------------------------------------
@@ -144,6 +166,10 @@ class Judge:
         key_scope = ROLES[role].scope if role else None
         if credential is None and role is not None:
             credential = self.target.keys.get(role)
+        expected_ids = {
+            "expected_workspace_id": self.target.workspace_id if key_scope else None,
+            "expected_owner_user_id": self.target.owner_user_id if key_scope else None,
+        }
         verdict = judge_raw(
             exchange.status,
             exchange.content,
@@ -152,8 +178,7 @@ class Judge:
             credential=credential,
             headers=exchange.headers,
             request_headers=exchange.request_headers,
-            expected_workspace_id=self.target.workspace_id if key_scope else None,
-            expected_owner_user_id=self.target.owner_user_id if key_scope else None,
+            **expected_ids,
         )
         found = list(verdict.violations)
         checked = set(verdict.checked)
@@ -176,34 +201,67 @@ class Judge:
                 )
         self.record(checked, found)
         if found:
-            self.fail(found, exchange, note)
+            judged = har.judged_with(key_scope, **expected_ids, expected_status=expect_status, status_rule=status_rule)
+            self.fail(found, exchange, note, judged=judged, behind=self._first_sighting(role, changed))
         return verdict
 
     def judge_across_run(self, exchange: Exchange) -> None:
         """Only the promises that span the run's answers, for an answer whose single-answer
         rules are judged elsewhere (schemathesis' checks)."""
-        checked, found = self._across_run(exchange, exchange.role)
+        checked, changed = self._across_run(exchange, exchange.role)
         if checked:
-            self.record(checked, found)
-        if found:
-            self.fail(found, exchange)
+            self.record(checked, changed)
+        if changed:
+            self.fail(changed, exchange, behind=self._first_sighting(exchange.role, changed))
 
     def _across_run(self, exchange: Exchange, role: str | None) -> tuple[list[str], list[Violation]]:
         """The promises that span the run's answers (continuity.py), for a 200 answer to a
         configured key: the rules judged, and their violations."""
         if self.continuity is None or exchange.status != 200 or role is None or role not in self.target.keys:
             return [], []
-        seen = Sighting.of(exchange.content, f"{self._nodeid}, call {exchange.call}")
+        seen = Sighting.of(exchange.content, f"{self._nodeid}, call {exchange.call}", exchange)
         return self.continuity.compare(role, seen) if seen is not None else ([], [])
 
+    def _first_sighting(self, role: str | None, changed: Sequence[Violation]) -> list[Behind]:
+        """The answer a changed one was compared with, for the failure to show beside it."""
+        if not changed or self.continuity is None or role is None:
+            return []
+        first = self.continuity.first(role)
+        if first is None or not isinstance(first.source, Exchange):
+            return []
+        return [(f"the {role} key's first 200 answer of the run ({first.where})", first.source)]
+
     def require(
-        self, rule_id: str, holds: bool, *, path: str, expected: str, found: str, exchange: Exchange | None = None
+        self,
+        rule_id: str,
+        holds: bool,
+        *,
+        path: str,
+        expected: str,
+        found: str,
+        exchange: Exchange | None = None,
+        exchanges: Sequence[Behind] = (),
+        note: str | None = None,
+        judged: Mapping[str, Any] | None = None,
+        broken_too: Sequence[str] = (),
     ) -> None:
-        """A suite-level rule (stability, isolation...): record it, fail when it does not hold."""
+        """A suite-level rule (stability, isolation...): record it, fail when it does not hold.
+        ``exchanges``: the answers behind it besides ``exchange``, each with what it is;
+        ``judged``: what ``exchange`` was judged with; ``broken_too``: the rules of the
+        contract ``exchange`` broke as ``found`` says (schemathesis' checks), which its saved
+        entry names."""
         violation = Violation(rule_id, path, expected, found)
         self.record([rule_id], [] if holds else [violation])
         if not holds:
-            self.fail([violation], exchange)
+            self.fail(
+                [violation],
+                exchange,
+                note,
+                judged=judged,
+                behind=exchanges,
+                rules_behind=[rule_id],
+                broken_too=broken_too,
+            )
 
     def note(self, text: str) -> None:
         """Something the run's report shows that breaks no rule (see report.NOTE)."""
@@ -218,15 +276,97 @@ class Judge:
         if failed:
             self._properties.append((report.FAILED, " ".join(failed)))
 
-    def fail(self, violations: list[Violation], exchange: Exchange | None, note: str | None = None) -> NoReturn:
-        message = format_failure(violations, exchange, note)
-        pytest.fail(mask(message, *self.secrets), pytrace=False)
+    def fail(
+        self,
+        violations: list[Violation],
+        exchange: Exchange | None,
+        note: str | None = None,
+        *,
+        judged: Mapping[str, Any] | None = None,
+        behind: Sequence[Behind] = (),
+        rules_behind: Sequence[str] = (),
+        broken_too: Sequence[str] = (),
+    ) -> NoReturn:
+        """Fail the test for ``violations`` of ``exchange`` (``judged``: what it was judged
+        with), showing the exchanges ``behind`` it too, which broke ``rules_behind`` with it
+        (a rule over several answers) or nothing by themselves (the answer compared with)."""
+        message = mask(format_failure(violations, exchange, note, behind), *self.secrets)
+        broken = sorted({v.rule for v in violations})
+        shown = ([("this answer", exchange)] if exchange is not None else []) + list(behind)
+        self._item.stash[FAILURE] = mask_within(
+            {
+                "test": self._nodeid,
+                "rules": broken,
+                "violations": [v.as_dict() for v in violations],
+                "exchanges": [exchange_summary(label, shown_exchange) for label, shown_exchange in shown],
+            },
+            self.secrets,
+        )
+        if self.save:
+            self._item.stash[SAVED] = self._entries(exchange, [*broken, *broken_too], judged, behind, rules_behind)
+        pytest.fail(message, pytrace=False)
+
+    def _entries(
+        self,
+        exchange: Exchange | None,
+        broken: list[str],
+        judged: Mapping[str, Any] | None,
+        behind: Sequence[Behind],
+        rules_behind: Sequence[str],
+    ) -> list[dict[str, Any]]:
+        """The HAR entries of a failure's exchanges: its answer, and those behind it."""
+        entries = []
+        compared_with = None
+        if exchange is not None and behind and not rules_behind:
+            compared_with = har.entry_id(behind[0][1])
+        if exchange is not None:
+            entries.append(
+                har.entry(
+                    exchange,
+                    secrets=self.secrets,
+                    test=self._nodeid,
+                    rules=broken,
+                    judged=judged,
+                    compared_with=compared_with,
+                )
+            )
+        for _, other in behind:
+            entries.append(har.entry(other, secrets=self.secrets, test=self._nodeid, rules=rules_behind))
+        return entries
 
 
-def format_failure(violations: list[Violation], exchange: Exchange | None, note: str | None = None) -> str:
+def exchange_summary(label: str, exchange: Exchange) -> dict[str, Any]:
+    """One exchange of a failure, as the report lists it."""
+    return {
+        "exchange": label,
+        "request": exchange.request_line(),
+        "status": exchange.status,
+        "sent": exchange.sent.line() if exchange.sent is not None else None,
+        "request_ids": {name: value for name, value in exchange.request_ids()},
+        "body": exchange.body_head(),
+        "curl": exchange.curl(),
+    }
+
+
+def exchange_lines(exchange: Exchange) -> list[str]:
+    """An exchange as a failure shows it: the request and the status, when it was sent and
+    as which of the run's requests, the answer's request ids and first bytes, and the
+    command that sends the request again."""
+    lines = [f"{exchange.request_line()} -> {exchange.status_line()}"]
+    ids = "; ".join(f"{name}: {value}" for name, value in exchange.request_ids())
+    sent = exchange.sent.line() if exchange.sent is not None else ""
+    if sent or ids:
+        lines.append("  " + "; ".join(filter(None, [sent, ids])))
+    lines += [f"  body: {exchange.body_head()}", f"  {exchange.curl()}"]
+    return lines
+
+
+def format_failure(
+    violations: list[Violation], exchange: Exchange | None, note: str | None = None, behind: Sequence[Behind] = ()
+) -> str:
     lines = []
     if exchange is not None:
-        lines.append(f"{exchange.request_line()} -> {exchange.status_line()}")
+        lines += exchange_lines(exchange)
     if note:
         lines.append(note)
     count = len(violations)
@@ -238,6 +378,8 @@ def format_failure(violations: list[Violation], exchange: Exchange | None, note:
             f"    rule:     {rule.statement}",
             f"    docs:     {rule.source}",
             f"    expected: {v.expected}",
-            f"    found:    {v.found}",
+            "    found:    " + v.found.replace("\n", "\n" + " " * 14),
         ]
+    for label, other in behind:
+        lines += [f"{label}:", *exchange_lines(other)]
     return "\n".join(lines)

@@ -8,6 +8,7 @@ with or without pytest-xdist (workers' reports reach the controller with their p
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,6 +43,8 @@ NOT_WRITTEN = "contract_not_written"
 _PROPERTIES = (CHECKED, FAILED, DECLARED, TARGET, NOT_JUDGED, NOT_CHECKED, NOT_WRITTEN)
 # How many failing tests the suite-error row names; the count says how many there are.
 _NAMED = 5
+# How many failures the Markdown report shows in full; the JSON report has every one.
+_SHOWN_FAILURES = 20
 
 
 @dataclass
@@ -87,6 +90,9 @@ class Ledger:
     traffic: dict[str, float] = field(default_factory=dict)
     # note -> how many answers showed it
     notes: dict[str, int] = field(default_factory=dict)
+    # Each failed test's broken rules and the exchanges behind them (plugin/judge.py's
+    # Judge.fail: the request, the status, the request ids, the curl command).
+    failures: list[dict[str, Any]] = field(default_factory=list)
 
     def add(
         self,
@@ -211,6 +217,7 @@ class Ledger:
             "not_written": list(self.not_written),
             "notes": [{"note": text, "answers": count} for text, count in self.notes.items()],
             "traffic": dict(self.traffic),
+            "failures": list(self.failures),
         }
 
     def markdown(self) -> str:
@@ -239,7 +246,14 @@ class Ledger:
         if self.notes:
             lines += ["", "Notes (allowed, but some clients read them badly):", ""]
             lines += [f"- {markdown_cell(line)}" for line in self._note_lines()]
-        return "\n".join(lines) + "\n"
+        if self.failures:
+            lines += ["", "### Failures", ""]
+            for failure in self.failures[:_SHOWN_FAILURES]:
+                lines += _failure_markdown(failure)
+            if len(self.failures) > _SHOWN_FAILURES:
+                more = len(self.failures) - _SHOWN_FAILURES
+                lines += [f"And {more} more failures: the JSON report lists every one.", ""]
+        return "\n".join(lines).rstrip("\n") + "\n"
 
     def terminal(self) -> list[str]:
         width = max(len(r.id) for r in rules.RULES)
@@ -279,6 +293,35 @@ class Ledger:
         masks secrets. artefacts.NotWritten when it cannot (the previous file stays whole)."""
         text = json.dumps(self.as_json(), indent=2) + "\n" if path.suffix.lower() == ".json" else self.markdown()
         write_atomic(path, scrub(text), REPORT_OPTION)
+
+
+def _code(text: str) -> str:
+    """``text`` as an inline code span, whatever backticks it holds (CommonMark: a fence of
+    more backticks than the longest run inside)."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {' '.join(text.splitlines())} {fence}"
+
+
+def _failure_markdown(failure: dict[str, Any]) -> list[str]:
+    """One failure of the report: the test, the rules it broke and how, and each exchange
+    behind it with the command that sends it again."""
+    lines = [f"- {_code(str(failure.get('test', '')))}: " + ", ".join(f"`{r}`" for r in failure.get("rules", []))]
+    for v in failure.get("violations", []):
+        lines.append(
+            f"  - `{v.get('rule')}` at {_code(str(v.get('path', '')))}: expected "
+            f"{markdown_cell(str(v.get('expected', '')))}; found {markdown_cell(str(v.get('found', '')))}"
+        )
+    for exchange in failure.get("exchanges", []):
+        ids = "; ".join(f"{name}: {value}" for name, value in (exchange.get("request_ids") or {}).items())
+        said = "; ".join(filter(None, [str(exchange.get("sent") or ""), ids]))
+        lines.append(
+            f"  - {markdown_cell(str(exchange.get('exchange', '')))}: {_code(str(exchange.get('request', '')))} "
+            f"-> HTTP {exchange.get('status')}" + (f" ({markdown_cell(said)})" if said else "")
+        )
+        lines.append(f"    body: {_code(str(exchange.get('body', '')))}")
+        lines += ["", "    ```sh", f"    {exchange.get('curl', '')}", "    ```", ""]
+    return lines
 
 
 def _first_line(text: str) -> str:

@@ -16,17 +16,23 @@ import pytest
 
 from genviral_contract.artefacts import NotWritten
 from genviral_contract.cassettes.recording import KEPT
+from genviral_contract.credentials.masking import mask_within
 from genviral_contract.plugin import ledger as report
 from genviral_contract.plugin.junit import JUNIT_OPTION
 from genviral_contract.plugin.ledger import NOT_JUDGED, NOT_WRITTEN
 from genviral_contract.plugin.masking import mask_logs, mask_report
-from genviral_contract.plugin.stash import SECRETS, TARGET
+from genviral_contract.plugin.stash import FAILURE, SAVED, SECRETS, TARGET
 
 # The exit status of a run whose only failures are tests it could not judge (the target kept
 # rate-limiting, the request budget ran out): sysexits' EX_TEMPFAIL, "try again later".
 EXIT_NOT_JUDGED = 75
 # A test's property: one retry of the target's, as the retries section prints it.
 RETRY = "contract_retry"
+# Attributes of a test's call report (not properties: they would fill the JUnit file), which
+# xdist carries to the controller with the report: the failure as the report lists it, and
+# the HAR entries of the exchanges behind it.
+FAILURE_ATTRIBUTE = "genviral_failure"
+SAVED_ATTRIBUTE = "genviral_exchanges"
 
 
 class RunState:
@@ -37,6 +43,7 @@ class RunState:
         self.ledger = report.Ledger()
         self.retries: list[str] = []
         self.kept: list[str] = []
+        self.saved: list[dict[str, Any]] = []  # the HAR entries of every failure's exchanges
         self.retry_cursor = 0
         self.not_judged = 0  # tests that failed only because they could not be judged
         self.broken = 0  # every other failure and error
@@ -71,7 +78,14 @@ class RunState:
             # A cassette that could not be written (vcr's teardown): one line, no traceback.
             rep.longrepr = str(call.excinfo.value)
             rep.user_properties.append((report.NOT_WRITTEN, str(call.excinfo.value)))
-        mask_report(rep, self.config.stash[SECRETS])
+        secrets = self.config.stash[SECRETS]
+        if rep.when == "call" and rep.failed:
+            failure, saved = item.stash.get(FAILURE, None), item.stash.get(SAVED, None)
+            if failure is not None:
+                setattr(rep, FAILURE_ATTRIBUTE, mask_within(failure, secrets))
+            if saved is not None:
+                setattr(rep, SAVED_ATTRIBUTE, mask_within(saved, secrets))
+        mask_report(rep, secrets)
         return rep
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -95,6 +109,12 @@ class RunState:
         self.retries.extend(str(v) for name, v in report.user_properties if name == RETRY)
         if report.when == "call":  # the teardown report carries the same properties again
             self.kept.extend(str(v) for name, v in report.user_properties if name == KEPT)
+            failure = getattr(report, FAILURE_ATTRIBUTE, None)
+            if isinstance(failure, dict):
+                self.ledger.failures.append(failure)
+            saved = getattr(report, SAVED_ATTRIBUTE, None)
+            if isinstance(saved, list):
+                self.saved.extend(entry for entry in saved if isinstance(entry, dict))
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:

@@ -22,11 +22,11 @@ def test_key_gets_the_accounts_of_its_scope(genviral: Judge, role: str) -> None:
     genviral.judge(answer, expect_status=200, status_rule="ACC-LIST-OK")
 
 
-def _ids(genviral: Judge, role: str) -> set[str]:
+def _ids(genviral: Judge, role: str) -> tuple[set[str], Exchange]:
     answer = genviral.get(role)
     verdict = genviral.judge(answer, expect_status=200, status_rule="ACC-LIST-OK")
     assert verdict.ok  # judge() has failed the test otherwise
-    return {a["id"] for a in json.loads(answer.content)["data"]["accounts"]}
+    return {a["id"] for a in json.loads(answer.content)["data"]["accounts"]}, answer
 
 
 @pytest.mark.rules("ACC-ID-STABLE", "SCOPE-IDENTITY-STABLE")
@@ -40,13 +40,15 @@ def test_a_key_is_the_same_key_on_every_call(genviral: Judge, role: str) -> None
 
 @pytest.mark.rules("SCOPE-ISOLATION")
 def test_no_account_is_visible_to_both_scopes(genviral: Judge) -> None:
-    shared = _ids(genviral, "workspace") & _ids(genviral, "personal")
+    (workspace, workspace_answer), (personal, personal_answer) = _ids(genviral, "workspace"), _ids(genviral, "personal")
+    shared = workspace & personal
     genviral.require(
         "SCOPE-ISOLATION",
         not shared,
         path="$.data.accounts[*].id",
         expected="no id in both the workspace key's and the personal key's accounts",
         found=f"{len(shared)} shared: " + ", ".join(sorted(shared)[:5]),
+        exchanges=[("the workspace key's answer", workspace_answer), ("the personal key's answer", personal_answer)],
     )
 
 
@@ -67,13 +69,14 @@ def test_concurrent_requests_each_get_their_own_keys_answer(genviral: Judge) -> 
         alone[role] = Sighting.of(answer.content, "")
     with ThreadPoolExecutor(MAX_IN_FLIGHT) as pool:
         together: list[Exchange] = list(pool.map(genviral.get, roles * 2))
-    mixed = []
+    mixed, behind = [], []
     for answer in together:
         assert answer.role is not None
         seen, expected = Sighting.of(answer.content, ""), alone[answer.role]
         if seen is None or expected is None or seen.same_key_as(expected):
             continue  # a malformed answer is judged below, by the rule it breaks
         owner = next((role for role, other in alone.items() if other is not None and seen.same_key_as(other)), None)
+        behind.append((f"the {answer.role} key's call {answer.call}", answer))
         mixed.append(
             f"the {answer.role} key's call {answer.call} got "
             + (
@@ -89,6 +92,7 @@ def test_concurrent_requests_each_get_their_own_keys_answer(genviral: Judge) -> 
         expected=f"each of {len(together)} concurrent requests ({', '.join(roles)} keys, {MAX_IN_FLIGHT} in flight) "
         "answered as its key is answered alone",
         found="; ".join(mixed),
+        exchanges=behind,
     )
     for answer in together:
         genviral.judge(answer, expect_status=200, status_rule="ACC-LIST-OK")
