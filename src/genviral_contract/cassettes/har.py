@@ -238,19 +238,36 @@ class SavedExchange:
 
 
 _ENTRIES = re.compile(r'"entries"\s*:\s*\[')
+# What may be left of a token the file was cut in: a literal's or a number's beginning.
+_TOKEN_START = re.compile(r"t(r(ue?)?)?|f(a(l(se?)?)?)?|n(u(ll?)?)?|-?[0-9]*\.?[0-9]*([eE][+-]?[0-9]*)?")
+
+
+def _cut_short(text: str, error: json.JSONDecodeError) -> bool:
+    """Whether the JSON breaks only because the text ends: in a string, in a token, or where
+    more was expected."""
+    return error.msg.startswith("Unterminated string") or bool(_TOKEN_START.fullmatch(text[error.pos :].strip()))
 
 
 def _where_broken(text: str, error: json.JSONDecodeError) -> str:
-    """Which entry the JSON breaks in: the entries are decoded one by one up to the break."""
+    """Which entry the JSON breaks in: the entries are decoded one by one up to the break. A
+    break on the file's last line is where the file ends: it was cut short."""
+
+    def why(found: json.JSONDecodeError) -> str:
+        if _cut_short(text, found):
+            return "the file ends inside it (truncated)"
+        return f"not JSON ({found.msg} at line {found.lineno}, column {found.colno})"
+
     opening = _ENTRIES.search(text)
     if opening is None or error.pos < opening.end():
-        return f"not JSON ({error.msg} at line {error.lineno}, column {error.colno})"
+        return why(error).replace("inside it", "before its entries")
     decoder, pos, index = json.JSONDecoder(), opening.end(), 0
     while True:
         while pos < len(text) and text[pos] in " \t\r\n":
             pos += 1
         if pos < len(text) and text[pos] == "]":
-            return f"after its entries: not JSON ({error.msg} at line {error.lineno}, column {error.colno})"
+            if _cut_short(text, error):
+                return "the file ends after its entries (truncated)"
+            return "after its entries: " + why(error)
         if index:
             if pos >= len(text) or text[pos] != ",":
                 break
@@ -261,10 +278,10 @@ def _where_broken(text: str, error: json.JSONDecodeError) -> str:
         try:
             _, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as inner:
-            if inner.pos >= len(text.rstrip()):
-                return f"entry {index}: the file ends inside it (truncated)"
-            return f"entry {index}: not JSON ({inner.msg} at line {inner.lineno}, column {inner.colno})"
-    return f"after entry {index}: the file ends or breaks there (truncated?)"
+            return f"entry {index}: {why(inner)}"
+    if pos >= len(text.rstrip()):
+        return f"the file ends after entry {index} (truncated)"
+    return f"after entry {index}: " + why(error)
 
 
 def _get(obj: Any, path: str, kind: type | tuple[type, ...], where: str, *, required: bool = True) -> Any:

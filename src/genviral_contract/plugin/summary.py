@@ -69,23 +69,24 @@ class Summary:
             terminalreporter.write_line(saved)
 
     def _save_exchanges(self) -> str:
-        """Write the HAR file of the exchanges behind the failures, when the run saves them;
-        what to say of it ("" when there is nothing to say)."""
+        """Write the HAR file of the exchanges behind the failures, when the run saves them
+        (an empty one for a run without any: the folder shows the run was saved); what to
+        say of it ("" when there is nothing to say)."""
         folder = self.config.stash[SETTINGS].save_exchanges
         if folder is None:
             return ""
-        entries = self.state.saved
-        if not entries:
-            return "no exchange behind a failure: no HAR file written"
-        path = har.file_for(Path(folder), self.config.stash[RUN_ID])
+        run = self.config.stash[RUN_ID]
+        path = har.file_for(Path(folder), run)
         secrets: set[Secret] = self.config.stash[SECRETS]
         try:
-            har.write(path, entries, self.config.stash[RUN_ID], secrets)
+            har.write(path, self.state.saved, run, secrets)
         except NotWritten as exc:
             self.state.not_written(exc)
             return ""
-        count = len(har.merged(entries))
-        return f"exchanges behind the failures written to {display(path)} ({count} exchange{'s' if count != 1 else ''})"
+        count = len(har.merged(self.state.saved))
+        if not count:
+            return f"no exchange behind a failure: {display(path)} holds none"
+        return f"{count} exchange{'s' if count != 1 else ''} behind the failures written to {display(path)}"
 
     def _say_not_written(self, terminalreporter: Any) -> None:
         """The run's files that could not be written, and an exit status of their own."""
