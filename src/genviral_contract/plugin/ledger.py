@@ -298,9 +298,11 @@ class Ledger:
 def _code(text: str) -> str:
     """``text`` as an inline code span, whatever backticks it holds (CommonMark: a fence of
     more backticks than the longest run inside)."""
+    text = " ".join(text.splitlines())
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
-    return f"{fence} {' '.join(text.splitlines())} {fence}"
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _failure_markdown(failure: dict[str, Any]) -> list[str]:
