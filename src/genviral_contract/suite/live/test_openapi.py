@@ -87,9 +87,10 @@ def test_generated_requests_conform(case: Any, genviral: Judge) -> None:
 def check_line(failure: BaseException) -> str:
     """One failed check: its title and its own message, on one line."""
     title = str(getattr(failure, "title", "") or type(failure).__name__)
-    message = " ".join(str(getattr(failure, "message", None) or failure).split())
-    if message.startswith(title):  # an AssertionError's text is all there is
-        message = message[len(title) :].strip()
+    text = str(getattr(failure, "message", None) or failure)
+    if text.startswith(title):  # an AssertionError's text is all there is
+        text = text[len(title) :]
+    message = "; ".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
     message = message if len(message) <= _MESSAGE else message[: _MESSAGE - 1] + "…"
     return f"{title}: {message}" if message else title
 
