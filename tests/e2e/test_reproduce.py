@@ -92,7 +92,7 @@ def same_rules_again(saved: dict[str, Any], capsys: Capture) -> dict[str, Any]:
     """``validate`` on the HAR file: every entry as the run found, and the rules the run reported."""
     capsys.readouterr()  # what the run itself left there
     code = main(["validate", str(saved["har"]), "--format", "json"])
-    judged = json.loads(capsys.readouterr().out)
+    judged: dict[str, Any] = json.loads(capsys.readouterr().out)
     for entry in judged["entries"]:
         assert entry["same_as_run"], entry
     reported = {rule for entry in judged["entries"] for rule in entry["reported"]}

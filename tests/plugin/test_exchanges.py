@@ -19,7 +19,8 @@ from xml.etree import ElementTree
 
 import pytest
 from helpers.har import har_errors, har_files
-from helpers.hostile import key_forms
+from helpers.hostile import HostileServer, key_forms, made_up_key
+from helpers.hostile import staging as hostile_staging
 from helpers.runner import staging_env
 
 from genviral_contract.http.run_mark import AGENT
@@ -200,3 +201,26 @@ def test_every_worker_s_exchanges_reach_the_one_file(inner: pytest.Pytester) -> 
     # One run: one id; its requests numbered across the workers, none twice.
     assert {entry["_genviral_id"].split("/")[0] for entry in entries} == {saved.name[len("exchanges-") : -4]}
     assert len({entry["_genviral_seq"] for entry in entries}) == 4
+
+
+def test_a_request_that_got_no_answer_is_shown_as_a_command(
+    inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inner.makepyfile(test_one=PASSES)
+    key = made_up_key()
+    with HostileServer("close-before-answering", lifetime=30) as server:
+        for name, value in hostile_staging(server, {"workspace": key, "personal": made_up_key()}).items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("GENVIRAL_RETRIES", "0")
+        result = inner.runpytest_inprocess("-p", "no:cacheprovider", "--conformance-report", "report.json")
+    result.assert_outcomes(failed=1)
+    lines = result.outlines
+    broken = next(i for i, line in enumerate(lines) if line.startswith("HTTP-ANSWERS broken: GET "))
+    assert re.fullmatch(r"  request 1 of run \S+, sent \S+Z, not answered", lines[broken + 2]), lines[broken + 2]
+    command = lines[broken + 3]
+    assert command.startswith(f"  curl {server.base_url}/accounts --header 'User-Agent: {AGENT} run/")
+    assert command.endswith('--header "Authorization: Bearer $GENVIRAL_WORKSPACE_API_KEY" --compressed')
+    (failure,) = json.loads((inner.path / "report.json").read_text(encoding="utf-8"))["failures"]
+    (request,) = failure["exchanges"]
+    assert (request["status"], request["curl"]) == (None, command.strip())
+    assert key not in result.stdout.str()

@@ -42,6 +42,7 @@ class Sent:
     started: float  # time.time() when it was sent
     wait: float  # seconds until the answer's headers were in
     receive: float  # seconds reading its body
+    answered: bool = True  # False: no (complete) answer came
 
     @property
     def when(self) -> str:
@@ -51,6 +52,8 @@ class Sent:
 
     def line(self) -> str:
         run = f" of run {self.run}" if self.run else ""
+        if not self.answered:
+            return f"request {self.seq}{run}, sent {self.when}, not answered"
         return f"request {self.seq}{run}, sent {self.when}, answered in {(self.wait + self.receive) * 1000:.0f} ms"
 
 
@@ -68,6 +71,22 @@ def record_sent(request: requests.PreparedRequest, sent: Sent) -> None:
 def sent_of(request: requests.PreparedRequest) -> Sent | None:
     with _SENT_LOCK:
         return _SENT.get(request)
+
+
+def unanswered_request(
+    request: requests.PreparedRequest, authorization: Secret | None, secrets: Iterable[Secret] = ()
+) -> tuple[str, Sent | None]:
+    """A request that got no answer, as a failure shows it: the command that sends it again,
+    and when, as which of the run's requests, it went out (None: it never did)."""
+    shown = parts(authorization, secrets) if authorization is not None else None
+    command = curl_command(
+        request.method or "GET",
+        masked_url(request.url or ""),
+        as_sent(request.headers),
+        shown,
+        _request_body(request.body),
+    )
+    return command, sent_of(request)
 
 
 def _headers(headers: Mapping[str, Any]) -> CaseInsensitiveDict[str]:

@@ -106,14 +106,20 @@ class TargetSession(requests.Session):
         """Send ``request`` and read its answer, following redirects as requests does, each
         hop a request of its own (the budget, the in-flight cap and a deadline each)."""
         follow = kwargs.pop("allow_redirects", True)
-        response = self._send_asking(request, **kwargs)
-        if not (follow and response.is_redirect):
-            return response
         try:
-            history = [response, *self.resolve_redirects(response, request, **kwargs)]
-        except requests.TooManyRedirects as exc:
-            self.broken = mask(describe(exc, self._where(request.url)), *self.secrets)
-            raise TargetError(f"{request.method} {masked_url(request.url or '')}: {self.broken}") from None
+            response = self._send_asking(request, **kwargs)
+            if not (follow and response.is_redirect):
+                return response
+            try:
+                history = [response, *self.resolve_redirects(response, request, **kwargs)]
+            except requests.TooManyRedirects as exc:
+                self.broken = mask(describe(exc, self._where(request.url)), *self.secrets)
+                raise TargetError(f"{request.method} {masked_url(request.url or '')}: {self.broken}") from None
+        except TargetError as exc:
+            # The innermost hop's request is the one that got no answer: a redirect's sets it first.
+            if exc.request is None:
+                exc.request = request
+            raise
         final: requests.Response = history.pop()
         final.history = history
         return final
@@ -200,6 +206,8 @@ class TargetSession(requests.Session):
                 with watchdog.attempt(deadline, self.max_body) as attempt:
                     try:
                         started, began = time.time(), time.monotonic()
+                        # Recorded now too: a request that gets no answer is shown with its number.
+                        record_sent(request, Sent(self.run_id, seq, started, 0.0, 0.0, answered=False))
                         response = super().send(request, **kwargs)
                         ended = time.monotonic()
                         answered = attempt.answered or ended

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NoReturn
 
 import pytest
+import requests
 
 from genviral_contract.cassettes import har
 from genviral_contract.config.settings import ROLES
@@ -24,10 +25,10 @@ from genviral_contract.contract import rules
 from genviral_contract.contract.continuity import Continuity, Sighting
 from genviral_contract.contract.findings import UNDOCUMENTED, Verdict, Violation
 from genviral_contract.contract.verdict import judge_raw
-from genviral_contract.credentials.masking import mask, mask_within
+from genviral_contract.credentials.masking import mask, mask_within, masked_url
 from genviral_contract.credentials.secret import Secret
 from genviral_contract.http.errors import NotJudged, TargetError
-from genviral_contract.http.exchange import Exchange
+from genviral_contract.http.exchange import Exchange, unanswered_request
 from genviral_contract.http.session import fetch
 from genviral_contract.http.shapes import SUITE, Shape
 from genviral_contract.plugin import ledger as report
@@ -93,7 +94,7 @@ class Judge:
             answer = exc  # failed outside the handler, so no report chains the client's exception
         self.judge_throttled(authorization)
         if isinstance(answer, TargetError):
-            self.unanswered(answer)
+            self.unanswered(answer, authorization)
         self.passed("HTTP-ANSWERS")
         return self.numbered(answer)
 
@@ -114,14 +115,37 @@ class Judge:
         self.secrets.add(credential)
         return credential
 
-    def unanswered(self, exc: TargetError) -> NoReturn:
-        """Fail the test for a request that got no (complete) answer."""
+    def unanswered(self, exc: TargetError, authorization: Secret | None = None) -> NoReturn:
+        """Fail the test for a request that got no (complete) answer (``authorization``: the
+        header it was sent with), showing the request as a command when the session made it."""
         if isinstance(exc, NotJudged):
             # Not a broken promise, and not a pass: the report and the exit status say so.
             self._properties.append((report.NOT_JUDGED, str(exc)))
             pytest.fail(f"not judged: {exc}", pytrace=False)
-        self.record(["HTTP-ANSWERS"], [Violation("HTTP-ANSWERS", "(transport)", "an answer", str(exc))])
-        pytest.fail(f"HTTP-ANSWERS broken: {exc}\n  rule: {rules.get('HTTP-ANSWERS').statement}", pytrace=False)
+        violation = Violation("HTTP-ANSWERS", "(transport)", "an answer", str(exc))
+        self.record(["HTTP-ANSWERS"], [violation])
+        lines = [f"HTTP-ANSWERS broken: {exc}", f"  rule: {rules.get('HTTP-ANSWERS').statement}"]
+        shown: list[dict[str, Any]] = []
+        if isinstance(exc.request, requests.PreparedRequest):
+            command, sent = unanswered_request(exc.request, authorization, self.target.keys.values())
+            said = sent.line() if sent is not None else None
+            if said:
+                lines.append(f"  {said}")
+            lines.append(f"  {command}")
+            shown.append(
+                {
+                    "exchange": "the request (no answer)",
+                    "request": f"{exc.request.method} {masked_url(exc.request.url or '')}",
+                    "status": None,
+                    "sent": said,
+                    "curl": command,
+                }
+            )
+        self._item.stash[FAILURE] = mask_within(
+            {"test": self._nodeid, "rules": ["HTTP-ANSWERS"], "violations": [violation.as_dict()], "exchanges": shown},
+            self.secrets,
+        )
+        pytest.fail(mask("\n".join(lines), *self.secrets), pytrace=False)
 
     def exchange_of(self, response: Any, role: str | None, authorization: Secret | None = None) -> Exchange:
         """The exchange of a response the test got itself (schemathesis' call): its

@@ -317,11 +317,14 @@ def _failure_markdown(failure: dict[str, Any]) -> list[str]:
     for exchange in failure.get("exchanges", []):
         ids = "; ".join(f"{name}: {value}" for name, value in (exchange.get("request_ids") or {}).items())
         said = "; ".join(filter(None, [str(exchange.get("sent") or ""), ids]))
+        status = exchange.get("status")
         lines.append(
             f"  - {markdown_cell(str(exchange.get('exchange', '')))}: {_code(str(exchange.get('request', '')))} "
-            f"-> HTTP {exchange.get('status')}" + (f" ({markdown_cell(said)})" if said else "")
+            + (f"-> HTTP {status}" if status is not None else "-> no answer")
+            + (f" ({markdown_cell(said)})" if said else "")
         )
-        lines.append(f"    body: {_code(str(exchange.get('body', '')))}")
+        if "body" in exchange:
+            lines.append(f"    body: {_code(str(exchange['body']))}")
         lines += ["", "    ```sh", f"    {exchange.get('curl', '')}", "    ```", ""]
     return lines
 

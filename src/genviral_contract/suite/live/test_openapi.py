@@ -52,7 +52,7 @@ def test_generated_requests_conform(case: Any, genviral: Judge) -> None:
         response = exc  # failed outside the handler, so no report chains the client's exception
     genviral.judge_throttled(key)
     if isinstance(response, TargetError):
-        genviral.unanswered(response)
+        genviral.unanswered(response, key.bearer())
     exchange = genviral.numbered(genviral.exchange_of(response, "workspace", key.bearer()))
     # The key's identity and accounts are promised across the run's answers, these too.
     genviral.judge_across_run(exchange)
