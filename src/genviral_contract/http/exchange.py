@@ -57,19 +57,26 @@ class Sent:
         return f"request {self.seq}{run}, sent {self.when}, answered in {(self.wait + self.receive) * 1000:.0f} ms"
 
 
-# The session's record of each request it sent (session.py), read when an Exchange is made.
-# By the request, which requests' answer and schemathesis' wrapper of it both hold.
+# The session's record of each request it sent (session.py), read when an Exchange is made:
+# by the answer (a request asked again after a "slow down" has one answer per attempt), and
+# by the request, the latest attempt's, which a request without an answer and schemathesis'
+# wrapper of an answer (a new object) still hold.
 _SENT: weakref.WeakKeyDictionary[requests.PreparedRequest, Sent] = weakref.WeakKeyDictionary()
+_ANSWERED: weakref.WeakKeyDictionary[requests.Response, Sent] = weakref.WeakKeyDictionary()
 _SENT_LOCK = threading.Lock()
 
 
-def record_sent(request: requests.PreparedRequest, sent: Sent) -> None:
+def record_sent(request: requests.PreparedRequest, sent: Sent, response: requests.Response | None = None) -> None:
     with _SENT_LOCK:
         _SENT[request] = sent
+        if response is not None:
+            _ANSWERED[response] = sent
 
 
-def sent_of(request: requests.PreparedRequest) -> Sent | None:
+def sent_of(request: requests.PreparedRequest, response: object = None) -> Sent | None:
     with _SENT_LOCK:
+        if isinstance(response, requests.Response) and response in _ANSWERED:
+            return _ANSWERED[response]
         return _SENT.get(request)
 
 
@@ -160,7 +167,7 @@ class Exchange:
             request_headers=CaseInsensitiveDict(as_sent(request.headers)),
             informational=informational(response),
             authorization=shown,
-            sent=sent_of(request),
+            sent=sent_of(request, response),
             reason=str(getattr(response, "reason", None) or getattr(response, "message", None) or ""),
             http_version=_http_version(response),
             request_body=_request_body(request.body),

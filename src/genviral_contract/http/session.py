@@ -211,7 +211,9 @@ class TargetSession(requests.Session):
                         response = super().send(request, **kwargs)
                         ended = time.monotonic()
                         answered = attempt.answered or ended
-                        record_sent(request, Sent(self.run_id, seq, started, answered - began, ended - answered))
+                        record_sent(
+                            request, Sent(self.run_id, seq, started, answered - began, ended - answered), response
+                        )
                         return response
                     except TooLarge as exc:
                         raise TargetError(f"{where}: {exc}") from None

@@ -156,3 +156,40 @@ def test_without_a_run_the_suite_says_only_its_name(echo: str) -> None:
     with TargetSession() as session:
         answer = fetch(session, echo, shape=shapes.SUITE)
     assert sent(json.loads(answer.content))["user-agent"] == AGENT
+
+
+class _SlowDownOnce(BaseHTTPRequestHandler):
+    """429 with Retry-After: 0 to the first request, 200 to the next."""
+
+    protocol_version = "HTTP/1.1"
+    asked = 0
+
+    def do_GET(self) -> None:
+        type(self).asked += 1
+        status = 429 if type(self).asked == 1 else 200
+        self.send_response(status)
+        if status == 429:
+            self.send_header("Retry-After", "0")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_an_answer_that_asked_to_slow_down_keeps_its_own_number() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowDownOnce)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        with TargetSession(run_id="r") as session:
+            final = fetch(session, f"http://127.0.0.1:{server.server_port}/accounts")
+            (throttled,) = session.take_throttled()
+    finally:
+        server.shutdown()
+        server.server_close()
+    first = Exchange.of(throttled, None)
+    assert (first.status, final.status) == (429, 200)
+    assert first.sent is not None and final.sent is not None
+    assert (first.sent.seq, final.sent.seq) == (1, 2)
