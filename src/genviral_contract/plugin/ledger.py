@@ -291,8 +291,24 @@ class Ledger:
     def write(self, path: Path, scrub: Callable[[str], str] = str) -> None:
         """Write the report, JSON for a ``.json`` path, else Markdown, in one step; ``scrub``
         masks secrets. artefacts.NotWritten when it cannot (the previous file stays whole)."""
-        text = json.dumps(self.as_json(), indent=2) + "\n" if path.suffix.lower() == ".json" else self.markdown()
-        write_atomic(path, scrub(text), REPORT_OPTION)
+        if path.suffix.lower() == ".json":
+            # Each string masked before the document is serialised: masking the JSON text could
+            # swallow the backslash of an escaped quote in an answer's body and break the file.
+            text = json.dumps(_scrubbed(self.as_json(), scrub), indent=2) + "\n"
+        else:
+            text = scrub(self.markdown())
+        write_atomic(path, text, REPORT_OPTION)
+
+
+def _scrubbed(value: Any, scrub: Callable[[str], str]) -> Any:
+    """``value`` with ``scrub`` applied to every string in it, keys of objects included."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, list):
+        return [_scrubbed(item, scrub) for item in value]
+    if isinstance(value, dict):
+        return {scrub(str(key)): _scrubbed(item, scrub) for key, item in value.items()}
+    return value
 
 
 def _code(text: str) -> str:
