@@ -16,7 +16,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NoReturn
 
 import pytest
-import requests
 
 from genviral_contract.cassettes import har
 from genviral_contract.config.settings import ROLES
@@ -25,17 +24,21 @@ from genviral_contract.contract import rules
 from genviral_contract.contract.continuity import Continuity, Sighting
 from genviral_contract.contract.findings import UNDOCUMENTED, Verdict, Violation
 from genviral_contract.contract.verdict import judge_raw
-from genviral_contract.credentials.masking import mask, mask_within, masked_url
+from genviral_contract.credentials.masking import mask, mask_within
 from genviral_contract.credentials.secret import Secret
 from genviral_contract.http.errors import NotJudged, TargetError
-from genviral_contract.http.exchange import Exchange, unanswered_request
+from genviral_contract.http.exchange import Exchange
 from genviral_contract.http.session import fetch
 from genviral_contract.http.shapes import SUITE, Shape
 from genviral_contract.plugin import ledger as report
+from genviral_contract.plugin.failure import (
+    Behind,
+    exchange_summary,
+    format_failure,
+    saved_entries,
+    unanswered_request_shown,
+)
 from genviral_contract.plugin.stash import FAILURE, SAVED
-
-# An exchange a failure shows besides its own answer: (what it is, the exchange).
-Behind = tuple[str, Exchange]
 
 # Why SCOPE-EXPECTED-IDS is not checked on a target whose expected ids are not configured.
 _NO_EXPECTED_IDS = "no expected ids for this target (GENVIRAL_WORKSPACE_ID, GENVIRAL_OWNER_USER_ID)"
@@ -125,24 +128,15 @@ class Judge:
         violation = Violation("HTTP-ANSWERS", "(transport)", "an answer", str(exc))
         self.record(["HTTP-ANSWERS"], [violation])
         lines = [f"HTTP-ANSWERS broken: {exc}", f"  rule: {rules.get('HTTP-ANSWERS').statement}"]
-        shown: list[dict[str, Any]] = []
-        if isinstance(exc.request, requests.PreparedRequest):
-            command, sent = unanswered_request(exc.request, authorization, self.target.keys.values())
-            said = sent.line() if sent is not None else None
-            if said:
-                lines.append(f"  {said}")
-            lines.append(f"  {command}")
-            shown.append(
-                {
-                    "exchange": "the request (no answer)",
-                    "request": f"{exc.request.method} {masked_url(exc.request.url or '')}",
-                    "status": None,
-                    "sent": said,
-                    "curl": command,
-                }
-            )
+        shown = unanswered_request_shown(exc, authorization, self.target.keys.values())
+        lines += [f"  {line}" for line in (shown.get("sent"), shown.get("curl")) if line]
         self._item.stash[FAILURE] = mask_within(
-            {"test": self._nodeid, "rules": ["HTTP-ANSWERS"], "violations": [violation.as_dict()], "exchanges": shown},
+            {
+                "test": self._nodeid,
+                "rules": ["HTTP-ANSWERS"],
+                "violations": [violation.as_dict()],
+                "exchanges": [shown] if shown else [],
+            },
             self.secrets,
         )
         pytest.fail(mask("\n".join(lines), *self.secrets), pytrace=False)
@@ -327,83 +321,13 @@ class Judge:
             self.secrets,
         )
         if self.save:
-            self._item.stash[SAVED] = self._entries(exchange, [*broken, *broken_too], judged, behind, rules_behind)
-        pytest.fail(message, pytrace=False)
-
-    def _entries(
-        self,
-        exchange: Exchange | None,
-        broken: list[str],
-        judged: Mapping[str, Any] | None,
-        behind: Sequence[Behind],
-        rules_behind: Sequence[str],
-    ) -> list[dict[str, Any]]:
-        """The HAR entries of a failure's exchanges: its answer, and those behind it."""
-        entries = []
-        compared_with = None
-        if exchange is not None and behind and not rules_behind:
-            compared_with = har.entry_id(behind[0][1])
-        if exchange is not None:
-            entries.append(
-                har.entry(
-                    exchange,
-                    secrets=self.secrets,
-                    test=self._nodeid,
-                    rules=broken,
-                    judged=judged,
-                    compared_with=compared_with,
-                )
+            self._item.stash[SAVED] = saved_entries(
+                exchange,
+                test=self._nodeid,
+                secrets=self.secrets,
+                broken=[*broken, *broken_too],
+                judged=judged,
+                behind=behind,
+                rules_behind=rules_behind,
             )
-        for _, other in behind:
-            entries.append(har.entry(other, secrets=self.secrets, test=self._nodeid, rules=rules_behind))
-        return entries
-
-
-def exchange_summary(label: str, exchange: Exchange) -> dict[str, Any]:
-    """One exchange of a failure, as the report lists it."""
-    return {
-        "exchange": label,
-        "request": exchange.request_line(),
-        "status": exchange.status,
-        "sent": exchange.sent.line() if exchange.sent is not None else None,
-        "request_ids": {name: value for name, value in exchange.request_ids()},
-        "body": exchange.body_head(),
-        "curl": exchange.curl(),
-    }
-
-
-def exchange_lines(exchange: Exchange) -> list[str]:
-    """An exchange as a failure shows it: the request and the status, when it was sent and
-    as which of the run's requests, the answer's request ids and first bytes, and the
-    command that sends the request again."""
-    lines = [f"{exchange.request_line()} -> {exchange.status_line()}"]
-    ids = "; ".join(f"{name}: {value}" for name, value in exchange.request_ids())
-    sent = exchange.sent.line() if exchange.sent is not None else ""
-    if sent or ids:
-        lines.append("  " + "; ".join(filter(None, [sent, ids])))
-    lines += [f"  body: {exchange.body_head()}", f"  {exchange.curl()}"]
-    return lines
-
-
-def format_failure(
-    violations: list[Violation], exchange: Exchange | None, note: str | None = None, behind: Sequence[Behind] = ()
-) -> str:
-    lines = []
-    if exchange is not None:
-        lines += exchange_lines(exchange)
-    if note:
-        lines.append(note)
-    count = len(violations)
-    lines.append(f"{count} contract violation{'s' if count != 1 else ''}:")
-    for v in violations:
-        rule = rules.get(v.rule)
-        lines += [
-            f"  {v.rule} at {v.path}",
-            f"    rule:     {rule.statement}",
-            f"    docs:     {rule.source}",
-            f"    expected: {v.expected}",
-            "    found:    " + v.found.replace("\n", "\n" + " " * 14),
-        ]
-    for label, other in behind:
-        lines += [f"{label}:", *exchange_lines(other)]
-    return "\n".join(lines)
+        pytest.fail(message, pytrace=False)
