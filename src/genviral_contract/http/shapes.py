@@ -93,10 +93,16 @@ SHAPES: tuple[Shape, ...] = (
 )
 
 
+# Credentials of the request: the key, and the proxy's password, which requests puts on a
+# redirect's request when the proxy's URL carries one.
+_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization"})
+
+
 def as_sent(headers: Mapping[str, str]) -> dict[str, str]:
-    """A prepared request's headers as they go on the wire, Authorization left out (it is
-    the key): without the ones told to be skipped, with the Accept-Encoding http.client adds."""
-    sent = {name: value for name, value in headers.items() if name.lower() != "authorization"}
+    """A prepared request's headers as they go on the wire, credentials left out (the key,
+    a proxy's password): without the ones told to be skipped, with the Accept-Encoding
+    http.client adds."""
+    sent = {name: value for name, value in headers.items() if name.lower() not in _CREDENTIAL_HEADERS}
     if not any(name.lower() == "accept-encoding" for name in sent):
         sent["Accept-Encoding"] = "identity"  # http.client's putrequest, unless skipped
     return {name: value for name, value in sent.items() if value != SKIP_HEADER}

@@ -193,3 +193,17 @@ def test_an_answer_that_asked_to_slow_down_keeps_its_own_number() -> None:
     assert (first.status, final.status) == (429, 200)
     assert first.sent is not None and final.sent is not None
     assert (first.sent.seq, final.sent.seq) == (1, 2)
+
+
+def test_a_proxy_s_password_is_neither_shown_nor_saved() -> None:
+    # requests puts Proxy-Authorization on a redirect's request when the proxy's URL has a password.
+    import requests
+
+    request = requests.Request(
+        "GET", "http://127.0.0.1:1/accounts", headers={"Proxy-Authorization": "Basic dXNlcjpzM2NyZXQ="}
+    ).prepare()
+    response = requests.Response()
+    response.request, response.status_code, response._content = request, 200, b"{}"
+    answer = Exchange.of(response, None)
+    assert "Proxy-Authorization" not in (answer.request_headers or {})
+    assert "dXNlcjpzM2NyZXQ=" not in answer.curl()
