@@ -70,6 +70,8 @@ RULES: tuple[Rule, ...] = (
         f"{_ENVELOPE}: every request gets a response envelope; RFC 9110 §15.2: a client reads past "
         "the 1xx answers it did not expect.",
         "suite",
+        unwaivable="a request that got no answer leaves its test nothing to judge: waiving it would leave "
+        "unjudged every rule the answer would have shown",
     ),
     Rule(
         "HTTP-BODY-JSON",
