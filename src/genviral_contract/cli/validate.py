@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from genviral_contract.cli.output import emit, fail
+from genviral_contract.config import settings as settings_mod
 from genviral_contract.contract.findings import Verdict
 from genviral_contract.contract.semantic import Observed
 from genviral_contract.contract.verdict import BodyError, judge, parse_body
@@ -59,22 +60,46 @@ class Judged:
 
     label: str
     verdict: Verdict
+    judged_by: str = ""  # the revision judged by, and the policy's extensions
 
     def as_text(self) -> str:
-        return "\n".join([*self.verdict.lines(), summary(self.verdict)])
+        return "\n".join(
+            [*self.verdict.lines(), summary(self.verdict) + (f"; {self.judged_by}" if self.judged_by else "")]
+        )
 
     def as_dict(self) -> dict[str, Any]:
-        return {"file": self.label, **self.verdict.as_dict()}
+        return {"file": self.label, "judged_by": self.judged_by, **self.verdict.as_dict()}
+
+
+# The options validate takes from the settings table: the contract revision and the policy.
+OPTIONS = {s.env: s.drift for s in settings_mod.SETTINGS if s.env in ("GENVIRAL_CONTRACT_REVISION", "GENVIRAL_POLICY")}
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        overrides = {
+            env: getattr(args, settings_mod.Setting.dest(str(option)), None) for env, option in OPTIONS.items()
+        }
+        contract = settings_mod.load_contract(overrides=overrides, options={k: str(v) for k, v in OPTIONS.items()})
+    except settings_mod.SettingsError as exc:
+        raise fail(f"{PROG}: {exc}") from None
+    judged_by = f"contract revision {contract.contract.revision}"
+    if contract.policy is not None:
+        judged_by += ", policy " + ", ".join([contract.policy.line(), *contract.contract.extension_lines()])
     label, text = _read(args.file)
     try:
         body = parse_body(text)
     except BodyError as exc:
         raise fail(f"{PROG}: {label}: cannot be validated: {exc}") from None
     verdict = judge(
-        Observed(args.status, body, content_type=args.content_type, key_scope=args.key_scope, raw_text=text)
+        Observed(
+            args.status,
+            body,
+            content_type=args.content_type,
+            key_scope=args.key_scope,
+            raw_text=text,
+            contract=contract.contract,
+        )
     )
-    emit(Judged(label, verdict), args.format)
+    emit(Judged(label, verdict, judged_by), args.format)
     return 0 if verdict.ok else 1

@@ -555,19 +555,47 @@ def load(
         return None if value is None else (named(name), value)
 
     _client_certificate(given("GENVIRAL_CLIENT_CERT"), given("GENVIRAL_CLIENT_KEY"))
-    named_policy = get("GENVIRAL_POLICY")
-    if named_policy is not None and not Path(named_policy).is_file():
-        raise SettingsError(
-            f"{named('GENVIRAL_POLICY')}={_shown(named_policy)} is not a file "
-            "(expected a TOML policy, see docs/policy.md)"
-        )
-    where = policy_file.find(root or Path.cwd(), named_policy)
-    if where is not None:
-        try:
-            fields["policy"] = policy_file.load(where)
-        except PolicyError as exc:
-            raise SettingsError(str(exc)) from None
+    fields["policy"] = _policy(get("GENVIRAL_POLICY"), named("GENVIRAL_POLICY"), root)
     return Settings(keys=keys, **fields)
+
+
+def _policy(given: str | None, name: str, root: Path | None) -> Policy | None:
+    """The policy named by ``given`` (the value of the setting ``name``), else the root's."""
+    if given is not None and not Path(given).is_file():
+        raise SettingsError(f"{name}={_shown(given)} is not a file (expected a TOML policy, see docs/policy.md)")
+    where = policy_file.find(root or Path.cwd(), given)
+    try:
+        return None if where is None else policy_file.load(where)
+    except PolicyError as exc:
+        raise SettingsError(str(exc)) from None
+
+
+def load_contract(
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, str | None] | None = None,
+    *,
+    options: Mapping[str, str] | None = None,
+    root: Path | None = None,
+) -> Settings:
+    """Only the contract settings (the revision and the policy), for the commands that reach
+    no target (``validate``, ``--version``): the other settings are not read, so none of
+    them can stand in the way."""
+    merged = dict(os.environ if env is None else env)
+    names = dict(options or {})
+    for name, value in (overrides or {}).items():
+        if value is not None:
+            merged[name] = value
+        else:
+            names.pop(name, None)
+
+    def get(name: str) -> str | None:
+        return merged.get(name, "").strip() or None
+
+    raw = get("GENVIRAL_CONTRACT_REVISION")
+    name = names.get("GENVIRAL_CONTRACT_REVISION", "GENVIRAL_CONTRACT_REVISION")
+    revision = _revision(name, raw) if raw is not None else None
+    policy = _policy(get("GENVIRAL_POLICY"), names.get("GENVIRAL_POLICY", "GENVIRAL_POLICY"), root)
+    return Settings(revision=revision, policy=policy)
 
 
 def markdown_table() -> str:
