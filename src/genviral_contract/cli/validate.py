@@ -20,6 +20,7 @@ from typing import Any
 from genviral_contract.cli.output import emit, fail
 from genviral_contract.config import settings as settings_mod
 from genviral_contract.contract.findings import Verdict
+from genviral_contract.contract.revision import DEFAULT_REVISION
 from genviral_contract.contract.semantic import Observed
 from genviral_contract.contract.verdict import BodyError, judge, parse_body
 
@@ -60,15 +61,18 @@ class Judged:
 
     label: str
     verdict: Verdict
-    judged_by: str = ""  # the revision judged by, and the policy's extensions
+    revision: int = DEFAULT_REVISION
+    policy: str = ""  # the policy's file, digest and extensions, when there is one
 
     def as_text(self) -> str:
-        return "\n".join(
-            [*self.verdict.lines(), summary(self.verdict) + (f"; {self.judged_by}" if self.judged_by else "")]
-        )
+        # The revision is said when it is not the default one, or a policy chose it.
+        by = f"contract revision {self.revision}" + (f", policy {self.policy}" if self.policy else "")
+        shown = self.revision != DEFAULT_REVISION or self.policy
+        return "\n".join([*self.verdict.lines(), summary(self.verdict) + (f"; {by}" if shown else "")])
 
     def as_dict(self) -> dict[str, Any]:
-        return {"file": self.label, "judged_by": self.judged_by, **self.verdict.as_dict()}
+        judged_by: dict[str, Any] = {"contract_revision": self.revision} | ({"policy": self.policy} if self.policy else {})
+        return {"file": self.label, **judged_by, **self.verdict.as_dict()}
 
 
 # The options validate takes from the settings table: the contract revision and the policy.
@@ -83,9 +87,9 @@ def run(args: argparse.Namespace) -> int:
         contract = settings_mod.load_contract(overrides=overrides, options={k: str(v) for k, v in OPTIONS.items()})
     except settings_mod.SettingsError as exc:
         raise fail(f"{PROG}: {exc}") from None
-    judged_by = f"contract revision {contract.contract.revision}"
+    policy = ""
     if contract.policy is not None:
-        judged_by += ", policy " + ", ".join([contract.policy.line(), *contract.contract.extension_lines()])
+        policy = ", ".join([contract.policy.line(), *contract.contract.extension_lines()])
     label, text = _read(args.file)
     try:
         body = parse_body(text)
@@ -101,5 +105,5 @@ def run(args: argparse.Namespace) -> int:
             contract=contract.contract,
         )
     )
-    emit(Judged(label, verdict, judged_by), args.format)
+    emit(Judged(label, verdict, contract.contract.revision, policy), args.format)
     return 0 if verdict.ok else 1

@@ -64,7 +64,8 @@ def test_broken_file_exits_1_with_one_line_per_violation(broken: Path, capsys: C
     assert len(violations) == 3
     assert any(
         line.startswith("ACC-PLATFORM-ENUM at $.data.accounts[0].platform: expected one of ")
-        and line.endswith('found "x"')
+        # The way to accept it, since a team may: its policy's extension.
+        and line.endswith('found "x" (to accept "x", declare it in genviral-contract.toml: [enums] platform = ["x"])')
         for line in violations
     )
     assert "PAY-OWNER-USER-ID-UUID at $.data.owner_user_id: expected `owner_user_id` present; found missing" in out
@@ -150,7 +151,7 @@ def test_json_format_for_stdin(monkeypatch: pytest.MonkeyPatch, capsys: Capture)
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(json.dumps(build_response(1)).encode())))
     assert main(["validate", "-", "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report == {"file": "<stdin>", "conformant": True, "violations": [], "notes": []}
+    assert report == {"file": "<stdin>", "contract_revision": 2, "conformant": True, "violations": [], "notes": []}
 
 
 def test_console_script_smoke(broken: Path) -> None:
