@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.runner import failed_rules, run_inprocess, staging_env, verdicts
+from helpers.runner import failed_rules, run_inprocess, staging_env
 
 from genviral_contract.refapi import ReferenceServer
 

@@ -71,7 +71,9 @@ class Judged:
         return "\n".join([*self.verdict.lines(), summary(self.verdict) + (f"; {by}" if shown else "")])
 
     def as_dict(self) -> dict[str, Any]:
-        judged_by: dict[str, Any] = {"contract_revision": self.revision} | ({"policy": self.policy} if self.policy else {})
+        judged_by: dict[str, Any] = {"contract_revision": self.revision} | (
+            {"policy": self.policy} if self.policy else {}
+        )
         return {"file": self.label, **judged_by, **self.verdict.as_dict()}
 
 

@@ -93,9 +93,12 @@ def load(path: Path, shown: str | None = None) -> Policy:
 
 def _syntax(label: str, message: str, lines: Lines) -> str:
     found = re.search(r"\(at line (\d+), column (\d+)\)", message)
-    reason = message[: found.start()].strip() if found else message
     if found is None:
-        return f"{label}: not TOML: {reason}"
+        # "(at end of document)": something left open; named by the last key before the end.
+        reason = re.sub(r"\s*\(at end of document\)", "", message).strip() + " at the end of the file"
+        line, key = lines.last_key()
+        return f"{label}:{line}: {key}: not TOML: {reason}" if key else f"{label}: not TOML: {reason}"
+    reason = message[: found.start()].strip()
     line = int(found[1])
     key = lines.key_at(line)
     return f"{label}:{line}: " + (f"{key}: " if key else "") + f"not TOML: {reason} (column {found[2]})"
@@ -159,6 +162,13 @@ class Lines:
 
     def key_at(self, line: int) -> str | None:
         return self._keys.get(line)
+
+    def last_key(self) -> tuple[int, str | None]:
+        """The line of the last key of the text, and its field (0, None: no key)."""
+        if not self._keys:
+            return 0, None
+        line = max(self._keys)
+        return line, self._keys[line]
 
 
 def _brackets(text: str) -> int:

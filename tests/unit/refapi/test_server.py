@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import contextlib
 import email.utils
 import http.client
+import json
 import socket
 import threading
 import time
