@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.hostile import key_forms
 from helpers.runner import failed_rules, run_inprocess, staging_env
 
 from genviral_contract.refapi import ReferenceServer
@@ -234,3 +235,23 @@ def test_the_policy_in_the_root_folder_is_read_without_an_option(pytester: pytes
     run_inprocess(pytester, [*ACCOUNTS, "--conformance-report", str(report)])
     assert report_of(report)["policy"] is None
     assert report_of(report)["tool"]["contract_revision"] == "2"
+
+
+def test_a_key_pasted_into_the_policy_is_masked_everywhere(
+    pytester: pytest.Pytester, tmp_path: Path, staging: ReferenceServer
+) -> None:
+    key = staging.keys["workspace"]
+    path = policy(tmp_path, waiver("ACC-STATUS-ACTIVE", owner=f"ops, see {key}") + waiver("ACC-TYPE-ENUM", link=key))
+    report, junit, markdown = tmp_path / "report.json", tmp_path / "junit.xml", tmp_path / "report.md"
+    args = [*ACCOUNTS, "--policy", str(path), "--junitxml", str(junit)]
+    runs = [
+        run_inprocess(pytester, [*args, "--conformance-report", str(where)], env=staging_env(staging))
+        for where in (report, markdown)
+    ]
+    texts = {"report": report.read_text(), "markdown": markdown.read_text(), "junit": junit.read_text()}
+    texts |= {f"run {i}": run.stdout + run.stderr for i, run in enumerate(runs)}
+    for name, text in texts.items():
+        for form, (needle, any_case) in key_forms(key).items():
+            found = needle.lower() in text.lower() if any_case else needle in text
+            assert not found, f"{form} in the {name}"
+    assert "ops, see ***" in texts["report"]

@@ -208,7 +208,7 @@ STATUS = Violation("ACC-STATUS-ACTIVE", "$.data.accounts[3].status", 'one of "ac
     ],
 )
 def test_what_a_waiver_covers(narrowed: dict[str, str], role: str | None, covers: bool) -> None:
-    waiver = Waiver(1, "ACC-STATUS-ACTIVE", date(2027, 1, 15), "r", **narrowed)  # type: ignore[arg-type]
+    waiver = Waiver(1, "ACC-STATUS-ACTIVE", date(2027, 1, 15), "r", **narrowed)
     assert waiver.covers(STATUS, role, TODAY) is covers
 
 
