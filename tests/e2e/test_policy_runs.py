@@ -229,8 +229,8 @@ def test_a_policy_with_a_mistake_is_one_line_and_no_request(
     assert staging.stats.requests == 0
 
 
-def test_the_policy_in_the_root_folder_is_read_without_an_option(pytester: pytest.Pytester, tmp_path: Path) -> None:
-    # The repository's own root has no policy: a run there judges by revision 2.
+def test_without_a_policy_a_run_judges_by_revision_2(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    # The repository's own root has no policy (the wheel's self-test runs one from a folder that has).
     report = tmp_path / "report.json"
     run_inprocess(pytester, [*ACCOUNTS, "--conformance-report", str(report)])
     assert report_of(report)["policy"] is None
@@ -255,3 +255,14 @@ def test_a_key_pasted_into_the_policy_is_masked_everywhere(
             found = needle.lower() in text.lower() if any_case else needle in text
             assert not found, f"{form} in the {name}"
     assert "ops, see ***" in texts["report"]
+
+
+def test_replay_judges_the_cassettes_by_the_revision_in_force(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    args = ["-k", "test_recorded_answer_meets_the_contract", "--conformance-report", str(report)]
+    # The committed cassettes were recorded from revision-2 answers: no capabilities.
+    green = run_inprocess(pytester, args, paths=("tests/replay",))
+    assert green.returncode == 0, green.stdout[-3000:]
+    red = run_inprocess(pytester, [*args, "--contract-revision", "3"], paths=("tests/replay",))
+    assert red.returncode == 1, red.stdout[-3000:]
+    assert failed_rules(report) == {"ACC-CAPABILITIES-OBJECT"}
