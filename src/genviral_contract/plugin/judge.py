@@ -36,6 +36,8 @@ from genviral_contract.plugin import ledger as report
 _NO_EXPECTED_IDS = "no expected ids for this target (GENVIRAL_WORKSPACE_ID, GENVIRAL_OWNER_USER_ID)"
 # Every rule one response can show; a scenario that judges a whole answer checks them all.
 RESPONSE_RULES = tuple(r.id for r in rules.RULES if r.kind != "suite")
+# How many waived violations of one answer, per waiver, become properties of their own.
+_LISTED_WAIVED = 10
 
 
 class Judge:
@@ -217,8 +219,17 @@ class Judge:
         """Record what was judged, and fail the test for the violations no waiver covers
         (``role``: the key role of the answer, which a waiver may name)."""
         kept, waived = split(found, self.waivers, role, date.today())
-        for violation, waiver in waived:
-            self._properties.append((report.WAIVED, waived_line(violation, waiver)))
+        # A property per waived violation, up to a few per waiver: a leak into a list of
+        # thousands of accounts would otherwise be thousands of JUnit properties per call.
+        by_waiver: dict[int, list[tuple[Violation, Waiver]]] = {}
+        for pair in waived:
+            by_waiver.setdefault(pair[1].number, []).append(pair)
+        for pairs in by_waiver.values():
+            for violation, waiver in pairs[:_LISTED_WAIVED]:
+                self._properties.append((report.WAIVED, waived_line(violation, waiver)))
+            if len(pairs) > _LISTED_WAIVED:
+                rest, waiver = len(pairs) - _LISTED_WAIVED, pairs[0][1]
+                self._properties.append((report.WAIVED, more_waived_line(rest, waiver)))
         self.record(checked, kept, {v.rule for v, _ in waived})
         if kept:
             self.fail(kept, exchange, note, [v for v, _ in waived])
@@ -251,6 +262,14 @@ class Judge:
 def waived_line(violation: Violation, waiver: Waiver) -> str:
     """A waived violation, as its test's property and the reports show it."""
     return f"{violation} waived by {waiver.name} until {waiver.until.isoformat()}: {waiver.reason}"
+
+
+def more_waived_line(count: int, waiver: Waiver) -> str:
+    """The waived violations of one answer past the first few, in one property."""
+    return (
+        f"{waiver.rule} and {count} more violation{'s' if count != 1 else ''} waived by {waiver.name} "
+        f"until {waiver.until.isoformat()}: {waiver.reason}"
+    )
 
 
 def format_failure(

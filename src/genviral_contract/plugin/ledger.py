@@ -45,6 +45,8 @@ NOT_WRITTEN = "contract_not_written"
 # team's policy covered. Judged, and shown, but it fails nothing.
 WAIVED = "contract_waived"
 _WAIVER_OF = re.compile(r" waived by waiver ([0-9]+) ")
+# "<rule> and <n> more violations waived by waiver <n> ...": the rest of one answer's, in one.
+_MORE = re.compile(r"^\S+ and ([0-9]+) more violations? waived by ")
 # How many distinct waived violations the reports list; the JSON report lists more.
 _LISTED, _LISTED_JSON = 10, 200
 _PROPERTIES = (CHECKED, FAILED, DECLARED, TARGET, NOT_JUDGED, NOT_CHECKED, NOT_WRITTEN)
@@ -130,8 +132,9 @@ class Ledger:
                 elif name == WAIVED:
                     waived_rules.add(str(value).split(" ", 1)[0])
                     self.waived[str(value)] += 1
+                    more = _MORE.match(str(value))
                     if (number := _WAIVER_OF.search(str(value))) is not None:
-                        self.covered[int(number[1])] += 1
+                        self.covered[int(number[1])] += int(more[1]) if more else 1
         for name, value in properties:
             if name == NOT_CHECKED and when == "call":
                 rule_id, _, why = str(value).partition(" ")
