@@ -13,10 +13,8 @@ from genviral_contract.contract.waivers import Waiver
 from genviral_contract.plugin.judge import Judge
 from genviral_contract.plugin.ledger import CHECKED, FAILED, WAIVED, Ledger
 
-IN_FORCE, EXPIRED = (
-    Waiver(1, "ACC-STATUS-ACTIVE", date(2099, 12, 31), "leak; API-1"),
-    Waiver(2, "ACC-TYPE-ENUM", date(2020, 1, 15), "old"),
-)
+IN_FORCE = Waiver(1, "ACC-STATUS-ACTIVE", date(2099, 12, 31), "leak; API-1")
+EXPIRED = Waiver(2, "ACC-TYPE-ENUM", date(2020, 1, 15), "old")
 
 
 def judge(*waivers: Waiver) -> tuple[Judge, list[tuple[str, Any]]]:
