@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from genviral_contract.cli.output import emit, fail
+from genviral_contract.config import settings as settings_mod
 from genviral_contract.contract.findings import Verdict
+from genviral_contract.contract.revision import DEFAULT_REVISION
 from genviral_contract.contract.semantic import Observed
 from genviral_contract.contract.verdict import BodyError, judge, parse_body
 
@@ -59,22 +61,51 @@ class Judged:
 
     label: str
     verdict: Verdict
+    revision: int = DEFAULT_REVISION
+    policy: str = ""  # the policy's file, digest and extensions, when there is one
 
     def as_text(self) -> str:
-        return "\n".join([*self.verdict.lines(), summary(self.verdict)])
+        # The revision is said when it is not the default one, or a policy chose it.
+        by = f"contract revision {self.revision}" + (f", policy {self.policy}" if self.policy else "")
+        shown = self.revision != DEFAULT_REVISION or self.policy
+        return "\n".join([*self.verdict.lines(), summary(self.verdict) + (f"; {by}" if shown else "")])
 
     def as_dict(self) -> dict[str, Any]:
-        return {"file": self.label, **self.verdict.as_dict()}
+        judged_by: dict[str, Any] = {"contract_revision": self.revision} | (
+            {"policy": self.policy} if self.policy else {}
+        )
+        return {"file": self.label, **judged_by, **self.verdict.as_dict()}
+
+
+# The options validate takes from the settings table: the contract revision and the policy.
+OPTIONS = {s.env: s.drift for s in settings_mod.SETTINGS if s.env in ("GENVIRAL_CONTRACT_REVISION", "GENVIRAL_POLICY")}
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        overrides = {
+            env: getattr(args, settings_mod.Setting.dest(str(option)), None) for env, option in OPTIONS.items()
+        }
+        contract = settings_mod.load_contract(overrides=overrides, options={k: str(v) for k, v in OPTIONS.items()})
+    except settings_mod.SettingsError as exc:
+        raise fail(f"{PROG}: {exc}") from None
+    policy = ""
+    if contract.policy is not None:
+        policy = ", ".join([contract.policy.line(), *contract.contract.extension_lines()])
     label, text = _read(args.file)
     try:
         body = parse_body(text)
     except BodyError as exc:
         raise fail(f"{PROG}: {label}: cannot be validated: {exc}") from None
     verdict = judge(
-        Observed(args.status, body, content_type=args.content_type, key_scope=args.key_scope, raw_text=text)
+        Observed(
+            args.status,
+            body,
+            content_type=args.content_type,
+            key_scope=args.key_scope,
+            raw_text=text,
+            contract=contract.contract,
+        )
     )
-    emit(Judged(label, verdict), args.format)
+    emit(Judged(label, verdict, contract.contract.revision, policy), args.format)
     return 0 if verdict.ok else 1

@@ -11,12 +11,18 @@ Three kinds of rule:
   see ``semantic.py``.
 - ``suite``: needs more than one response (stability, isolation, authentication probes);
   only the conformance suite against a live target or cassettes can check it.
+
+A rule holds in the contract revisions it names (``revisions``: revision 3's capabilities
+rules hold in revision 3 only). A team's policy may waive a broken rule for a while, except
+the rules that keep one tenant's data and keys from another: ``unwaivable`` says why not.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+from genviral_contract.contract.revision import REVISIONS
 
 Kind = Literal["schema", "semantic", "suite"]
 
@@ -29,12 +35,24 @@ class Rule:
     kind: Kind
     # JSON paths this rule owns, for attributing schema errors ("*" is any array index).
     where: tuple[str, ...] = ()
+    # The contract revisions the rule holds in.
+    revisions: tuple[int, ...] = REVISIONS
+    # Why no policy may waive it; empty for a rule a team may waive for a while.
+    unwaivable: str = ""
+
+    @property
+    def waivable(self) -> bool:
+        return not self.unwaivable
 
 
 _ENVELOPE = "Response envelope (every endpoint)"
 _PAYLOAD = "GET /accounts, Response"
 _BEHAVIOUR = "GET /accounts, Behavior"
 _ERRORS = "GET /accounts, Error Responses"
+_REV3 = "Get Accounts (revision 3)"
+# Why the rules that keep one tenant's data and keys from another are never waived: a gate
+# trusted with production keys does not let a config file switch them off.
+_TENANTS = "it keeps one tenant's {} from another: a release that breaks it leaks {}"
 
 RULES: tuple[Rule, ...] = (
     # --- transport ---------------------------------------------------------------
@@ -52,6 +70,8 @@ RULES: tuple[Rule, ...] = (
         f"{_ENVELOPE}: every request gets a response envelope; RFC 9110 §15.2: a client reads past "
         "the 1xx answers it did not expect.",
         "suite",
+        unwaivable="a request that got no answer leaves its test nothing to judge: waiving it would leave "
+        "unjudged every rule the answer would have shown",
     ),
     Rule(
         "HTTP-BODY-JSON",
@@ -90,6 +110,7 @@ RULES: tuple[Rule, ...] = (
         "s-maxage or must-revalidate allows it), §5.2.2.7 (private, and its qualified form), §5.2.2.5 "
         "(no-store); GET /accounts: the answer is resolved from the key.",
         "semantic",
+        unwaivable=_TENANTS.format("answers", "one key's accounts to another's callers through a shared cache"),
     ),
     Rule(
         "HTTP-CONTENT-CODING-ACCEPTED",
@@ -246,6 +267,47 @@ RULES: tuple[Rule, ...] = (
         "schema",
         ("$.data.accounts[*].workspace_id",),
     ),
+    # --- an account's capabilities (revision 3) ----------------------------------
+    Rule(
+        "ACC-CAPABILITIES-OBJECT",
+        "Every account has `capabilities`, an object. Members the docs do not name are notes, not failures.",
+        f"{_REV3}: every account also carries a `capabilities` object (content kinds, caption and media limits, "
+        "why a kind is unsupported, a provider settings JSON Schema); Data structures, Social Account: "
+        "capabilities object.",
+        "schema",
+        ("$.data.accounts[*].capabilities",),
+        revisions=(3,),
+    ),
+    Rule(
+        "ACC-CAPABILITIES-CONTENT-KINDS",
+        "`capabilities.supported_content_kinds` is present and an array of unique strings (`text_only` is "
+        "one documented value; the others are not listed).",
+        f"{_REV3}: text-only posting only for accounts whose `capabilities.supported_content_kinds` includes "
+        "`text_only`; Create Post: check each account's supported_content_kinds before posting.",
+        "schema",
+        ("$.data.accounts[*].capabilities.supported_content_kinds",),
+        revisions=(3,),
+    ),
+    Rule(
+        "ACC-CAPABILITIES-CAPTION-LIMIT",
+        "`capabilities.caption_limit`, where present, is a positive integer.",
+        f"{_REV3}: capabilities hold caption limits; Create Post (revision 3): check each account's "
+        "`caption_limit` before posting.",
+        "schema",
+        ("$.data.accounts[*].capabilities.caption_limit",),
+        revisions=(3,),
+    ),
+    Rule(
+        "ACC-CAPABILITIES-SETTINGS-SCHEMA",
+        "`capabilities.settings_schema`, where present, is a valid JSON Schema: the metaschema of its "
+        "`$schema` (draft 2020-12 when it names none) accepts it. A client that renders a form from a "
+        "broken one breaks.",
+        f"{_REV3}: a machine-readable provider settings JSON Schema; Create Post: settings_schema mirrors the "
+        "dashboard composer. JSON Schema 2020-12 Core §4.3.1 (a schema is an object or a boolean) and its "
+        "metaschema.",
+        "semantic",
+        revisions=(3,),
+    ),
     Rule(
         "ACC-ID-UNIQUE",
         "No account id appears twice in one response.",
@@ -283,6 +345,7 @@ RULES: tuple[Rule, ...] = (
         "No account id is visible to both a workspace key and a personal key.",
         f"{_BEHAVIOUR}: requests never fall through to data outside the key's scope.",
         "suite",
+        unwaivable=_TENANTS.format("accounts", "accounts across scopes"),
     ),
     Rule(
         "ACC-ID-STABLE",
@@ -305,6 +368,7 @@ RULES: tuple[Rule, ...] = (
         f"{_BEHAVIOUR}: requests never fall through to data outside the key's scope; API-wide: keep 3 to 10 "
         "requests in flight.",
         "suite",
+        unwaivable=_TENANTS.format("answers", "one key's answer to another key"),
     ),
     # --- errors ------------------------------------------------------------------
     Rule(
@@ -319,12 +383,14 @@ RULES: tuple[Rule, ...] = (
         "in any case, percent- or base64-encoded (a public id alone is no secret).",
         "Authentication: the secret is shown once, at creation.",
         "semantic",
+        unwaivable=_TENANTS.format("keys", "the key itself to whatever logs or caches the answer"),
     ),
     Rule(
         "AUTH-REQUIRED",
         "A request without a valid bearer key gets a 401 error envelope, never data.",
         f"{_ERRORS}: 401 — authentication failed (missing/invalid/revoked token).",
         "suite",
+        unwaivable=_TENANTS.format("data", "every tenant's accounts to anyone without a key"),
     ),
     Rule(
         "AUTH-SECRET-CHECKED",
@@ -333,6 +399,7 @@ RULES: tuple[Rule, ...] = (
         "5xx, or the 402/403 that would reveal the plan of the key's owner.",
         f"{_ERRORS}: 401 — invalid token; Authentication: keys are <public_id>.<secret>.",
         "suite",
+        unwaivable=_TENANTS.format("data", "a tenant's accounts, or its plan, to anyone who knows a public id"),
     ),
     Rule(
         "PLAN-SUBSCRIPTION-REQUIRED",
@@ -355,6 +422,11 @@ RULES: tuple[Rule, ...] = (
 )
 
 BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
+
+
+def in_force(revision: int) -> tuple[Rule, ...]:
+    """The rules of one contract revision, in catalogue order."""
+    return tuple(rule for rule in RULES if revision in rule.revisions)
 
 
 def get(rule_id: str) -> Rule:

@@ -37,9 +37,25 @@ def render() -> str:
         "",
         *(f"- **{kind}**: {meaning}" for kind, meaning in _KINDS.items()),
         "",
-        "| id | kind | statement | documentation statement |",
-        "|---|---|---|---|",
-        *(f"| `{r.id}` | {r.kind} | {markdown_cell(r.statement)} | {markdown_cell(r.source)} |" for r in rules.RULES),
+        "**revisions**: the contract revisions the rule holds in (`--contract-revision`, see",
+        "[policy.md](policy.md)). **waivable**: whether a team's policy may waive it for a while;",
+        "the rules that keep one tenant's data and keys from another never are (see below).",
+        "",
+        "| id | kind | revisions | waivable | statement | documentation statement |",
+        "|---|---|---|---|---|---|",
+        *(
+            f"| `{r.id}` | {r.kind} | {', '.join(map(str, r.revisions))} | {'yes' if r.waivable else '**no**'} "
+            f"| {markdown_cell(r.statement)} | {markdown_cell(r.source)} |"
+            for r in rules.RULES
+        ),
+        "",
+        "## Rules no policy can waive",
+        "",
+        "A policy that names one of these in a waiver is refused before the run sends a request. Most",
+        "keep one tenant's data and keys from another: a gate trusted with production keys does not",
+        "let a config file switch them off.",
+        "",
+        *(f"- `{r.id}`: {r.unwaivable}." for r in rules.RULES if not r.waivable),
         "",
         "## Promises across a run",
         "",

@@ -17,6 +17,8 @@ from typing import Any
 from genviral_contract.contract import strict_json
 from genviral_contract.contract.findings import Note, Violation, render_value
 from genviral_contract.contract.http_fields import CacheControl, accepts, codings, expires_later
+from genviral_contract.contract.revision import DEFAULT, Contract
+from genviral_contract.contract.settings_schema import settings_schema_violations
 from genviral_contract.credentials.forms import echo_forms, echoes
 from genviral_contract.credentials.secret import Secret
 
@@ -39,6 +41,8 @@ class Observed:
     request_headers: Mapping[str, str] | None = None
     expected_workspace_id: str | None = None
     expected_owner_user_id: str | None = None
+    # The revision judged by, and the enum values a team's policy accepts.
+    contract: Contract = DEFAULT
 
     @property
     def envelope(self) -> dict[str, Any]:
@@ -137,6 +141,13 @@ def data_iff_ok(obs: Observed) -> list[Violation] | None:
             Violation("ENV-DATA-IFF-OK", "$.data", "no `data` because ok is false", render_value(obs.envelope["data"]))
         ]
     return []
+
+
+@rule("ACC-CAPABILITIES-SETTINGS-SCHEMA")
+def settings_schema_valid(obs: Observed) -> list[Violation] | None:
+    if obs.contract.revision < 3 or obs.data is None:
+        return None
+    return settings_schema_violations(obs.accounts())
 
 
 @rule("SCOPE-WORKSPACE-ID-CONSISTENT")

@@ -11,10 +11,16 @@ from jsonschema import ValidationError
 
 from genviral_contract.contract import rules, schemas, strict_json
 from genviral_contract.contract.findings import JsonPath, Note, Verdict, Violation, member, render_path, render_value
+from genviral_contract.contract.revision import DEFAULT, EXTENSIBLE, REVISIONS, Contract, enum_hint
 from genviral_contract.contract.semantic import SEMANTIC, Observed, coding_notes
 from genviral_contract.credentials.secret import Secret
 
-SCHEMA_RULES = frozenset(r.id for r in rules.RULES if r.kind == "schema")
+# The schema rules of each revision: what a body that passes the schemas has kept.
+SCHEMA_RULES = {
+    revision: frozenset(r.id for r in rules.in_force(revision) if r.kind == "schema") for revision in REVISIONS
+}
+# The enum rules a policy's extension speaks to, for the hint of their failures.
+_ENUM_OF_RULE = {rule_id: name for name, rule_id in EXTENSIBLE.items()}
 # The semantic rules that need no body: they judge an answer whose body is no JSON too.
 BODY_FREE = (
     "HTTP-JSON-CONTENT-TYPE",
@@ -87,10 +93,11 @@ def judge_raw(
     expected_owner_user_id: str | None = None,
     headers: Mapping[str, str] | None = None,
     request_headers: Mapping[str, str] | None = None,
+    contract: Contract = DEFAULT,
 ) -> Verdict:
     """Judge a response body as it came over the wire, and its headers (``request_headers``,
-    the request's as sent, when known, for the rules that answer to them). A str stands for
-    its UTF-8 bytes (a lone surrogate in it is not UTF-8)."""
+    the request's as sent, when known, for the rules that answer to them), by ``contract``.
+    A str stands for its UTF-8 bytes (a lone surrogate in it is not UTF-8)."""
     data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
     try:
         text = decode_body(data)
@@ -108,6 +115,7 @@ def judge_raw(
             raw_text=text,
             headers=headers,
             request_headers=request_headers,
+            contract=contract,
         )
         checked = {"HTTP-BODY-JSON"}
         for rule_id in BODY_FREE:
@@ -128,6 +136,7 @@ def judge_raw(
             request_headers=request_headers,
             expected_workspace_id=expected_workspace_id,
             expected_owner_user_id=expected_owner_user_id,
+            contract=contract,
         )
     )
 
@@ -135,19 +144,20 @@ def judge_raw(
 def judge(obs: Observed) -> Verdict:
     """Judge a parsed response: schema rules, then every semantic rule that applies."""
     found: list[Violation] = []
-    checked = set(SCHEMA_RULES) | {"HTTP-BODY-JSON"}
-    if not schemas.fast().is_valid(obs.body):
+    contract = obs.contract
+    checked = set(SCHEMA_RULES[contract.revision]) | {"HTTP-BODY-JSON"}
+    if not schemas.fast(contract).is_valid(obs.body):
         # Only a failing body pays for the detailed (python-jsonschema) explanation. Should
         # the two libraries ever disagree, jsonschema-rs's own errors are reported: a body
         # one validator rejects must never pass silently.
-        explained = list(schema_violations(obs.body))
-        found.extend(explained or _fast_violations(obs.body))
+        explained = list(schema_violations(obs.body, contract))
+        found.extend(explained or _fast_violations(obs.body, contract))
     for rule_id, func in SEMANTIC.items():
         result = func(obs)
         if result is not None:
             checked.add(rule_id)
             found.extend(result)
-    notes = (*undocumented(obs.body), *coding_notes(obs))
+    notes = (*undocumented(obs.body, contract), *coding_notes(obs))
     return Verdict(tuple(_drop_shadowed(found)), notes, frozenset(checked))
 
 
@@ -162,18 +172,18 @@ def _drop_shadowed(found: list[Violation]) -> list[Violation]:
     return kept
 
 
-def schema_violations(body: Any) -> Iterator[Violation]:
-    for error in schemas.explainer().iter_errors(body):
-        yield from _leaves(error)
+def schema_violations(body: Any, contract: Contract = DEFAULT) -> Iterator[Violation]:
+    for error in schemas.explainer(contract).iter_errors(body):
+        yield from _leaves(error, contract)
 
 
-def _fast_violations(body: Any) -> Iterator[Violation]:
-    for error in schemas.fast().iter_errors(body):
+def _fast_violations(body: Any, contract: Contract) -> Iterator[Violation]:
+    for error in schemas.fast(contract).iter_errors(body):
         path: JsonPath = tuple(error.instance_path)
         yield Violation(rules.owner_of(path).id, render_path(path), error.message, render_value(error.instance))
 
 
-def _leaves(error: ValidationError) -> Iterator[Violation]:
+def _leaves(error: ValidationError, contract: Contract) -> Iterator[Violation]:
     path: JsonPath = tuple(error.absolute_path)
     if error.validator == "required":
         required: Any = error.validator_value
@@ -183,7 +193,11 @@ def _leaves(error: ValidationError) -> Iterator[Violation]:
                 yield Violation(rules.owner_of(leaf).id, render_path(leaf), f"`{name}` present", "missing")
         return
     expected = _expected(error)
-    yield Violation(rules.owner_of(path).id, render_path(path), expected, render_value(error.instance))
+    rule_id = rules.owner_of(path).id
+    hint = ""
+    if error.validator == "enum" and rule_id in _ENUM_OF_RULE:
+        hint = enum_hint(contract, _ENUM_OF_RULE[rule_id], error.instance)
+    yield Violation(rule_id, render_path(path), expected, render_value(error.instance), hint)
 
 
 def _expected(error: ValidationError) -> str:
@@ -205,8 +219,9 @@ def _expected(error: ValidationError) -> str:
     return error.message
 
 
-def undocumented(body: Any) -> Iterator[Note]:
-    """Notes for fields the contract does not document, grouped by path pattern."""
+def undocumented(body: Any, contract: Contract = DEFAULT) -> Iterator[Note]:
+    """Notes for fields the contract does not document, grouped by path pattern (revision 2
+    does not document ``capabilities``; revision 3 documents three of its members)."""
     if not isinstance(body, dict):
         return
     counts: Counter[str] = Counter()
@@ -219,6 +234,9 @@ def undocumented(body: Any) -> Iterator[Note]:
         accounts = data.get("accounts")
         if isinstance(accounts, list):
             known_acc = schemas.known_properties(schemas.ACCOUNT)
+            if contract.revision >= 3:
+                known_acc |= {"capabilities"}
+                counts.update(_undocumented_capabilities(accounts))
             try:
                 # The keys of all accounts, gathered in C: when they are all documented (the
                 # common case) the loop below would count nothing, and at 100,000 accounts it
@@ -232,3 +250,11 @@ def undocumented(body: Any) -> Iterator[Note]:
                     counts.update("$.data.accounts[*]" + member(k) for k in acc if k not in known_acc)
     for path, count in sorted(counts.items()):
         yield Note(path, count)
+
+
+def _undocumented_capabilities(accounts: list[Any]) -> Iterator[str]:
+    known = schemas.known_properties(schemas.CAPABILITIES)
+    for account in accounts:
+        found = account.get("capabilities") if isinstance(account, dict) else None
+        if isinstance(found, dict) and not known.issuperset(found):
+            yield from ("$.data.accounts[*].capabilities" + member(k) for k in found if k not in known)

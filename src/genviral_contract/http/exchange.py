@@ -40,12 +40,14 @@ class Exchange:
     def of(cls, response: requests.Response, role: str | None) -> Exchange:
         request = response.request
         # Header names are case-insensitive (RFC 9110 §5.1): keep requests' mapping that knows it.
+        # schemathesis' responses (case.call) keep each field's values as a list: one line each.
+        headers = {name: ", ".join(v) if isinstance(v, list) else v for name, v in response.headers.items()}
         return cls(
             request.method or "GET",
             masked_url(request.url or ""),
             role,
             response.status_code,
-            CaseInsensitiveDict(response.headers),
+            CaseInsensitiveDict(headers),
             response.content,
             request_headers=CaseInsensitiveDict(as_sent(request.headers)),
             informational=informational(response),

@@ -10,11 +10,11 @@ import pytest
 from genviral_contract.artefacts import NotWritten, check_writable
 from genviral_contract.cassettes.recording import Recorder
 from genviral_contract.config import settings
-from genviral_contract.contract import provenance
 from genviral_contract.contract.continuity import Continuity
 from genviral_contract.credentials.secret import Secret
 from genviral_contract.http.limits import RunLimits
 from genviral_contract.plugin import options, profiles
+from genviral_contract.plugin.accepted import Accepted
 from genviral_contract.plugin.junit import JUNIT_OPTION, JunitFile, junit_path
 from genviral_contract.plugin.ledger import REPORT_OPTION
 from genviral_contract.plugin.masking import mask_terminal
@@ -35,7 +35,7 @@ def pytest_configure(config: pytest.Config) -> None:
     profiles.load_profile(config)
     overrides, named = options.overrides(config)
     try:
-        loaded = settings.load(overrides=overrides, options=named)
+        loaded = settings.load(overrides=overrides, options=named, root=config.rootpath)
     except settings.SettingsError as exc:
         raise pytest.UsageError(str(exc)) from None
     cassette_dir = Path(config.getoption("cassette_dir") or config.rootpath / "cassettes")
@@ -54,7 +54,8 @@ def pytest_configure(config: pytest.Config) -> None:
         cassette_dir, fresh=config.getoption("record_mode", None) == "rewrite", secrets=secrets
     )
     state = RunState(config)
-    config.pluginmanager.register(JunitFile(config, secrets, state.not_written), "genviral-contract-junit")
+    junit = JunitFile(config, secrets, state.not_written, state.ledger.accepted)
+    config.pluginmanager.register(junit, "genviral-contract-junit")
     config.pluginmanager.register(state, "genviral-contract-run")
     config.pluginmanager.register(Summary(state), "genviral-contract-summary")
     if xdist_loaded(config):
@@ -62,9 +63,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
+    loaded = config.stash[SETTINGS]
+    accepted = Accepted.of(loaded)
     return [
-        f"genviral-contract target: {config.stash[SETTINGS].label()} (hypothesis profile {profiles.profile(config)})",
-        f"judged by: {provenance.line()}",
+        f"genviral-contract target: {loaded.label()} (hypothesis profile {profiles.profile(config)})",
+        f"judged by: {accepted.judged_by()}",
+        *accepted.lines(),
     ]
 
 

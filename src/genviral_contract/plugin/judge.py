@@ -1,11 +1,17 @@
 """The ``genviral`` fixture's object: sends requests, judges answers, records rule outcomes,
 and fails a test with a message that names the rule, the path, the expectation and the
-request — never the key."""
+request — never the key.
+
+Answers are judged by the contract in force (the revision, the team's enum extensions). A
+violation a waiver of the team's policy covers is still judged and recorded, as waived:
+alone it fails nothing. A violation whose waiver expired fails, and says so.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from datetime import date
 from typing import NoReturn
 
 import pytest
@@ -15,7 +21,9 @@ from genviral_contract.config.target import Target
 from genviral_contract.contract import rules
 from genviral_contract.contract.continuity import Continuity, Sighting
 from genviral_contract.contract.findings import UNDOCUMENTED, Verdict, Violation
+from genviral_contract.contract.revision import DEFAULT, Contract
 from genviral_contract.contract.verdict import judge_raw
+from genviral_contract.contract.waivers import Waiver, expired_for, split
 from genviral_contract.credentials.masking import mask
 from genviral_contract.credentials.secret import Secret
 from genviral_contract.http.errors import NotJudged, TargetError
@@ -28,6 +36,8 @@ from genviral_contract.plugin import ledger as report
 _NO_EXPECTED_IDS = "no expected ids for this target (GENVIRAL_WORKSPACE_ID, GENVIRAL_OWNER_USER_ID)"
 # Every rule one response can show; a scenario that judges a whole answer checks them all.
 RESPONSE_RULES = tuple(r.id for r in rules.RULES if r.kind != "suite")
+# How many waived violations of one answer, per waiver, become properties of their own.
+_LISTED_WAIVED = 10
 
 
 class Judge:
@@ -38,13 +48,18 @@ class Judge:
         *,
         secrets: set[Secret] | None = None,
         continuity: Continuity | None = None,
+        contract: Contract = DEFAULT,
+        waivers: tuple[Waiver, ...] = (),
     ) -> None:
         """``secrets``: the run's set of things to mask (keys, and credentials derived from
         them, which :meth:`presenting` adds); ``continuity``: the run's memory of each key's
-        answers, None where no key is configured (a replay)."""
+        answers, None where no key is configured (a replay); ``contract`` and ``waivers``:
+        what the team's policy holds the target to, and accepts for now."""
         self.target = target
         self.secrets = secrets if secrets is not None else set(target.keys.values())
         self.continuity = continuity
+        self.contract = contract
+        self.waivers = waivers
         self._nodeid = item.nodeid
         self._calls = 0
         self._properties = item.user_properties
@@ -119,14 +134,14 @@ class Judge:
                 credential=credential,
                 headers=answer.headers,
                 request_headers=answer.request_headers,
+                contract=self.contract,
             )
-            self.record(verdict.checked, verdict.violations)
-            if verdict.violations:
-                self.fail(
-                    list(verdict.violations),
-                    answer,
-                    note=f"(the HTTP {answer.status} that asked the run to slow down, before its answer)",
-                )
+            self.conclude(
+                verdict.checked,
+                list(verdict.violations),
+                answer,
+                note=f"(the HTTP {answer.status} that asked the run to slow down, before its answer)",
+            )
 
     # --- verdicts ----------------------------------------------------------------
     def judge(
@@ -154,6 +169,7 @@ class Judge:
             request_headers=exchange.request_headers,
             expected_workspace_id=self.target.workspace_id if key_scope else None,
             expected_owner_user_id=self.target.owner_user_id if key_scope else None,
+            contract=self.contract,
         )
         found = list(verdict.violations)
         checked = set(verdict.checked)
@@ -174,19 +190,8 @@ class Judge:
                 found.insert(
                     0, Violation(status_rule, "(HTTP status)", f"HTTP {expect_status}", f"HTTP {exchange.status}")
                 )
-        self.record(checked, found)
-        if found:
-            self.fail(found, exchange, note)
+        self.conclude(checked, found, exchange, note, role)
         return verdict
-
-    def judge_across_run(self, exchange: Exchange) -> None:
-        """Only the promises that span the run's answers, for an answer whose single-answer
-        rules are judged elsewhere (schemathesis' checks)."""
-        checked, found = self._across_run(exchange, exchange.role)
-        if checked:
-            self.record(checked, found)
-        if found:
-            self.fail(found, exchange)
 
     def _across_run(self, exchange: Exchange, role: str | None) -> tuple[list[str], list[Violation]]:
         """The promises that span the run's answers (continuity.py), for a 200 answer to a
@@ -201,9 +206,33 @@ class Judge:
     ) -> None:
         """A suite-level rule (stability, isolation...): record it, fail when it does not hold."""
         violation = Violation(rule_id, path, expected, found)
-        self.record([rule_id], [] if holds else [violation])
-        if not holds:
-            self.fail([violation], exchange)
+        self.conclude([rule_id], [] if holds else [violation], exchange, role=exchange.role if exchange else None)
+
+    def conclude(
+        self,
+        checked: Iterable[str],
+        found: list[Violation],
+        exchange: Exchange | None,
+        note: str | None = None,
+        role: str | None = None,
+    ) -> None:
+        """Record what was judged, and fail the test for the violations no waiver covers
+        (``role``: the key role of the answer, which a waiver may name)."""
+        kept, waived = split(found, self.waivers, role, date.today())
+        # A property per waived violation, up to a few per waiver: a leak into a list of
+        # thousands of accounts would otherwise be thousands of JUnit properties per call.
+        by_waiver: dict[int, list[tuple[Violation, Waiver]]] = {}
+        for pair in waived:
+            by_waiver.setdefault(pair[1].number, []).append(pair)
+        for pairs in by_waiver.values():
+            for violation, waiver in pairs[:_LISTED_WAIVED]:
+                self._properties.append((report.WAIVED, waived_line(violation, waiver)))
+            if len(pairs) > _LISTED_WAIVED:
+                rest, waiver = len(pairs) - _LISTED_WAIVED, pairs[0][1]
+                self._properties.append((report.WAIVED, more_waived_line(rest, waiver)))
+        self.record(checked, kept, {v.rule for v, _ in waived})
+        if kept:
+            self.fail(kept, exchange, note, [v for v, _ in waived])
 
     def note(self, text: str) -> None:
         """Something the run's report shows that breaks no rule (see report.NOTE)."""
@@ -212,18 +241,44 @@ class Judge:
     def passed(self, rule_id: str) -> None:
         self.record([rule_id], [])
 
-    def record(self, checked: Iterable[str], violations: Iterable[Violation]) -> None:
+    def record(self, checked: Iterable[str], violations: Iterable[Violation], waived: Iterable[str] = ()) -> None:
         failed = sorted({v.rule for v in violations})
-        self._properties.append((report.CHECKED, " ".join(sorted(set(checked) | set(failed)))))
+        self._properties.append((report.CHECKED, " ".join(sorted(set(checked) | set(failed) | set(waived)))))
         if failed:
             self._properties.append((report.FAILED, " ".join(failed)))
 
-    def fail(self, violations: list[Violation], exchange: Exchange | None, note: str | None = None) -> NoReturn:
-        message = format_failure(violations, exchange, note)
+    def fail(
+        self,
+        violations: list[Violation],
+        exchange: Exchange | None,
+        note: str | None = None,
+        waived: list[Violation] | None = None,
+    ) -> NoReturn:
+        expired = expired_for(violations, self.waivers, date.today())
+        message = format_failure(violations, exchange, note, expired, waived or [])
         pytest.fail(mask(message, *self.secrets), pytrace=False)
 
 
-def format_failure(violations: list[Violation], exchange: Exchange | None, note: str | None = None) -> str:
+def waived_line(violation: Violation, waiver: Waiver) -> str:
+    """A waived violation, as its test's property and the reports show it."""
+    return f"{violation} waived by {waiver.name} until {waiver.until.isoformat()}: {waiver.reason}"
+
+
+def more_waived_line(count: int, waiver: Waiver) -> str:
+    """The waived violations of one answer past the first few, in one property."""
+    return (
+        f"{waiver.rule} and {count} more violation{'s' if count != 1 else ''} waived by {waiver.name} "
+        f"until {waiver.until.isoformat()}: {waiver.reason}"
+    )
+
+
+def format_failure(
+    violations: list[Violation],
+    exchange: Exchange | None,
+    note: str | None = None,
+    expired: dict[str, Waiver] | None = None,
+    waived: list[Violation] | None = None,
+) -> str:
     lines = []
     if exchange is not None:
         lines.append(f"{exchange.request_line()} -> {exchange.status_line()}")
@@ -240,4 +295,11 @@ def format_failure(violations: list[Violation], exchange: Exchange | None, note:
             f"    expected: {v.expected}",
             f"    found:    {v.found}",
         ]
+        if v.hint:
+            lines.append(f"    accept:   {v.hint}")
+        if expired and v.rule in expired:
+            waiver = expired[v.rule]
+            lines.append(f"    waiver:   {waiver.name} expired after {waiver.until.isoformat()}: it covers nothing now")
+    if waived:
+        lines.append(f"and {len(waived)} waived (judged, failing nothing): " + "; ".join(str(v) for v in waived[:5]))
     return "\n".join(lines)

@@ -17,10 +17,11 @@ import pytest
 from genviral_contract.artefacts import NotWritten
 from genviral_contract.cassettes.recording import KEPT
 from genviral_contract.plugin import ledger as report
+from genviral_contract.plugin.accepted import Accepted
 from genviral_contract.plugin.junit import JUNIT_OPTION
 from genviral_contract.plugin.ledger import NOT_JUDGED, NOT_WRITTEN
 from genviral_contract.plugin.masking import mask_logs, mask_report
-from genviral_contract.plugin.stash import SECRETS, TARGET
+from genviral_contract.plugin.stash import SECRETS, SETTINGS, TARGET
 
 # The exit status of a run whose only failures are tests it could not judge (the target kept
 # rate-limiting, the request budget ran out): sysexits' EX_TEMPFAIL, "try again later".
@@ -34,7 +35,7 @@ class RunState:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self.ledger = report.Ledger()
+        self.ledger = report.Ledger(accepted=Accepted.of(config.stash[SETTINGS]))
         self.retries: list[str] = []
         self.kept: list[str] = []
         self.retry_cursor = 0

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import email.utils
 import http.client
+import json
 import socket
 import threading
 import time
@@ -20,6 +21,7 @@ from genviral_contract.cli import serve
 from genviral_contract.cli.main import main
 from genviral_contract.contract import rules
 from genviral_contract.contract.findings import Verdict
+from genviral_contract.contract.revision import DEFAULT_REVISION, Contract
 from genviral_contract.contract.verdict import judge_raw
 from genviral_contract.credentials.secret import Secret
 from genviral_contract.http import shapes
@@ -76,7 +78,9 @@ def srv() -> Iterator[ReferenceServer]:
 def serving(
     fault: str | None = None, latency: float = 0.0, rate_limit: Rate | None = None
 ) -> Iterator[ReferenceServer]:
-    with ReferenceServer(fault=fault, latency=latency, rate_limit=rate_limit) as server:
+    # A fault of revision 3 is served, and judged, at revision 3.
+    revision = (FAULTS[fault].revision if fault else None) or DEFAULT_REVISION
+    with ReferenceServer(fault=fault, latency=latency, rate_limit=rate_limit, revision=revision) as server:
         yield server
 
 
@@ -114,6 +118,7 @@ def judge(server: ReferenceServer, caller: str, response: requests.Response, cre
         headers=dict(response.headers),
         expected_workspace_id=expected.get("expected_workspace_id"),
         expected_owner_user_id=expected.get("expected_owner_user_id"),
+        contract=Contract(server.revision),
     )
 
 
@@ -807,3 +812,38 @@ def test_a_fresh_window_never_says_more_than_its_length() -> None:
     assert (now + 30.0) - now > 30.0
     window = FixedWindow(Rate(3, 30.0), clock=lambda: now).take()
     assert (window.reset, window.seconds_left) == (30.0, 30)
+
+
+def test_serve_answers_by_revision_3(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    answers: list[dict[str, object]] = []
+
+    def interrupted() -> None:
+        out = capsys.readouterr().out
+        assert "contract revision 3" in out.splitlines()[0]
+        url = next(word for word in out.split() if word.startswith("http://"))
+        key = next(line.split()[1] for line in out.splitlines() if line.strip().startswith("workspace "))
+        answer = requests.get(url.rstrip("/") + "/accounts", headers={"Authorization": f"Bearer {key}"}, timeout=5)
+        answers.append(answer.json())
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(serve, "_wait_forever", interrupted)
+    assert main(["serve", "--contract-revision", "3"]) == 0
+    (body,) = answers
+    assert judge_raw(200, json.dumps(body), contract=Contract(3)).ok
+    assert all("capabilities" in account for account in body["data"]["accounts"])  # type: ignore[index]
+
+
+def test_a_revision_3_fault_is_served_at_revision_3_unless_told_otherwise() -> None:
+    with ReferenceServer(fault="capabilities-missing", revision=3) as server:
+        response, verdict = fetch_judged(server, "workspace")
+        assert verdict.broken == {"ACC-CAPABILITIES-OBJECT"}
+        # The same body, judged by revision 2: capabilities is an undocumented field there.
+        assert judge_raw(200, response.content, contract=Contract(2)).ok
+    with pytest.raises(ValueError, match="revision"):
+        ReferenceServer(revision=4)
+
+
+def test_revision_2_bodies_have_no_capabilities(srv: ReferenceServer) -> None:
+    response, _ = get(srv, "workspace")
+    assert all("capabilities" not in account for account in response.json()["data"]["accounts"])
+    assert not judge_raw(200, response.content, contract=Contract(3)).ok

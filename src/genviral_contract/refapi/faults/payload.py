@@ -35,7 +35,7 @@ def _duplicate_id(accounts: list[Any]) -> None:
 def _with_inactive(reply: Reply, ctx: Ctx) -> Reply:
     if reply.status == 200 and ctx.auth.key:
         every_account = seed.in_scope(ctx.auth.key.spec, include_inactive=True)
-        reply.body["data"]["accounts"] = [account.public() for account in every_account]
+        reply.body["data"]["accounts"] = [account.public(ctx.app.revision) for account in every_account]
     return reply
 
 
@@ -64,7 +64,7 @@ def _connected_midrun(reply: Reply, ctx: Ctx) -> Reply:
             spec.workspace_id,
             spec.owner_user_id,
         )
-        reply.body["data"]["accounts"].append(account.public())
+        reply.body["data"]["accounts"].append(account.public(ctx.app.revision))
     return reply
 
 

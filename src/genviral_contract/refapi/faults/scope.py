@@ -38,7 +38,7 @@ def _in_workspace(workspace_id: str | None) -> Edit:
 def _personal_sees_workspace(reply: Reply, ctx: Ctx) -> Reply:
     # The leaked account is dressed as personal, so only isolation (not a field) gives it away.
     if reply.status == 200 and ctx.scope == "personal":
-        leaked = dict(seed.in_scope(ctx.app.keys["workspace"].spec)[0].public(), workspace_id=None)
+        leaked = dict(seed.in_scope(ctx.app.keys["workspace"].spec)[0].public(ctx.app.revision), workspace_id=None)
         reply.body["data"]["accounts"].append(leaked)
     return reply
 

@@ -24,9 +24,11 @@ def test_key_gets_the_accounts_of_its_scope(genviral: Judge, role: str) -> None:
 
 def _ids(genviral: Judge, role: str) -> set[str]:
     answer = genviral.get(role)
-    verdict = genviral.judge(answer, expect_status=200, status_rule="ACC-LIST-OK")
-    assert verdict.ok  # judge() has failed the test otherwise
-    return {a["id"] for a in json.loads(answer.content)["data"]["accounts"]}
+    genviral.judge(answer, expect_status=200, status_rule="ACC-LIST-OK")
+    # judge() has failed the test unless the answer conforms, or breaks only waived rules:
+    # the ids that are there are compared.
+    accounts = json.loads(answer.content)["data"]["accounts"]
+    return {a["id"] for a in accounts if isinstance(a, dict) and isinstance(a.get("id"), str)}
 
 
 @pytest.mark.rules("ACC-ID-STABLE", "SCOPE-IDENTITY-STABLE")
