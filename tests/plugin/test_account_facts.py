@@ -11,11 +11,14 @@ from helpers.pluginrun import LOAD_PLUGIN, clean_environment
 SEES = """
 import json
 
+from genviral_contract.credentials.forms import forms
 from genviral_contract.http.exchange import Exchange
+from genviral_contract.plugin.sightings import FILE
+from genviral_contract.plugin.stash import LIMITS
 from genviral_contract.refapi import seed
 
 
-def test_sees_the_account(genviral):
+def test_sees_the_account(genviral, request):
     account = {{
         "id": seed.seeded_id("account/facts"), "platform": "{platform}", "type": "byo", "username": "{name}",
         "display_name": "x", "status": "active", "workspace_id": seed.MAIN,
@@ -25,6 +28,10 @@ def test_sees_the_account(genviral):
     headers = {{"Content-Type": "application/json"}}
     answer = Exchange("GET", "http://127.0.0.1/accounts", "workspace", 200, headers, body)
     genviral.judge(genviral.numbered(answer))
+    # What the run's processes share holds ids, facts and test names: no form of any key.
+    shared = (request.config.stash[LIMITS].directory / FILE).read_text(encoding="utf-8").lower()
+    assert seed.seeded_id("account/facts") in shared
+    assert not [form for key in genviral.target.keys.values() for form in forms(key) if form.lower() in shared]
 """
 
 
