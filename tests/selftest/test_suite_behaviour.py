@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers.pluginrun import LOAD_PLUGIN, clean_environment, write_sightings
 from helpers.runner import failed_rules, run_suite, staging_env, verdicts
 
 from genviral_contract.refapi import ReferenceServer
@@ -40,3 +41,17 @@ def test_xdist_gives_the_same_verdicts(server: ReferenceServer, tmp_path: Path) 
     assert {r: v["verdict"] for r, v in verdicts(serial).items()} == {
         r: v["verdict"] for r, v in verdicts(parallel).items()
     }
+
+
+@pytest.mark.selftest
+def test_the_workers_of_a_run_share_each_account_first_sighting(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("xdist")
+    clean_environment(monkeypatch)
+    pytester.makeconftest(LOAD_PLUGIN)
+    write_sightings(pytester, "instagram")
+    # Two workers, one file each (a fresh process: the point is what two processes share).
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile")
+    result.assert_outcomes(passed=1, failed=1)
+    assert "ACC-FACTS-STABLE at $.data.accounts[0].platform" in result.stdout.str()

@@ -96,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         body = parse_body(text)
     except BodyError as exc:
-        raise fail(f"{PROG}: {label}: cannot be validated: {exc}") from None
+        at = f" at {exc.path}" if exc.path != "$" else ""
+        raise fail(f"{PROG}: {label}: cannot be validated: {exc}{at}") from None
     verdict = judge(
         Observed(
             args.status,

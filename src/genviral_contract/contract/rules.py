@@ -76,9 +76,12 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "HTTP-BODY-JSON",
         "The body is one complete JSON text as RFC 8259 defines it (not empty, HTML or truncated): UTF-8 "
-        "with no byte order mark, and no NaN or Infinity anywhere in it.",
+        "with no byte order mark, no NaN or Infinity anywhere in it, and arrays and objects nested at most "
+        "64 deep (the envelope is 1 deep).",
         f"{_ENVELOPE}: every response is a JSON envelope. RFC 8259 §2–§7 (the grammar: no NaN or Infinity, "
-        "§6) and §8.1 (JSON text exchanged between systems MUST be UTF-8).",
+        "§6), §8.1 (JSON text exchanged between systems MUST be UTF-8) and §9 (a parser may limit the depth "
+        "of nesting: .NET's System.Text.Json and Json.NET read 64 by default, serde_json 128, Python's json "
+        "about 1,000, Go's 10,000).",
         "semantic",
     ),
     # --- every parser reads the body the same ---
@@ -89,6 +92,17 @@ RULES: tuple[Rule, ...] = (
         "escape (`\\ud800` alone; an escaped pair such as `\\ud83d\\ude00` is fine).",
         "RFC 7493 (I-JSON) §2.3 (member names MUST NOT be duplicated) and §2.1 (no surrogates); RFC 8259 §4 "
         "(names SHOULD be unique: parsers differ on duplicates) and §8.2 (unpaired surrogates: unpredictable).",
+        "semantic",
+    ),
+    Rule(
+        "HTTP-BODY-INTEGERS",
+        "Where the contract says integer (`code`, and every other integer the schemas document), the number "
+        "is written as one: digits only, no fraction or exponent (`200`; not `200.0`, `2e2` or `200e0`). "
+        "Undocumented fields are not held to it.",
+        "RFC 8259 §6 (a number is an integer part, then an optional fraction and exponent); JSON Schema "
+        "2020-12 Validation §6.1.1 (`integer` is any number with a zero fraction, so the schemas pass "
+        "`200.0`); typed decoders read the text: Go's encoding/json and serde refuse `200.0` for an integer "
+        f"field. {_ENVELOPE}: `code` number, required.",
         "semantic",
     ),
     Rule(
@@ -355,6 +369,15 @@ RULES: tuple[Rule, ...] = (
         "suite",
     ),
     Rule(
+        "ACC-FACTS-STABLE",
+        "An account is the same account on every call: every 200 answer of a run that lists an account id "
+        "(any key, client shape or xdist worker) gives it the `platform` and `type` of the first answer "
+        "that listed it. Its `username`, `display_name` and `status` may change.",
+        f"{_BEHAVIOUR}: IDs are stable UUIDs; each account is normalized to expose the platform and a type of "
+        "byo or hosted (callers keep the ids to post with: Create Post takes account ids).",
+        "suite",
+    ),
+    Rule(
         "SCOPE-IDENTITY-STABLE",
         "Every 200 answer to one key in a run has the `data.scope`, `data.owner_user_id` "
         "and `data.workspace_id` of the key's first.",
@@ -364,7 +387,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "SCOPE-CONCURRENT-ISOLATION",
         "Concurrent requests with different keys (3 in flight, as the docs advise) "
-        "each get their own key's answer: the scope, ids and accounts that key gets alone.",
+        "each get their own key's answer: the scope, ids and accounts that key gets alone. Every "
+        "configured key's request is sent while two other keys' requests are in flight.",
         f"{_BEHAVIOUR}: requests never fall through to data outside the key's scope; API-wide: keep 3 to 10 "
         "requests in flight.",
         "suite",
@@ -378,6 +402,15 @@ RULES: tuple[Rule, ...] = (
         "semantic",
     ),
     Rule(
+        "ERR-CODE-OWN-STATUS",
+        "A documented `error_code` comes only with the status the documentation gives it: invalid_token "
+        "with 401, subscription_required with 402, tier_not_allowed with 403, accounts_failed with 500. "
+        "An error_code the documentation does not name is a note, not a failure.",
+        f"{_ERRORS}: 401 — authentication failed (the envelope's example: invalid_token), 402 "
+        "subscription_required, 403 tier_not_allowed, 500 accounts_failed.",
+        "semantic",
+    ),
+    Rule(
         "ERR-NO-CREDENTIAL-ECHO",
         "No answer, success or error, carries the presented key in its body or a header, "
         "in any case, percent- or base64-encoded (a public id alone is no secret).",
@@ -387,10 +420,19 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "AUTH-REQUIRED",
-        "A request without a valid bearer key gets a 401 error envelope, never data.",
+        "A request without a valid key (in Authorization, scheme Bearer) gets a 401 error envelope, never "
+        "data: a real key under another scheme too, whatever the case of that scheme's name.",
         f"{_ERRORS}: 401 — authentication failed (missing/invalid/revoked token).",
         "suite",
         unwaivable=_TENANTS.format("data", "every tenant's accounts to anyone without a key"),
+    ),
+    Rule(
+        "AUTH-SCHEME-ANY-CASE",
+        "A key gets its documented answer (200, or its plan's 402, 403 or 500) whatever the case of its "
+        "auth-scheme: `Bearer`, `bearer` and `BEARER` alike.",
+        "RFC 9110 §11.1 (the auth-scheme is a case-insensitive token); Authentication: the key goes in "
+        "the Authorization header, scheme Bearer.",
+        "suite",
     ),
     Rule(
         "AUTH-SECRET-CHECKED",

@@ -64,6 +64,12 @@ def render() -> str:
         "200 answer of the run. Under pytest-xdist each worker keeps its own first answers, so the",
         "comparison holds per worker. A failure names both answers: the test and its call number.",
         "",
+        "`ACC-FACTS-STABLE` holds every account to the first answer of the run that listed it, whatever",
+        "key, client shape or xdist worker got that answer (the workers share it): its `platform` and",
+        "`type` must not change. Names and status may (people rename accounts); `workspace_id` is held",
+        "per key by `SCOPE-ACCOUNT-WORKSPACE-ID` and `SCOPE-IDENTITY-STABLE`, and across keys by",
+        "`SCOPE-ISOLATION`.",
+        "",
         "A staging where someone connects or removes an account while the suite runs fails",
         "`ACC-ID-STABLE` too. The message lists the ids that came or went: if they are accounts that",
         "were connected or disconnected during the run (their creation or removal time says so), run",
@@ -74,8 +80,11 @@ def render() -> str:
         "alphabet, the last character changed, one character less or more, the public id alone or",
         "with an empty secret, the secret alone, the secret's case swapped, and another configured",
         "key's secret. The probes are masked in every report like the keys.",
-        "`SCOPE-CONCURRENT-ISOLATION` sends the keys' requests together, three in flight, and",
-        "compares each answer with the key's answer alone.",
+        "`AUTH-SCHEME-ANY-CASE` sends every configured key under `bearer` and under `BEARER`; the",
+        "other requests write `Bearer`, and the probes keep to it, so that only the secret is in question.",
+        "`SCOPE-CONCURRENT-ISOLATION` sends the keys' requests in bursts of three, each key's last,",
+        "once the other two are in flight, and compares each answer with the key's answer alone; a",
+        "failure says how many requests were in flight together.",
     ]
     return "\n".join(lines) + "\n"
 

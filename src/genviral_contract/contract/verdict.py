@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import ValidationError
 
-from genviral_contract.contract import rules, schemas, strict_json
+from genviral_contract.contract import nesting, rules, schemas, strict_json
 from genviral_contract.contract.findings import JsonPath, Note, Verdict, Violation, member, render_path, render_value
 from genviral_contract.contract.revision import DEFAULT, EXTENSIBLE, REVISIONS, Contract, enum_hint
-from genviral_contract.contract.semantic import SEMANTIC, Observed, coding_notes
+from genviral_contract.contract.semantic import SEMANTIC, Observed, coding_notes, error_code_notes
 from genviral_contract.credentials.secret import Secret
 
 # The schema rules of each revision: what a body that passes the schemas has kept.
@@ -58,12 +59,34 @@ def decode_body(raw: bytes) -> str:
         raise BodyError(f"{reason}: {at[1]}", at[0], "UTF-8 text") from None
 
 
+@dataclass(frozen=True)
+class Parsed:
+    """A body as json.loads read it, and what the reading showed on the way."""
+
+    body: Any
+    # Every ":" of the text is a member of the envelope, data or an account (strict_json).
+    members_accounted: bool
+    # Whether any number was written with a fraction or an exponent (Python reads those as floats).
+    floats_written: bool
+
+
 def parse_body(raw: bytes | str) -> Any:
-    text = decode_body(raw) if isinstance(raw, bytes) else raw
+    """The body of one JSON text that every common decoder reads (RFC 8259, nested at most
+    nesting.MAX_DEPTH deep), else a BodyError that says how and where it is not."""
+    return parse(decode_body(raw) if isinstance(raw, bytes) else raw).body
+
+
+def parse(text: str) -> Parsed:
     if not text or text.isspace():  # not text.strip(), which copies a body that ends in a newline
         raise BodyError("an empty body")
+    floats: list[str] = []
+
+    def read_float(written: str) -> float:
+        floats.append(written)
+        return float(written)
+
     try:
-        return json.loads(text, parse_constant=_no_constant)
+        body = json.loads(text, parse_constant=_no_constant, parse_float=read_float)
     except json.JSONDecodeError as exc:
         head = text.lstrip()[:1]
         kind = "HTML" if head == "<" else "not JSON"
@@ -71,6 +94,8 @@ def parse_body(raw: bytes | str) -> Any:
             kind = "truncated JSON"
         raise BodyError(f"{kind} ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
     except RecursionError:
+        # Deeper than Python's parser goes: far past the limit, which the text shows where.
+        _too_deep(nesting.too_deep_in_text(text))
         raise BodyError("JSON nested too deeply to parse") from None
     except BodyError as exc:
         # Refused where it was met, at any depth; a second parse finds its path.
@@ -80,6 +105,17 @@ def parse_body(raw: bytes | str) -> Any:
         raise BodyError(str(exc), at[0], "a JSON value (RFC 8259 has no NaN or Infinity)") from None
     except ValueError as exc:  # e.g. an integer of more digits than Python converts
         raise BodyError(f"JSON this parser cannot read ({exc})") from None
+    accounted = strict_json.members_accounted(text, body)
+    if not nesting.nested_at_most(text, body, accounted):
+        _too_deep(nesting.too_deep(body))
+    return Parsed(body, accounted, bool(floats))
+
+
+def _too_deep(path: JsonPath | None) -> None:
+    if path is not None:
+        raise BodyError(
+            nesting.describe(), render_path(path), f"JSON nested at most {nesting.MAX_DEPTH} deep ({nesting.WHY})"
+        )
 
 
 def judge_raw(
@@ -101,7 +137,7 @@ def judge_raw(
     data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
     try:
         text = decode_body(data)
-        body = parse_body(text)
+        parsed = parse(text)
     except BodyError as exc:
         violations = [Violation("HTTP-BODY-JSON", exc.path, exc.expected, str(exc))]
         # The rules that need no body judge it still: a body that is no JSON can hold the key
@@ -127,7 +163,7 @@ def judge_raw(
     return judge(
         Observed(
             status,
-            body,
+            parsed.body,
             content_type=content_type,
             key_scope=key_scope,
             credential=credential,
@@ -137,6 +173,8 @@ def judge_raw(
             expected_workspace_id=expected_workspace_id,
             expected_owner_user_id=expected_owner_user_id,
             contract=contract,
+            members_accounted=parsed.members_accounted,
+            floats_written=parsed.floats_written,
         )
     )
 
@@ -157,7 +195,7 @@ def judge(obs: Observed) -> Verdict:
         if result is not None:
             checked.add(rule_id)
             found.extend(result)
-    notes = (*undocumented(obs.body, contract), *coding_notes(obs))
+    notes = (*undocumented(obs.body, contract), *error_code_notes(obs), *coding_notes(obs))
     return Verdict(tuple(_drop_shadowed(found)), notes, frozenset(checked))
 
 

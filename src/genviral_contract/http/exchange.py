@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import requests
 from requests.structures import CaseInsensitiveDict
@@ -35,6 +36,9 @@ class Exchange:
     # The request's headers as sent, Authorization left out (see shapes.as_sent).
     request_headers: Mapping[str, str] | None = field(default=None, repr=False)
     informational: tuple[str, ...] = ()  # the 1xx answers read past before this one ("103 Early Hints")
+    # Seconds from sending the request to having its whole answer (requests' Response.elapsed,
+    # measured once the request holds its in-flight slot: a wait for the slot is not in it).
+    elapsed: float = field(default=0.0, compare=False)
 
     @classmethod
     def of(cls, response: requests.Response, role: str | None) -> Exchange:
@@ -51,6 +55,7 @@ class Exchange:
             response.content,
             request_headers=CaseInsensitiveDict(as_sent(request.headers)),
             informational=informational(response),
+            elapsed=_seconds(response.elapsed),
         )
 
     def status_line(self) -> str:
@@ -70,6 +75,11 @@ class Exchange:
     def request_line(self) -> str:
         who = f" ({self.role} key)" if self.role else ""
         return f"{self.method} {self.url}{who}"
+
+
+def _seconds(elapsed: timedelta | float) -> float:
+    # requests says a timedelta; schemathesis' own responses (its case.call) a float.
+    return elapsed.total_seconds() if isinstance(elapsed, timedelta) else float(elapsed)
 
 
 @dataclass

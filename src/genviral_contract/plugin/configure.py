@@ -19,6 +19,7 @@ from genviral_contract.plugin.junit import JUNIT_OPTION, JunitFile, junit_path
 from genviral_contract.plugin.ledger import REPORT_OPTION
 from genviral_contract.plugin.masking import mask_terminal
 from genviral_contract.plugin.run import RunState
+from genviral_contract.plugin.sightings import SharedFirsts
 from genviral_contract.plugin.stash import CONTINUITY, LIMITS, RECORDER, SECRETS, SETTINGS
 from genviral_contract.plugin.summary import Summary
 from genviral_contract.plugin.xdist import XdistHooks, is_worker, run_dir, xdist_loaded
@@ -46,10 +47,12 @@ def pytest_configure(config: pytest.Config) -> None:
     secrets: set[Secret] = set(loaded.keys.values())
     config.stash[SETTINGS] = loaded
     config.stash[SECRETS] = secrets
-    config.stash[CONTINUITY] = Continuity()
     mask_terminal(config, secrets)
     budget = profiles.request_budget(config, loaded.max_requests)
-    config.stash[LIMITS] = RunLimits(run_dir(config), budget=budget, max_wait=loaded.max_wait, pace=loaded.rate_limit)
+    limits = RunLimits(run_dir(config), budget=budget, max_wait=loaded.max_wait, pace=loaded.rate_limit)
+    config.stash[LIMITS] = limits
+    # Accounts are held to their first sighting in the whole run: the workers share it.
+    config.stash[CONTINUITY] = Continuity(SharedFirsts(limits.directory))
     config.stash[RECORDER] = Recorder(
         cassette_dir, fresh=config.getoption("record_mode", None) == "rewrite", secrets=secrets
     )

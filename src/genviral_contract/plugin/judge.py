@@ -74,11 +74,12 @@ class Judge:
         path: str = "/accounts",
         method: str = "GET",
         shape: Shape = SUITE,
+        scheme: str = "Bearer",
     ) -> Exchange:
-        """A request with a role's key (skips when it is not configured), or with an explicit
-        header; sent as ``shape``'s client sends it."""
+        """A request with a role's key under ``scheme`` (skips when it is not configured), or
+        with an explicit header; sent as ``shape``'s client sends it."""
         if role is not None:
-            authorization = self.key(role).bearer()
+            authorization = self.key(role).bearer(scheme)
         try:
             answer: Exchange | TargetError = fetch(
                 self.target.session,
@@ -199,7 +200,11 @@ class Judge:
         if self.continuity is None or exchange.status != 200 or role is None or role not in self.target.keys:
             return [], []
         seen = Sighting.of(exchange.content, f"{self._nodeid}, call {exchange.call}")
-        return self.continuity.compare(role, seen) if seen is not None else ([], [])
+        if seen is None:
+            return [], []
+        checked, found = self.continuity.compare(role, seen)
+        facts_checked, facts_found = self.continuity.compare_accounts(role, seen)
+        return checked + facts_checked, found + facts_found
 
     def require(
         self, rule_id: str, holds: bool, *, path: str, expected: str, found: str, exchange: Exchange | None = None

@@ -91,7 +91,7 @@ def test_content_type_is_judged(conformant: Path, capsys: Capture) -> None:
         (b'{"ok": true, "code": 200, "data": {"accounts": [', "truncated JSON"),
         (b"", "an empty body"),
         (b"\xff\xfe{}", "not UTF-8"),
-        (b"[" * 100_000, "nested too deeply"),
+        (b"[" * 100_000, "nested 65 deep"),
         (b'{"ok": NaN}', "NaN is not a JSON value"),
     ],
     ids=["html", "truncated", "empty", "not-utf8", "deep", "nan"],

@@ -28,10 +28,11 @@ from genviral_contract.http import shapes
 from genviral_contract.http.limits import Rate
 from genviral_contract.http.session import TargetSession, fetch
 from genviral_contract.refapi import CALLERS, FAULTS, Fault, ReferenceServer, seed
+from genviral_contract.refapi.faults.scope import MIXUP_WAIT
 from genviral_contract.refapi.ratelimit import FixedWindow
 from genviral_contract.refapi.wire import BOMB_SIZE, TRICKLE_EVERY
 
-SCOPES = {"workspace": "workspace", "personal": "personal", "empty": "workspace"}
+SCOPES = {"workspace": "workspace", "personal": "personal", "empty": "workspace", "lowercase-scheme": "workspace"}
 DOCUMENTED = {
     "workspace": (200, None),
     "personal": (200, None),
@@ -42,6 +43,8 @@ DOCUMENTED = {
     "no-auth": (401, "invalid_token"),
     "unknown-key": (401, "invalid_token"),
     "other-scheme": (401, "invalid_token"),
+    "other-scheme-lowercase": (401, "invalid_token"),
+    "lowercase-scheme": (200, None),
     "junk-auth": (401, "invalid_token"),
     "wrong-secret": (401, "invalid_token"),
     "near-secret": (401, "invalid_token"),
@@ -485,6 +488,42 @@ def _identity_per_connection(server: ReferenceServer) -> None:
     assert get(server, "personal")[0].json()["data"]["scope"] == "personal"
 
 
+def _scheme_as_spelled(server: ReferenceServer) -> None:
+    assert get(server, "lowercase-scheme")[0].status_code == 401
+    assert get(server, "workspace")[0].status_code == 200
+
+
+def _fact_changes(caller: str, name: str) -> Callable[[ReferenceServer], None]:
+    # Each answer is conformant alone; two calls show one id with two values of ``name``.
+    def check(server: ReferenceServer) -> None:
+        first, second = (fetch_judged(server, caller) for _ in range(2))
+        assert first[1].ok and second[1].ok, (first[1].lines(), second[1].lines())
+        (a, *_), (b, *_) = (response.json()["data"]["accounts"] for response, _ in (first, second))
+        assert a["id"] == b["id"] and a[name] != b[name]
+        assert {k: v for k, v in a.items() if k != name} == {k: v for k, v in b.items() if k != name}
+
+    return check
+
+
+def _mixed_at_three(server: ReferenceServer) -> None:
+    # Alone, and second of two, the personal key gets its own; third of three, the workspace's.
+    assert get(server, "personal")[0].json()["data"]["scope"] == "personal"
+    for company in (["workspace"], ["workspace", "empty"]):
+        start = threading.Barrier(len(company) + 1)
+
+        def one(caller: str, start: threading.Barrier = start) -> str:
+            start.wait()
+            return str(get(server, caller)[0].json()["data"]["scope"])
+
+        with ThreadPoolExecutor(max_workers=len(company)) as pool:
+            others = [pool.submit(one, caller) for caller in company]
+            start.wait()
+            time.sleep(MIXUP_WAIT / 5)  # the others are in, and held for MIXUP_WAIT
+            scope = get(server, "personal")[0].json()["data"]["scope"]
+            assert [f.result() for f in others] == ["workspace"] * len(company)
+        assert scope == ("personal" if len(company) < 2 else "workspace"), company
+
+
 def get_on(session: requests.Session, server: ReferenceServer, caller: str) -> requests.Response:
     return session.get(server.base_url + "/accounts", headers=server.headers_for(caller), timeout=5)
 
@@ -518,6 +557,11 @@ TARGETED: dict[str, Callable[[ReferenceServer], None]] = {
     "rate-limit-bare-429": _bare_429,
     "gzip-whatever-asked": _refused_coding,
     "identity-per-connection": _identity_per_connection,
+    "scheme-case-sensitive": _scheme_as_spelled,
+    "other-scheme-any-case": _status("other-scheme-lowercase", 200),
+    "account-changes-platform": _fact_changes("workspace", "platform"),
+    "account-changes-type": _fact_changes("personal", "type"),
+    "mixup-at-three-in-flight": _mixed_at_three,
 }
 
 
