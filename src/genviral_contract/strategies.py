@@ -260,6 +260,10 @@ def _catalogue() -> list[Mutation]:
         Mutation("code 201", _setting("envelope", "code", 201), "ENV-CODE-MATCHES-STATUS"),
         Mutation("code 201.0", _setting("envelope", "code", 201.0), "ENV-CODE-MATCHES-STATUS"),
         Mutation("code 500", _setting("envelope", "code", 500), "ENV-CODE-MATCHES-STATUS"),
+        Mutation("code 200.0", _setting("envelope", "code", 200.0), "HTTP-BODY-INTEGERS"),
+        Mutation(
+            "error_code of another status", _setting("envelope", "error_code", "invalid_token"), "ERR-CODE-OWN-STATUS"
+        ),
         Mutation("message null", _setting("envelope", "message", None), "ENV-MESSAGE-STRING"),
         Mutation("error_code a number", _setting("envelope", "error_code", 401), "ENV-ERROR-CODE-STRING"),
         Mutation("data null", _setting("envelope", "data", None), "ENV-DATA-IFF-OK"),

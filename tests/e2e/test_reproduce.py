@@ -167,3 +167,36 @@ def test_an_echoed_key_is_masked_in_the_har_and_not_judged_again(
     assert no_key_in(saved, server) == []
     judged = same_rules_again(saved, capsys)
     assert any("ERR-NO-CREDENTIAL-ECHO" in entry["not_judged_again"] for entry in judged["entries"])
+
+
+@pytest.mark.parametrize("server", ["scheme-case-sensitive"], indirect=True)
+def test_the_printed_curl_writes_the_scheme_as_sent(
+    pytester: pytest.Pytester, server: ReferenceServer, tmp_path: Path, capsys: Capture
+) -> None:
+    saved = saved_run(pytester, server, tmp_path, "whatever_the_case_of_its_scheme")
+    failing = [entry for entry in saved["entries"] if "AUTH-SCHEME-ANY-CASE" in entry["_genviral_rules"]]
+    assert failing
+    for entry in failing:
+        command = entry["_genviral_curl"]
+        assert re.search(r'"Authorization: (bearer|BEARER) \$GENVIRAL_(WORKSPACE|PERSONAL)_API_KEY"', command), command
+        assert f"  {command}" in saved["run"].stdout.splitlines()
+        assert run_curl(command, server, tmp_path) == (entry["response"]["status"], body_of(entry))
+    same_rules_again(saved, capsys)
+    assert no_key_in(saved, server) == []
+
+
+@pytest.mark.parametrize("server", ["account-changes-platform"], indirect=True)
+def test_an_account_whose_facts_change_shows_both_sightings(
+    pytester: pytest.Pytester, server: ReferenceServer, tmp_path: Path, capsys: Capture
+) -> None:
+    saved = saved_run(pytester, server, tmp_path, "same_key and workspace")
+    out = saved["run"].stdout
+    assert "ACC-FACTS-STABLE at $.data.accounts[0].platform" in out
+    assert ", the first of the run to list the account:" in out
+    numbered = re.findall(r"^  request (\d+) of run \S+, sent \S+, answered in \d+ ms", out, flags=re.M)
+    assert len(numbered) >= 2
+    changed = next(entry for entry in saved["entries"] if "ACC-FACTS-STABLE" in entry["_genviral_rules"])
+    assert len(saved["entries"]) == 2 and changed["_genviral_compared_with"] in {
+        entry["_genviral_id"] for entry in saved["entries"]
+    }
+    assert no_key_in(saved, server) == []

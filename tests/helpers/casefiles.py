@@ -8,6 +8,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from genviral_contract.contract.revision import Contract
+
 DATA = Path(__file__).resolve().parents[1] / "data"
 CASE_DIR = DATA / "cases"
 CASE_SCHEMA = DATA / "case.schema.json"
@@ -36,6 +38,13 @@ class Case:
     # request's as sent; None when the case does not say.
     headers: dict[str, str] | None = None
     request_headers: dict[str, str] | None = None
+    # The contract revision judged by, and the enum values a policy adds.
+    revision: int = 2
+    extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def contract(self) -> Contract:
+        return Contract.of(self.revision, dict(self.extensions))
 
     @property
     def id(self) -> str:
@@ -92,6 +101,8 @@ def cases() -> tuple[Case, ...]:
                         paths=tuple(test.get("paths", ())),
                         headers=_joined(test["headers"]) if "headers" in test else None,
                         request_headers=test.get("request_headers"),
+                        revision=test.get("revision", 2),
+                        extensions=tuple((k, tuple(v)) for k, v in test.get("extensions", {}).items()),
                     )
                 )
     return tuple(found)

@@ -72,3 +72,40 @@ def rule_line(
 def suite_error_line(count: int, note: str) -> str:
     """The terminal's suite-error row."""
     return f"{SUITE_ERROR:<{WIDTH}}  {'FAILED':<11}  fail {count:>3}  ({note})"
+
+
+# One file per platform; each judges an answer of the workspace key that lists one account.
+_SEES_AN_ACCOUNT = """
+import json
+
+from genviral_contract.credentials.forms import forms
+from genviral_contract.http.exchange import Exchange
+from genviral_contract.plugin.sightings import FILE
+from genviral_contract.plugin.stash import LIMITS
+from genviral_contract.refapi import seed
+
+
+def test_sees_the_account(genviral, request):
+    account = {{
+        "id": seed.seeded_id("account/facts"), "platform": "{platform}", "type": "byo", "username": "{name}",
+        "display_name": "x", "status": "active", "workspace_id": seed.MAIN,
+    }}
+    data = {{"scope": "workspace", "owner_user_id": seed.OWNER, "workspace_id": seed.MAIN, "accounts": [account]}}
+    body = json.dumps({{"ok": True, "code": 200, "message": "ok", "data": data}}).encode()
+    headers = {{"Content-Type": "application/json"}}
+    answer = Exchange("GET", "http://127.0.0.1/accounts", "workspace", 200, headers, body)
+    genviral.judge(genviral.numbered(answer))
+    # What the run's processes share holds ids, facts and test names: no form of any key.
+    shared = (request.config.stash[LIMITS].directory / FILE).read_text(encoding="utf-8").lower()
+    assert seed.seeded_id("account/facts") in shared
+    assert not [form for key in genviral.target.keys.values() for form in forms(key) if form.lower() in shared]
+"""
+
+
+def write_sightings(project: pytest.Pytester, second_platform: str) -> None:
+    """Two test files that each judge an answer listing one account: a tiktok account in
+    test_a.py, and the same id on ``second_platform`` in test_b.py."""
+    project.makepyfile(
+        test_a=_SEES_AN_ACCOUNT.format(platform="tiktok", name="first"),
+        test_b=_SEES_AN_ACCOUNT.format(platform=second_platform, name="renamed"),
+    )

@@ -72,6 +72,10 @@ EXERCISED: dict[str, str] = {
     "genviral-contract serve": _SERVE + "test_serve_announces_and_stops_quietly_on_ctrl_c",
     "genviral-contract serve --list-faults": _SERVE + "test_serve_lists_faults",
     "genviral-contract serve --rate-limit 40/15s": _SERVE + "test_serve_announces_its_rate_limit",
+    "genviral-contract serve --contract-revision 3": _SERVE + "test_serve_answers_by_revision_3",
+    "genviral-contract validate response.json --contract-revision 3": (
+        _CLI + "test_the_contract_revision_and_the_policy_are_taken_into_account"
+    ),
     "python -m genviral_contract.contract.rules_doc": (
         "tests/unit/contract/test_rules_doc.py::test_check_flags_a_stale_file"
     ),

@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 from helpers.runner import ROOT, failed_rules, run_inprocess, verdicts
 
+from genviral_contract.contract import rules
+from genviral_contract.contract.revision import DEFAULT_REVISION, REVISIONS
 from genviral_contract.refapi import FAULTS, Fault
 
 pytestmark = pytest.mark.selftest
@@ -42,19 +44,28 @@ MAX_WAIT = "30"
 MAX_WAIT_UNJUDGEABLE = "10"
 
 
-Run = Callable[[str, Path], subprocess.CompletedProcess[str]]
+Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture
 def run_against(pytester: pytest.Pytester) -> Run:
-    """`pytest tests/contract` against the embedded reference API with ``fault`` ("" for none)."""
+    """`pytest tests/contract` against the embedded reference API with ``fault`` ("" for none),
+    at the contract revision the fault needs (``revision`` overrides it: the reference API
+    still answers at the fault's)."""
 
-    def run(fault: str, report: Path) -> subprocess.CompletedProcess[str]:
+    def run(fault: str, report: Path, revision: int | None = None) -> subprocess.CompletedProcess[str]:
         max_wait = MAX_WAIT_UNJUDGEABLE if fault and FAULTS[fault].kind == "unjudgeable" else MAX_WAIT
+        served = (FAULTS[fault].revision if fault else None) or revision or DEFAULT_REVISION
         return run_inprocess(
             pytester,
             ["-p", "no:xdist", "--genviral-timeout", TIMEOUT, "--conformance-report", str(report)],
-            env={"GENVIRAL_REFAPI_FAULT": fault, "GENVIRAL_MAX_WAIT": max_wait, "GENVIRAL_HYPOTHESIS_PROFILE": PROFILE},
+            env={
+                "GENVIRAL_REFAPI_FAULT": fault,
+                "GENVIRAL_MAX_WAIT": max_wait,
+                "GENVIRAL_HYPOTHESIS_PROFILE": PROFILE,
+                "GENVIRAL_REFAPI_REVISION": str(served),
+                "GENVIRAL_CONTRACT_REVISION": str(revision or served),
+            },
         )
 
     return run
@@ -112,13 +123,27 @@ def test_suite_says_it_could_not_judge(fault: Fault, run_against: Run, tmp_path:
     assert "not judged: " in run.stdout and "exit status 75" in run.stdout
 
 
-def test_conformant_server_passes(run_against: Run, tmp_path: Path) -> None:
+@pytest.mark.parametrize("revision", REVISIONS)
+def test_conformant_server_passes(run_against: Run, tmp_path: Path, revision: int) -> None:
     report = tmp_path / "report.json"
-    run = run_against("", report)
+    run = run_against("", report, revision)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     found = {rule: r["verdict"] for rule, r in verdicts(report).items()}
-    # Against the embedded API every key is configured: no rule may go unchecked.
+    # Against the embedded API every key is configured: no rule of the revision may go unchecked.
     assert set(found.values()) == {"passed"}, {k: v for k, v in found.items() if v != "passed"}
+    assert set(found) == {r.id for r in rules.in_force(revision)}
+
+
+# Revision 3's faults that break only what revision 3 adds: revision 2 passes their bodies.
+ADDITIVE = [f for f in BREAKING if f.revision == 3 and all(rules.get(r).revisions == (3,) for r in f.rules)]
+
+
+@pytest.mark.parametrize("fault", ADDITIVE, ids=lambda f: f.name)
+def test_revision_2_passes_the_bodies_of_revision_3_faults(fault: Fault, run_against: Run, tmp_path: Path) -> None:
+    run = run_against(fault.name, tmp_path / "report.json", 2)
+    assert run.returncode == 0, (
+        f"revision 2 failed the revision-3 fault {fault.name!r}: {run.stdout[-3000:]}{run.stderr[-2000:]}"
+    )
 
 
 # Five catalogue outcomes, as the tests above record them.

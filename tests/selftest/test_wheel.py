@@ -165,3 +165,38 @@ def test_cassettes_are_recorded_into_and_replayed_from_the_users_folder(installe
     # Without the option, ./cassettes of the folder it runs in: there are none there.
     default = installed.run("genviral-contract", "replay", cwd=empty)
     assert default.returncode == 1 and "cassettes/workspace-key.yaml" in default.stdout, default.stdout[-3000:]
+
+
+POLICY = """\
+revision = 3
+
+[enums]
+platform = ["x"]
+
+[[waiver]]
+rule = "ACC-STATUS-ACTIVE"
+until = 2099-12-31
+reason = "inactive accounts leak into the list; API-1234"
+"""
+
+
+def test_the_installed_tool_honours_a_policy_in_an_empty_folder(installed: Installed, empty: Path) -> None:
+    (empty / "genviral-contract.toml").write_text(POLICY, encoding="utf-8")
+    version = installed.run("genviral-contract", "--version", cwd=empty)
+    assert "contract revision 3 (schemas sha256:" in version.stdout, version.stdout + version.stderr
+    run = installed.run(
+        "genviral-contract",
+        "test",
+        *SOME,
+        "--conformance-report",
+        "report.json",
+        cwd=empty,
+        env={"GENVIRAL_REFAPI_FAULT": "inactive-leak"},
+    )
+    # The installed schemas of revision 3, the policy's waiver: a waived failure, exit 0.
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    found = json.loads((empty / "report.json").read_text())
+    assert found["tool"]["contract_revision"] == "3"
+    assert found["policy"]["path"].endswith("genviral-contract.toml")
+    assert {r["rule"]: r["verdict"] for r in found["rules"]}["ACC-STATUS-ACTIVE"] == "waived"
+    assert {r["rule"]: r["verdict"] for r in found["rules"]}["ACC-CAPABILITIES-OBJECT"] == "passed"

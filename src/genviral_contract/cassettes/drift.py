@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from genviral_contract.contract import schemas
 from genviral_contract.contract.findings import markdown_cell, render_value
+from genviral_contract.contract.revision import DEFAULT, Contract
 from genviral_contract.contract.verdict import BodyError, parse_body
 
 Kind = Literal["breaking", "additive", "data"]
@@ -56,9 +57,10 @@ class Answer:
 
 
 @cache
-def contract_enums() -> dict[str, frozenset[str]]:
-    """The enumerated fields of the schemas, by path: what a live value may be."""
-    docs = schemas.documents()
+def contract_enums(contract: Contract = DEFAULT) -> dict[str, frozenset[str]]:
+    """The enumerated fields of the schemas, by path: what a live value may be (with the
+    values ``contract``'s policy adds)."""
+    docs = schemas.documents_for(contract)
     account = docs[schemas.ACCOUNT]["properties"]
     payload = docs[schemas.PAYLOAD]["properties"]
     found = {f"$.data.accounts[*].{name}": account[name] for name in ("platform", "type", "status")}

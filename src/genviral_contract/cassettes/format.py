@@ -22,6 +22,7 @@ import yaml
 
 from genviral_contract.artefacts import display as display  # re-exported: cassettes.display names a cassette
 from genviral_contract.cassettes.scenarios import SCENARIOS
+from genviral_contract.contract import nesting
 
 DEFAULT_DIR = Path("cassettes")
 EMPTY = "is empty"
@@ -97,6 +98,9 @@ def _readable(body: Any) -> Any:
         parsed = json.loads(body, parse_constant=_no_constant, object_pairs_hook=_unique_keys)
     except (ValueError, RecursionError):
         # Not JSON, or JSON that a re-formatting would change (NaN, duplicate keys): keep it verbatim.
+        return _Block(body) if "\n" in body else body
+    if nesting.too_deep(parsed) is not None:
+        # Indenting recurses once per level; a body no client reads is kept as it came.
         return _Block(body) if "\n" in body else body
     return _Block(json.dumps(parsed, indent=2, ensure_ascii=False) + "\n")
 

@@ -10,7 +10,8 @@ custom fields start with ``_``), the rule ids it broke, the test, the run's requ
 number, the answer's request ids, the curl command that sends it again, and what it was
 judged with (the key's scope, the expected ids and status), so that ``validate`` judges it
 as the run did. A cross-call failure saves both answers: the later one names the first in
-``_genviral_compared_with``.
+``_genviral_compared_with``. An exchange whose violations a waiver of the team's policy
+covered is saved too, its waived rules in ``_genviral_rules`` and named in ``_genviral_waived``.
 
 Every string is masked with the run's secrets before it is written, a body that is not
 UTF-8 before it is base64-encoded (where masking could no longer see a key). Reading
@@ -95,8 +96,10 @@ def entry(
     rules: Iterable[str] = (),
     judged: Mapping[str, Any] | None = None,
     compared_with: str | None = None,
+    waived: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """One HAR entry for ``exchange``, masked with ``secrets``; ``rules``: the rule ids it broke."""
+    """One HAR entry for ``exchange``, masked with ``secrets``; ``rules``: the rule ids it
+    broke; ``waived``: those of them a waiver of the team's policy covered."""
     secrets = tuple(secrets)
     sent = exchange.sent
     started = sent.started if sent is not None else time.time()
@@ -160,6 +163,8 @@ def entry(
         found["_genviral_informational"] = list(exchange.informational)
     if compared_with is not None:
         found["_genviral_compared_with"] = compared_with
+    if waived:
+        found["_genviral_waived"] = sorted(set(waived))
     masked: dict[str, Any] = mask_within(found, secrets)
     return masked
 
@@ -173,13 +178,17 @@ def merged(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         if kept is not item:
             kept["_genviral_rules"] = sorted(set(kept["_genviral_rules"]) | set(item["_genviral_rules"]))
             kept["_genviral_tests"] = sorted(set(kept["_genviral_tests"]) | set(item["_genviral_tests"]))
+            if item.get("_genviral_waived") or kept.get("_genviral_waived"):
+                waived = set(kept.get("_genviral_waived") or []) | set(item.get("_genviral_waived") or [])
+                kept["_genviral_waived"] = sorted(waived)
             for name in ("_genviral_judged_with", "_genviral_compared_with"):
                 if item.get(name) and not kept.get(name):
                     kept[name] = item[name]
     return sorted(by_id.values(), key=lambda e: (e["startedDateTime"], e.get("_genviral_seq") or 0))
 
 
-def document(entries: Iterable[Mapping[str, Any]], run_id: str | None) -> dict[str, Any]:
+def document(entries: Iterable[Mapping[str, Any]], run_id: str | None, judged_by: str | None = None) -> dict[str, Any]:
+    """The HAR document; ``judged_by``: the run's provenance line (its contract revision)."""
     return {
         "log": {
             "version": HAR_VERSION,
@@ -187,7 +196,7 @@ def document(entries: Iterable[Mapping[str, Any]], run_id: str | None) -> dict[s
             "comment": "the exchanges behind the failures of one run, masked",
             "entries": merged(entries),
             "_genviral_run": run_id,
-            "_genviral_judged_by": provenance.line(),
+            "_genviral_judged_by": judged_by or provenance.line(),
         }
     }
 
@@ -196,10 +205,16 @@ def file_for(folder: Path, run_id: str) -> Path:
     return folder / FILE_NAME.format(run=run_id)
 
 
-def write(path: Path, entries: Iterable[Mapping[str, Any]], run_id: str | None, secrets: Iterable[Secret]) -> None:
+def write(
+    path: Path,
+    entries: Iterable[Mapping[str, Any]],
+    run_id: str | None,
+    secrets: Iterable[Secret],
+    judged_by: str | None = None,
+) -> None:
     """Write the HAR file in one step, masked (before serialising: a mask applied to the JSON
     text could swallow an escape); artefacts.NotWritten when it cannot."""
-    masked = mask_within(document(entries, run_id), tuple(secrets))
+    masked = mask_within(document(entries, run_id, judged_by), tuple(secrets))
     write_atomic(path, json.dumps(masked, ensure_ascii=False, indent=2) + "\n", SAVE_OPTION)
 
 
@@ -227,6 +242,7 @@ class SavedExchange:
     judged: Mapping[str, Any] = field(default_factory=dict)
     compared_with: str | None = None
     tests: tuple[str, ...] = ()
+    waived: tuple[str, ...] = ()  # those of ``rules`` a waiver of the team's policy covered
 
     @property
     def content_type(self) -> str | None:
@@ -348,6 +364,7 @@ def _saved(index: int, item: Any) -> SavedExchange:
         judged=judged if isinstance(judged, dict) else {},
         compared_with=text_of("_genviral_compared_with"),
         tests=tuple(str(t) for t in item.get("_genviral_tests") or [] if isinstance(t, str)),
+        waived=tuple(str(r) for r in item.get("_genviral_waived") or [] if isinstance(r, str)),
     )
 
 

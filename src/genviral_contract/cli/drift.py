@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from genviral_contract.cassettes.drift import Answer, Report, Result, diff
+from genviral_contract.cassettes.drift import Answer, Report, Result, contract_enums, diff
 from genviral_contract.cassettes.format import DEFAULT_DIR, RECORD_ALL, CassetteError, Interaction, display, load
 from genviral_contract.cassettes.scenarios import SCENARIOS, Scenario
 from genviral_contract.cli.output import emit, fail
@@ -38,7 +38,9 @@ def _cassettes(directory: Path) -> dict[str, Interaction]:
     return recorded
 
 
-def _compare(scenario: Scenario, recorded: Interaction, target: Target, used: list[Secret]) -> Result:
+def _compare(
+    scenario: Scenario, recorded: Interaction, target: Target, used: list[Secret], enums: dict[str, frozenset[str]]
+) -> Result:
     result = Result(scenario.name, recorded.status)
     if scenario.role is not None and scenario.role not in target.keys:
         result.skipped = f"{settings_mod.ROLES[scenario.role].env} is not set"
@@ -48,7 +50,7 @@ def _compare(scenario: Scenario, recorded: Interaction, target: Target, used: li
         used.append(credential)
     answer = fetch(target.session, target.url(), role=scenario.role, authorization=credential)
     result.live_status = answer.status
-    result.changes = diff(Answer.of(recorded.status, recorded.body), Answer.of(answer.status, answer.content))
+    result.changes = diff(Answer.of(recorded.status, recorded.body), Answer.of(answer.status, answer.content), enums)
     return result
 
 
@@ -70,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
     target = open_target(loaded)
     used: list[Secret] = list(target.keys.values())
     try:
-        results = [_compare(s, recorded[s.name], target, used) for s in SCENARIOS.values()]
+        enums = contract_enums(loaded.contract)
+        results = [_compare(s, recorded[s.name], target, used, enums) for s in SCENARIOS.values()]
     except TargetError as exc:
         raise fail(mask(f"drift: {target.label} did not answer, nothing was compared: {exc}", *used)) from None
     finally:
@@ -78,6 +81,9 @@ def run(args: argparse.Namespace) -> int:
     where = target.label + (
         " (neither --base-url nor GENVIRAL_BASE_URL is set: a fresh one for this run)" if loaded.embedded else ""
     )
+    where += f"; contract revision {loaded.contract.revision}"
+    if loaded.policy is not None:
+        where += "; policy " + "; ".join([loaded.policy.line(), *loaded.contract.extension_lines()])
     report = Report(where, display(directory), args.strict, results)
     # Masked on the way out, as in the pytest reports: a body that echoed a key stays masked.
     emit(report, args.format, tuple(used))

@@ -21,7 +21,8 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from genviral_contract.cli.output import Exit, fail
-from genviral_contract.config.settings import DRIFT_OPTIONS
+from genviral_contract.config.settings import DRIFT_OPTIONS, SETTINGS
+from genviral_contract.contract.revision import DEFAULT_REVISION, REVISIONS
 from genviral_contract.credentials.masking import mask
 
 # Subcommands whose every argument is pytest's: they bypass argparse (see main).
@@ -42,9 +43,15 @@ class _Version(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, **kwargs)
 
     def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> NoReturn:
+        from genviral_contract.config.settings import SettingsError, load_contract
         from genviral_contract.contract.provenance import line
 
-        print(line())
+        # The revision in force here: GENVIRAL_CONTRACT_REVISION, else this folder's policy.
+        try:
+            loaded = load_contract()
+        except SettingsError as exc:
+            raise fail(f"{parser.prog}: {exc}") from None
+        print(line(loaded.contract.revision))
         raise Exit(0)
 
 
@@ -85,6 +92,10 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--key-scope", choices=("workspace", "personal"), help="scope of the key used, when known")
     val.add_argument("--content-type", help="Content-Type it came with, when known")
     val.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    # The contract revision and the team's policy, from the settings table.
+    for setting in SETTINGS:
+        if setting.env in ("GENVIRAL_CONTRACT_REVISION", "GENVIRAL_POLICY") and setting.drift:
+            val.add_argument(setting.drift, default=None, metavar=setting.metavar, help=setting.usage)
 
     srv = sub.add_parser("serve", help="run the embedded reference API standalone")
     srv.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
@@ -96,6 +107,14 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         metavar="COUNT/WINDOW",
         help="answer 429 past COUNT requests per WINDOW, all keys together (e.g. 40/15s, 100/min)",
+    )
+    srv.add_argument(
+        "--contract-revision",
+        type=int,
+        choices=REVISIONS,
+        default=None,
+        help="the documentation revision answered by (3: accounts carry capabilities; default: the fault's, "
+        f"else {DEFAULT_REVISION})",
     )
     srv.add_argument("--list-faults", action="store_true", help="list the fault catalogue and exit")
 

@@ -11,6 +11,7 @@ import shlex
 import time
 
 from genviral_contract.cli.output import Exit, fail
+from genviral_contract.contract.revision import DEFAULT_REVISION, REVISIONS
 from genviral_contract.http.limits import Rate
 from genviral_contract.refapi.faults import FAULTS
 from genviral_contract.refapi.server import ReferenceServer, is_loopback
@@ -55,8 +56,12 @@ def run(args: argparse.Namespace) -> int:
         rate_limit = Rate.parse(text) if text is not None else None
     except ValueError as exc:
         raise _usage_error(f"--rate-limit: {exc}, not {text!r}") from None
+    fault_revision = FAULTS[args.fault].revision if args.fault is not None else None
+    revision = getattr(args, "contract_revision", None) or fault_revision or DEFAULT_REVISION
+    if revision not in REVISIONS:
+        raise _usage_error(f"--contract-revision must be one of {', '.join(map(str, REVISIONS))}, not {revision!r}")
     server = ReferenceServer(
-        fault=args.fault, latency=args.latency, host=args.host, port=args.port, rate_limit=rate_limit
+        fault=args.fault, latency=args.latency, host=args.host, port=args.port, rate_limit=rate_limit, revision=revision
     )
     try:
         server.start()
@@ -76,7 +81,7 @@ def _announce(server: ReferenceServer) -> None:
     fault = server.fault
     label = f"fault {fault.name} ({fault.kind}: {fault.description})" if fault else "no fault"
     limit = f", rate limit {server.rate_limit} (one fixed window for all keys)" if server.rate_limit else ""
-    print(f"Genviral reference API, {label}{limit}")
+    print(f"Genviral reference API, contract revision {server.revision}, {label}{limit}")
     print(f"  base URL: {server.base_url}")
     print("  keys (send as 'Authorization: Bearer <key>'; fresh on every start):")
     width = max(len(name) for name in server.keys)

@@ -22,7 +22,9 @@ from typing import Any
 from genviral_contract.cassettes import har
 from genviral_contract.cli.output import emit, fail
 from genviral_contract.cli.validate_har import JudgedHar, judge_entries
+from genviral_contract.config import settings as settings_mod
 from genviral_contract.contract.findings import Verdict
+from genviral_contract.contract.revision import DEFAULT_REVISION, Contract
 from genviral_contract.contract.semantic import Observed
 from genviral_contract.contract.verdict import BodyError, judge, parse_body
 
@@ -63,29 +65,60 @@ class Judged:
 
     label: str
     verdict: Verdict
+    revision: int = DEFAULT_REVISION
+    policy: str = ""  # the policy's file, digest and extensions, when there is one
 
     def as_text(self) -> str:
-        return "\n".join([*self.verdict.lines(), summary(self.verdict)])
+        # The revision is said when it is not the default one, or a policy chose it.
+        by = f"contract revision {self.revision}" + (f", policy {self.policy}" if self.policy else "")
+        shown = self.revision != DEFAULT_REVISION or self.policy
+        return "\n".join([*self.verdict.lines(), summary(self.verdict) + (f"; {by}" if shown else "")])
 
     def as_dict(self) -> dict[str, Any]:
-        return {"file": self.label, **self.verdict.as_dict()}
+        judged_by: dict[str, Any] = {"contract_revision": self.revision} | (
+            {"policy": self.policy} if self.policy else {}
+        )
+        return {"file": self.label, **judged_by, **self.verdict.as_dict()}
+
+
+# The options validate takes from the settings table: the contract revision and the policy.
+OPTIONS = {s.env: s.drift for s in settings_mod.SETTINGS if s.env in ("GENVIRAL_CONTRACT_REVISION", "GENVIRAL_POLICY")}
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        overrides = {
+            env: getattr(args, settings_mod.Setting.dest(str(option)), None) for env, option in OPTIONS.items()
+        }
+        contract = settings_mod.load_contract(overrides=overrides, options={k: str(v) for k, v in OPTIONS.items()})
+    except settings_mod.SettingsError as exc:
+        raise fail(f"{PROG}: {exc}") from None
+    policy = ""
+    if contract.policy is not None:
+        policy = ", ".join([contract.policy.line(), *contract.contract.extension_lines()])
     label, text = _read(args.file)
     if har.looks_like_har(label, text):
-        return _run_har(args, label, text)
+        return _run_har(args, label, text, contract.contract, policy)
     try:
         body = parse_body(text)
     except BodyError as exc:
-        raise fail(f"{PROG}: {label}: cannot be validated: {exc}") from None
-    status = 200 if args.status is None else args.status
-    verdict = judge(Observed(status, body, content_type=args.content_type, key_scope=args.key_scope, raw_text=text))
-    emit(Judged(label, verdict), args.format)
+        at = f" at {exc.path}" if exc.path != "$" else ""
+        raise fail(f"{PROG}: {label}: cannot be validated: {exc}{at}") from None
+    verdict = judge(
+        Observed(
+            200 if args.status is None else args.status,
+            body,
+            content_type=args.content_type,
+            key_scope=args.key_scope,
+            raw_text=text,
+            contract=contract.contract,
+        )
+    )
+    emit(Judged(label, verdict, contract.contract.revision, policy), args.format)
     return 0 if verdict.ok else 1
 
 
-def _run_har(args: argparse.Namespace, label: str, text: str) -> int:
+def _run_har(args: argparse.Namespace, label: str, text: str, contract: Contract, policy: str) -> int:
     given = [
         name
         for name, value in (
@@ -101,6 +134,6 @@ def _run_har(args: argparse.Namespace, label: str, text: str) -> int:
         entries = har.read(text)
     except har.HarError as exc:
         raise fail(f"{PROG}: {label}: {exc}") from None
-    result = JudgedHar(label, judge_entries(entries))
+    result = JudgedHar(label, judge_entries(entries, contract), contract.revision, policy)
     emit(result, args.format)
     return 0 if result.ok else 1

@@ -18,6 +18,7 @@ from typing import Any
 from genviral_contract.cassettes.har import SavedExchange
 from genviral_contract.contract.continuity import Continuity, Sighting
 from genviral_contract.contract.findings import Verdict, Violation
+from genviral_contract.contract.revision import DEFAULT, DEFAULT_REVISION, Contract
 from genviral_contract.contract.verdict import judge_raw
 
 # Why a rule the run reported cannot be judged again from the file.
@@ -57,7 +58,7 @@ class EntryVerdict:
         lines += [f"  {line}" for line in self.verdict.lines()]
         lines.append("  " + (f"broken: {', '.join(self.found)}" if self.found else "conformant"))
         if saved.rules or saved.id:
-            said = ", ".join(saved.rules) or "nothing"
+            said = ", ".join(f"{rule} (waived)" if rule in saved.waived else rule for rule in saved.rules) or "nothing"
             lines.append(f"  the run found: {said}" + ("; the same" if self.same_as_run else "; not the same"))
         for rule, why in sorted(self.not_again.items()):
             lines.append(f"  not judged again: {rule} ({why})")
@@ -103,7 +104,8 @@ def _across(saved: SavedExchange, by_id: dict[str, SavedExchange]) -> tuple[set[
     return set(checked), found
 
 
-def judge_entries(entries: list[SavedExchange]) -> list[EntryVerdict]:
+def judge_entries(entries: list[SavedExchange], contract: Contract = DEFAULT) -> list[EntryVerdict]:
+    """Each entry judged again by ``contract`` (the revision and the team's enum extensions)."""
     by_id = {saved.id: saved for saved in entries if saved.id is not None}
     judged = []
     for saved in entries:
@@ -116,6 +118,7 @@ def judge_entries(entries: list[SavedExchange]) -> list[EntryVerdict]:
             request_headers=saved.request_headers,
             expected_workspace_id=_text(saved.judged.get("expected_workspace_id")),
             expected_owner_user_id=_text(saved.judged.get("expected_owner_user_id")),
+            contract=contract,
         )
         status_checked, status_found = _status(saved)
         across_checked, across_found = _across(saved, by_id)
@@ -142,6 +145,8 @@ class JudgedHar:
 
     label: str
     entries: list[EntryVerdict]
+    revision: int = DEFAULT_REVISION
+    policy: str = ""  # the policy's file, digest and extensions, when there is one
 
     @property
     def ok(self) -> bool:
@@ -157,11 +162,16 @@ class JudgedHar:
 
     def as_text(self) -> str:
         lines = [line for entry in self.entries for line in entry.as_text()]
-        return "\n".join([*lines, self.summary()])
+        # The revision is said when it is not the default one, or a policy chose it.
+        by = f"contract revision {self.revision}" + (f", policy {self.policy}" if self.policy else "")
+        shown = self.revision != DEFAULT_REVISION or self.policy
+        return "\n".join([*lines, self.summary() + (f"; {by}" if shown else "")])
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "file": self.label,
+            "contract_revision": self.revision,
+            **({"policy": self.policy} if self.policy else {}),
             "conformant": self.ok,
             "entries": [entry.as_dict() for entry in self.entries],
             "summary": self.summary(),

@@ -18,6 +18,11 @@ For a configured base URL, the CA bundle is the first of ``GENVIRAL_CA_BUNDLE``,
 like the suite's own settings: a path that does not exist, or a file with no certificate
 in it, is one line naming the variable. The proxies are not settings: the client reads
 them from the environment at each request, as requests does (see client.Network).
+
+The contract revision comes from the option, else the environment, else the team's policy
+file (config/policy.py: ``--policy``, ``GENVIRAL_POLICY``, else genviral-contract.toml in
+the run's root folder), else revision 2. The policy's enum extensions and waivers come
+with it; a policy that cannot be used is one line, like any setting.
 """
 
 from __future__ import annotations
@@ -34,7 +39,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from genviral_contract.config import policy as policy_file
+from genviral_contract.config.policy import Policy, PolicyError
 from genviral_contract.contract.endpoint import BASE_PATH
+from genviral_contract.contract.revision import DEFAULT_REVISION, REVISIONS, Contract
 from genviral_contract.credentials.masking import masked_url
 from genviral_contract.credentials.secret import Secret
 from genviral_contract.http.limits import Rate
@@ -114,6 +122,14 @@ class Settings:
     client_cert: str | None = None  # for mutual TLS: the certificate (and key) file
     client_key: str | None = None  # its key, when in a file of its own
     save_exchanges: str | None = None  # the folder the HAR file of the exchanges behind failures goes to
+    revision: int | None = None  # the contract revision given by option or environment; None: not given
+    policy: Policy | None = None  # the team's policy file, when there is one
+
+    @property
+    def contract(self) -> Contract:
+        """The revision in force (option, environment, policy, then revision 2) and the policy's extensions."""
+        revision = self.revision or (self.policy.revision if self.policy else None) or DEFAULT_REVISION
+        return self.policy.contract(revision) if self.policy else Contract(revision)
 
     @property
     def embedded(self) -> bool:
@@ -243,6 +259,13 @@ def _size(name: str, raw: str) -> int:
     )
 
 
+def _revision(name: str, raw: str) -> int:
+    if raw not in {str(r) for r in REVISIONS}:
+        allowed = " or ".join(map(str, REVISIONS))
+        raise SettingsError(f"{name}={_shown(raw)} is not a contract revision ({allowed})")
+    return int(raw)
+
+
 def _ca_bundle(name: str, path: str) -> str:
     """A CA bundle that exists and, when a file, holds a certificate (a folder is read at the
     handshake, as OpenSSL's ``capath``)."""
@@ -317,6 +340,26 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "GENVIRAL_CONTRACT_REVISION",
+        help="the contract revision the answers are judged by",
+        default=f"the policy's revision, else {DEFAULT_REVISION}",
+        allowed=" or ".join(map(str, REVISIONS)),
+        option="--contract-revision",
+        metavar="REVISION",
+        field="revision",
+        parse=_revision,
+        drift="--contract-revision",
+    ),
+    Setting(
+        "GENVIRAL_POLICY",
+        help="the team's policy file: revision, enum extensions, waivers (docs/policy.md)",
+        default="genviral-contract.toml in the run's root folder, if there is one",
+        allowed="a TOML file",
+        option="--policy",
+        metavar="PATH",
+        drift="--policy",
+    ),
     Setting(
         "GENVIRAL_BASE_URL",
         help="target base URL, including /api/partner/v1",
@@ -478,12 +521,15 @@ def load(
     overrides: Mapping[str, str | None] | None = None,
     *,
     options: Mapping[str, str] | None = None,
+    root: Path | None = None,
 ) -> Settings:
     """Read the settings; ``overrides`` (command-line options, by env-variable name) win.
 
     ``options`` names the command-line option of an override (``{"GENVIRAL_TIMEOUT": "--timeout"}``):
     an error in a value that came from the command line names the option the user typed.
-    SettingsError, one line naming the setting, for any value out of bounds.
+    ``root`` is the run's root folder, where a genviral-contract.toml is the policy unless
+    one is named (None: the current folder). SettingsError, one line naming the setting
+    (or the policy's file, line and field), for any value out of bounds.
     """
     merged = dict(os.environ if env is None else env)
     from_option: dict[str, str] = {}
@@ -528,7 +574,47 @@ def load(
         return None if value is None else (named(name), value)
 
     _client_certificate(given("GENVIRAL_CLIENT_CERT"), given("GENVIRAL_CLIENT_KEY"))
+    fields["policy"] = _policy(get("GENVIRAL_POLICY"), named("GENVIRAL_POLICY"), root)
     return Settings(keys=keys, **fields)
+
+
+def _policy(given: str | None, name: str, root: Path | None) -> Policy | None:
+    """The policy named by ``given`` (the value of the setting ``name``), else the root's."""
+    if given is not None and not Path(given).is_file():
+        raise SettingsError(f"{name}={_shown(given)} is not a file (expected a TOML policy, see docs/policy.md)")
+    where = policy_file.find(root or Path.cwd(), given)
+    try:
+        return None if where is None else policy_file.load(where)
+    except PolicyError as exc:
+        raise SettingsError(str(exc)) from None
+
+
+def load_contract(
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, str | None] | None = None,
+    *,
+    options: Mapping[str, str] | None = None,
+    root: Path | None = None,
+) -> Settings:
+    """Only the contract settings (the revision and the policy), for the commands that reach
+    no target (``validate``, ``--version``): the other settings are not read, so none of
+    them can stand in the way."""
+    merged = dict(os.environ if env is None else env)
+    names = dict(options or {})
+    for name, value in (overrides or {}).items():
+        if value is not None:
+            merged[name] = value
+        else:
+            names.pop(name, None)
+
+    def get(name: str) -> str | None:
+        return merged.get(name, "").strip() or None
+
+    raw = get("GENVIRAL_CONTRACT_REVISION")
+    name = names.get("GENVIRAL_CONTRACT_REVISION", "GENVIRAL_CONTRACT_REVISION")
+    revision = _revision(name, raw) if raw is not None else None
+    policy = _policy(get("GENVIRAL_POLICY"), names.get("GENVIRAL_POLICY", "GENVIRAL_POLICY"), root)
+    return Settings(revision=revision, policy=policy)
 
 
 def markdown_table() -> str:

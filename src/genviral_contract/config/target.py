@@ -53,10 +53,14 @@ def open_target(settings: Settings, limits: RunLimits | None = None, run_id: str
     # The fault and latency settings exist for the self-tests and benchmarks: they make
     # the embedded API break one promise on purpose, or answer slowly.
     limit = os.environ.get("GENVIRAL_REFAPI_RATE_LIMIT") or None
+    # It answers by the revision the run judges by, unless told another (a self-test judging
+    # revision 3's bodies by revision 2).
+    revision = os.environ.get("GENVIRAL_REFAPI_REVISION") or None
     server = ReferenceServer(
         fault=os.environ.get("GENVIRAL_REFAPI_FAULT") or None,
         latency=float(os.environ.get("GENVIRAL_REFAPI_LATENCY") or 0),
         rate_limit=Rate.parse(limit) if limit else None,
+        revision=int(revision) if revision else settings.contract.revision,
     ).start()
     # Named by the variables a staging's keys come from: a printed command reads the same everywhere.
     keys = {role: Secret.from_variable(ROLES[role].env, value, f"{role} key") for role, value in server.keys.items()}

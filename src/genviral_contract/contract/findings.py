@@ -53,12 +53,16 @@ class Violation:
     path: str
     expected: str
     found: str
+    # What the user can do about it, when there is something (how a policy accepts a value).
+    hint: str = ""
 
     def __str__(self) -> str:
-        return f"{self.rule} at {self.path}: expected {self.expected}; found {self.found}"
+        text = f"{self.rule} at {self.path}: expected {self.expected}; found {self.found}"
+        return f"{text} ({self.hint})" if self.hint else text
 
     def as_dict(self) -> dict[str, str]:
-        return {"rule": self.rule, "path": self.path, "expected": self.expected, "found": self.found}
+        found = {"rule": self.rule, "path": self.path, "expected": self.expected, "found": self.found}
+        return found | ({"hint": self.hint} if self.hint else {})
 
 
 UNDOCUMENTED = "undocumented-field"

@@ -1,5 +1,6 @@
-"""What judged a run: the tool's version and the contract it judged against, so that a
-gate's verdict can be traced to the exact rules and schemas behind it."""
+"""What judged a run: the tool's version and the contract it judged against (the revision in
+force, the schemas' digest), so that a gate's verdict can be traced to the exact rules and
+schemas behind it. A team's policy adds its own lines (plugin/accepted.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import yaml
 
 from genviral_contract import __version__
+from genviral_contract.contract.revision import DEFAULT_REVISION
 from genviral_contract.contract.schemas import schema_dir
 
 TOOL = "genviral-contract"
@@ -17,7 +19,7 @@ TOOL = "genviral-contract"
 
 @cache
 def contract() -> tuple[str, str]:
-    """The documentation revision the schemas encode (openapi.yaml's ``info.version``) and a
+    """The default revision (openapi.yaml's ``info.version``, the revision it describes) and a
     digest of every schema file, which changes with any edit a revision number may not show."""
     folder = schema_dir()
     digest = hashlib.sha256()
@@ -27,11 +29,12 @@ def contract() -> tuple[str, str]:
     return str(info["version"]), digest.hexdigest()
 
 
-def line() -> str:
-    revision, digest = contract()
+def line(revision: int = DEFAULT_REVISION) -> str:
+    """The tool and the contract revision in force, in one line."""
+    _, digest = contract()
     return f"{TOOL} {__version__}, contract revision {revision} (schemas sha256:{digest[:12]})"
 
 
-def as_dict() -> dict[str, Any]:
-    revision, digest = contract()
-    return {"name": TOOL, "version": __version__, "contract_revision": revision, "schemas_sha256": digest}
+def as_dict(revision: int = DEFAULT_REVISION) -> dict[str, Any]:
+    _, digest = contract()
+    return {"name": TOOL, "version": __version__, "contract_revision": str(revision), "schemas_sha256": digest}

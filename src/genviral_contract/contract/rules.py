@@ -11,12 +11,18 @@ Three kinds of rule:
   see ``semantic.py``.
 - ``suite``: needs more than one response (stability, isolation, authentication probes);
   only the conformance suite against a live target or cassettes can check it.
+
+A rule holds in the contract revisions it names (``revisions``: revision 3's capabilities
+rules hold in revision 3 only). A team's policy may waive a broken rule for a while, except
+the rules that keep one tenant's data and keys from another: ``unwaivable`` says why not.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+from genviral_contract.contract.revision import REVISIONS
 
 Kind = Literal["schema", "semantic", "suite"]
 
@@ -29,12 +35,24 @@ class Rule:
     kind: Kind
     # JSON paths this rule owns, for attributing schema errors ("*" is any array index).
     where: tuple[str, ...] = ()
+    # The contract revisions the rule holds in.
+    revisions: tuple[int, ...] = REVISIONS
+    # Why no policy may waive it; empty for a rule a team may waive for a while.
+    unwaivable: str = ""
+
+    @property
+    def waivable(self) -> bool:
+        return not self.unwaivable
 
 
 _ENVELOPE = "Response envelope (every endpoint)"
 _PAYLOAD = "GET /accounts, Response"
 _BEHAVIOUR = "GET /accounts, Behavior"
 _ERRORS = "GET /accounts, Error Responses"
+_REV3 = "Get Accounts (revision 3)"
+# Why the rules that keep one tenant's data and keys from another are never waived: a gate
+# trusted with production keys does not let a config file switch them off.
+_TENANTS = "it keeps one tenant's {} from another: a release that breaks it leaks {}"
 
 RULES: tuple[Rule, ...] = (
     # --- transport ---------------------------------------------------------------
@@ -52,13 +70,18 @@ RULES: tuple[Rule, ...] = (
         f"{_ENVELOPE}: every request gets a response envelope; RFC 9110 §15.2: a client reads past "
         "the 1xx answers it did not expect.",
         "suite",
+        unwaivable="a request that got no answer leaves its test nothing to judge: waiving it would leave "
+        "unjudged every rule the answer would have shown",
     ),
     Rule(
         "HTTP-BODY-JSON",
         "The body is one complete JSON text as RFC 8259 defines it (not empty, HTML or truncated): UTF-8 "
-        "with no byte order mark, and no NaN or Infinity anywhere in it.",
+        "with no byte order mark, no NaN or Infinity anywhere in it, and arrays and objects nested at most "
+        "64 deep (the envelope is 1 deep).",
         f"{_ENVELOPE}: every response is a JSON envelope. RFC 8259 §2–§7 (the grammar: no NaN or Infinity, "
-        "§6) and §8.1 (JSON text exchanged between systems MUST be UTF-8).",
+        "§6), §8.1 (JSON text exchanged between systems MUST be UTF-8) and §9 (a parser may limit the depth "
+        "of nesting: .NET's System.Text.Json and Json.NET read 64 by default, serde_json 128, Python's json "
+        "about 1,000, Go's 10,000).",
         "semantic",
     ),
     # --- every parser reads the body the same ---
@@ -69,6 +92,17 @@ RULES: tuple[Rule, ...] = (
         "escape (`\\ud800` alone; an escaped pair such as `\\ud83d\\ude00` is fine).",
         "RFC 7493 (I-JSON) §2.3 (member names MUST NOT be duplicated) and §2.1 (no surrogates); RFC 8259 §4 "
         "(names SHOULD be unique: parsers differ on duplicates) and §8.2 (unpaired surrogates: unpredictable).",
+        "semantic",
+    ),
+    Rule(
+        "HTTP-BODY-INTEGERS",
+        "Where the contract says integer (`code`, and every other integer the schemas document), the number "
+        "is written as one: digits only, no fraction or exponent (`200`; not `200.0`, `2e2` or `200e0`). "
+        "Undocumented fields are not held to it.",
+        "RFC 8259 §6 (a number is an integer part, then an optional fraction and exponent); JSON Schema "
+        "2020-12 Validation §6.1.1 (`integer` is any number with a zero fraction, so the schemas pass "
+        "`200.0`); typed decoders read the text: Go's encoding/json and serde refuse `200.0` for an integer "
+        f"field. {_ENVELOPE}: `code` number, required.",
         "semantic",
     ),
     Rule(
@@ -90,6 +124,7 @@ RULES: tuple[Rule, ...] = (
         "s-maxage or must-revalidate allows it), §5.2.2.7 (private, and its qualified form), §5.2.2.5 "
         "(no-store); GET /accounts: the answer is resolved from the key.",
         "semantic",
+        unwaivable=_TENANTS.format("answers", "one key's accounts to another's callers through a shared cache"),
     ),
     Rule(
         "HTTP-CONTENT-CODING-ACCEPTED",
@@ -246,6 +281,47 @@ RULES: tuple[Rule, ...] = (
         "schema",
         ("$.data.accounts[*].workspace_id",),
     ),
+    # --- an account's capabilities (revision 3) ----------------------------------
+    Rule(
+        "ACC-CAPABILITIES-OBJECT",
+        "Every account has `capabilities`, an object. Members the docs do not name are notes, not failures.",
+        f"{_REV3}: every account also carries a `capabilities` object (content kinds, caption and media limits, "
+        "why a kind is unsupported, a provider settings JSON Schema); Data structures, Social Account: "
+        "capabilities object.",
+        "schema",
+        ("$.data.accounts[*].capabilities",),
+        revisions=(3,),
+    ),
+    Rule(
+        "ACC-CAPABILITIES-CONTENT-KINDS",
+        "`capabilities.supported_content_kinds` is present and an array of unique strings (`text_only` is "
+        "one documented value; the others are not listed).",
+        f"{_REV3}: text-only posting only for accounts whose `capabilities.supported_content_kinds` includes "
+        "`text_only`; Create Post: check each account's supported_content_kinds before posting.",
+        "schema",
+        ("$.data.accounts[*].capabilities.supported_content_kinds",),
+        revisions=(3,),
+    ),
+    Rule(
+        "ACC-CAPABILITIES-CAPTION-LIMIT",
+        "`capabilities.caption_limit`, where present, is a positive integer.",
+        f"{_REV3}: capabilities hold caption limits; Create Post (revision 3): check each account's "
+        "`caption_limit` before posting.",
+        "schema",
+        ("$.data.accounts[*].capabilities.caption_limit",),
+        revisions=(3,),
+    ),
+    Rule(
+        "ACC-CAPABILITIES-SETTINGS-SCHEMA",
+        "`capabilities.settings_schema`, where present, is a valid JSON Schema: the metaschema of its "
+        "`$schema` (draft 2020-12 when it names none) accepts it. A client that renders a form from a "
+        "broken one breaks.",
+        f"{_REV3}: a machine-readable provider settings JSON Schema; Create Post: settings_schema mirrors the "
+        "dashboard composer. JSON Schema 2020-12 Core §4.3.1 (a schema is an object or a boolean) and its "
+        "metaschema.",
+        "semantic",
+        revisions=(3,),
+    ),
     Rule(
         "ACC-ID-UNIQUE",
         "No account id appears twice in one response.",
@@ -283,12 +359,22 @@ RULES: tuple[Rule, ...] = (
         "No account id is visible to both a workspace key and a personal key.",
         f"{_BEHAVIOUR}: requests never fall through to data outside the key's scope.",
         "suite",
+        unwaivable=_TENANTS.format("accounts", "accounts across scopes"),
     ),
     Rule(
         "ACC-ID-STABLE",
         "Every 200 answer to one key in a run lists the same set of account ids as the key's "
         "first (order is free). An account connected or removed on the target during the run shows here too.",
         f"{_BEHAVIOUR}: IDs are stable UUIDs.",
+        "suite",
+    ),
+    Rule(
+        "ACC-FACTS-STABLE",
+        "An account is the same account on every call: every 200 answer of a run that lists an account id "
+        "(any key, client shape or xdist worker) gives it the `platform` and `type` of the first answer "
+        "that listed it. Its `username`, `display_name` and `status` may change.",
+        f"{_BEHAVIOUR}: IDs are stable UUIDs; each account is normalized to expose the platform and a type of "
+        "byo or hosted (callers keep the ids to post with: Create Post takes account ids).",
         "suite",
     ),
     Rule(
@@ -301,10 +387,12 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "SCOPE-CONCURRENT-ISOLATION",
         "Concurrent requests with different keys (3 in flight, as the docs advise) "
-        "each get their own key's answer: the scope, ids and accounts that key gets alone.",
+        "each get their own key's answer: the scope, ids and accounts that key gets alone. Every "
+        "configured key's request is sent while two other keys' requests are in flight.",
         f"{_BEHAVIOUR}: requests never fall through to data outside the key's scope; API-wide: keep 3 to 10 "
         "requests in flight.",
         "suite",
+        unwaivable=_TENANTS.format("answers", "one key's answer to another key"),
     ),
     # --- errors ------------------------------------------------------------------
     Rule(
@@ -314,16 +402,36 @@ RULES: tuple[Rule, ...] = (
         "semantic",
     ),
     Rule(
+        "ERR-CODE-OWN-STATUS",
+        "A documented `error_code` comes only with the status the documentation gives it: invalid_token "
+        "with 401, subscription_required with 402, tier_not_allowed with 403, accounts_failed with 500. "
+        "An error_code the documentation does not name is a note, not a failure.",
+        f"{_ERRORS}: 401 — authentication failed (the envelope's example: invalid_token), 402 "
+        "subscription_required, 403 tier_not_allowed, 500 accounts_failed.",
+        "semantic",
+    ),
+    Rule(
         "ERR-NO-CREDENTIAL-ECHO",
         "No answer, success or error, carries the presented key in its body or a header, "
         "in any case, percent- or base64-encoded (a public id alone is no secret).",
         "Authentication: the secret is shown once, at creation.",
         "semantic",
+        unwaivable=_TENANTS.format("keys", "the key itself to whatever logs or caches the answer"),
     ),
     Rule(
         "AUTH-REQUIRED",
-        "A request without a valid bearer key gets a 401 error envelope, never data.",
+        "A request without a valid key (in Authorization, scheme Bearer) gets a 401 error envelope, never "
+        "data: a real key under another scheme too, whatever the case of that scheme's name.",
         f"{_ERRORS}: 401 — authentication failed (missing/invalid/revoked token).",
+        "suite",
+        unwaivable=_TENANTS.format("data", "every tenant's accounts to anyone without a key"),
+    ),
+    Rule(
+        "AUTH-SCHEME-ANY-CASE",
+        "A key gets its documented answer (200, or its plan's 402, 403 or 500) whatever the case of its "
+        "auth-scheme: `Bearer`, `bearer` and `BEARER` alike.",
+        "RFC 9110 §11.1 (the auth-scheme is a case-insensitive token); Authentication: the key goes in "
+        "the Authorization header, scheme Bearer.",
         "suite",
     ),
     Rule(
@@ -333,6 +441,7 @@ RULES: tuple[Rule, ...] = (
         "5xx, or the 402/403 that would reveal the plan of the key's owner.",
         f"{_ERRORS}: 401 — invalid token; Authentication: keys are <public_id>.<secret>.",
         "suite",
+        unwaivable=_TENANTS.format("data", "a tenant's accounts, or its plan, to anyone who knows a public id"),
     ),
     Rule(
         "PLAN-SUBSCRIPTION-REQUIRED",
@@ -355,6 +464,11 @@ RULES: tuple[Rule, ...] = (
 )
 
 BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
+
+
+def in_force(revision: int) -> tuple[Rule, ...]:
+    """The rules of one contract revision, in catalogue order."""
+    return tuple(rule for rule in RULES if revision in rule.revisions)
 
 
 def get(rule_id: str) -> Rule:

@@ -1,11 +1,14 @@
-"""The one place that opens the schema files: registry and compiled validators, built once.
+"""The one place that opens the schema files: registry and compiled validators, built once
+per contract (revision and enum extensions, see revision.py).
 
 ``schemas/`` at the top of the repository is the source of truth. An editable install
-reads it there; a wheel carries a copy inside the package (see pyproject.toml).
+reads it there; a wheel carries a copy inside the package (see pyproject.toml). Revision 3
+is a layer over revision 2 (``*-rev3.schema.json``): a change to revision 2 reaches both.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import cache
 from importlib import resources
@@ -18,6 +21,8 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from genviral_contract.contract.revision import DEFAULT, Contract
+
 # Each file's $id is its own file name, a relative URI: wherever the files are read from
 # (this registry, schemathesis loading openapi.yaml from disk, a URL), "$ref": "x.schema.json"
 # resolves to the file beside it. An absolute $id on a host of ours would make tools that
@@ -28,6 +33,9 @@ ACCOUNTS_RESPONSE = BASE_URI + "accounts-response.schema.json"
 ENVELOPE = BASE_URI + "envelope.schema.json"
 ACCOUNT = BASE_URI + "account.schema.json"
 PAYLOAD = BASE_URI + "accounts-payload.schema.json"
+CAPABILITIES = BASE_URI + "capabilities.schema.json"
+# The response schema each revision is judged by.
+RESPONSES = {2: ACCOUNTS_RESPONSE, 3: BASE_URI + "accounts-response-rev3.schema.json"}
 
 
 def schema_dir() -> Path:
@@ -49,32 +57,46 @@ def documents() -> dict[str, dict[str, Any]]:
 
 
 @cache
-def registry() -> Registry[Any]:
+def documents_for(contract: Contract = DEFAULT) -> dict[str, dict[str, Any]]:
+    """The documents as ``contract`` reads them: the files, with its extension values added to
+    the account's enums (the files themselves stay closed)."""
+    if not contract.extensions:
+        return documents()
+    docs = copy.deepcopy(documents())
+    account = docs[ACCOUNT]["properties"]
+    for name, values in contract.extensions:
+        account[name]["enum"] = [*account[name]["enum"], *(v for v in values if v not in account[name]["enum"])]
+    return docs
+
+
+@cache
+def registry(contract: Contract = DEFAULT) -> Registry[Any]:
     resources_ = [
-        (uri, Resource.from_contents(doc, default_specification=DRAFT202012)) for uri, doc in documents().items()
+        (uri, Resource.from_contents(doc, default_specification=DRAFT202012))
+        for uri, doc in documents_for(contract).items()
     ]
     # Nothing is ever fetched: a $ref outside the registry is an error, not a download.
     return Registry().with_resources(resources_).crawl()
 
 
 @cache
-def explainer(uri: str = ACCOUNTS_RESPONSE) -> Draft202012Validator:
+def explainer(contract: Contract = DEFAULT) -> Draft202012Validator:
     """The python-jsonschema validator: slow, but it says exactly where and why."""
     # Entering through a $ref gives the document its absolute base URI (its own $id is relative).
-    return Draft202012Validator({"$ref": uri}, registry=registry())
+    return Draft202012Validator({"$ref": RESPONSES[contract.revision]}, registry=registry(contract))
 
 
 @cache
-def fast(uri: str = ACCOUNTS_RESPONSE) -> jsonschema_rs.Validator:
+def fast(contract: Contract = DEFAULT) -> jsonschema_rs.Validator:
     """The jsonschema-rs validator: the fast yes/no on the happy path."""
-    rs_registry = jsonschema_rs.Registry(list(documents().items()))
-    return jsonschema_rs.validator_for({"$ref": uri}, registry=rs_registry, offline=True)
+    rs_registry = jsonschema_rs.Registry(list(documents_for(contract).items()))
+    return jsonschema_rs.validator_for({"$ref": RESPONSES[contract.revision]}, registry=rs_registry, offline=True)
 
 
-def enum(uri: str, name: str) -> tuple[str, ...]:
+def enum(uri: str, name: str, contract: Contract = DEFAULT) -> tuple[str, ...]:
     """The values a schema allows for its property ``name`` (the platform, type and scope
-    enums are said once, in the schemas)."""
-    return tuple(documents()[uri]["properties"][name]["enum"])
+    enums are said once, in the schemas), with ``contract``'s extensions."""
+    return tuple(documents_for(contract)[uri]["properties"][name]["enum"])
 
 
 @cache

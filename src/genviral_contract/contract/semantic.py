@@ -14,13 +14,20 @@ from itertools import repeat
 from operator import itemgetter, ne
 from typing import Any
 
-from genviral_contract.contract import strict_json
+from genviral_contract.contract import integers, schemas, strict_json
 from genviral_contract.contract.findings import Note, Violation, render_value
 from genviral_contract.contract.http_fields import CacheControl, accepts, codings, expires_later
+from genviral_contract.contract.revision import DEFAULT, Contract
+from genviral_contract.contract.settings_schema import settings_schema_violations
 from genviral_contract.credentials.forms import echo_forms, echoes
 from genviral_contract.credentials.secret import Secret
 
 DOCUMENTED_ERROR_CODES = {402: "subscription_required", 403: "tier_not_allowed", 500: "accounts_failed"}
+# Every error_code the documentation names, with the one status it gives it: a client that
+# switches on error_code acts on the code (asks the user to upgrade for tier_not_allowed),
+# whatever the status says. 401's invalid_token is the documented example of the envelope.
+ERROR_CODE_STATUS = {"invalid_token": 401, **{code: status for status, code in DOCUMENTED_ERROR_CODES.items()}}
+UNDOCUMENTED_ERROR_CODE = "undocumented-error-code"
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,12 @@ class Observed:
     request_headers: Mapping[str, str] | None = None
     expected_workspace_id: str | None = None
     expected_owner_user_id: str | None = None
+    # The revision judged by, and the enum values a team's policy accepts.
+    contract: Contract = DEFAULT
+    # What parsing ``raw_text`` showed, when known (verdict.Parsed): every ":" is a member of
+    # a known object; some number was written with a fraction or an exponent.
+    members_accounted: bool | None = None
+    floats_written: bool | None = None
 
     @property
     def envelope(self) -> dict[str, Any]:
@@ -95,10 +108,18 @@ def charset_utf8(obs: Observed) -> list[Violation] | None:
 def parsers_agree(obs: Observed) -> list[Violation] | None:
     if obs.raw_text is None:
         return None
-    duplicates = strict_json.duplicate_members(obs.raw_text, obs.body)
+    duplicates = strict_json.duplicate_members(obs.raw_text, obs.body, obs.members_accounted)
     if duplicates is None:
         return None
     return duplicates + strict_json.lone_surrogates(obs.raw_text, obs.body)
+
+
+@rule(integers.RULE)
+def integers_written_as_integers(obs: Observed) -> list[Violation] | None:
+    if obs.floats_written is False:
+        return []  # no number of the body has a fraction or an exponent: decided while parsing
+    # Read from the revision's own schemas: revision 3 documents capabilities.caption_limit.
+    return integers.violations(obs.body, obs.raw_text, integers.integer_paths(schemas.RESPONSES[obs.contract.revision]))
 
 
 @rule("ENV-CODE-MATCHES-STATUS")
@@ -137,6 +158,13 @@ def data_iff_ok(obs: Observed) -> list[Violation] | None:
             Violation("ENV-DATA-IFF-OK", "$.data", "no `data` because ok is false", render_value(obs.envelope["data"]))
         ]
     return []
+
+
+@rule("ACC-CAPABILITIES-SETTINGS-SCHEMA")
+def settings_schema_valid(obs: Observed) -> list[Violation] | None:
+    if obs.contract.revision < 3 or obs.data is None:
+        return None
+    return settings_schema_violations(obs.accounts())
 
 
 @rule("SCOPE-WORKSPACE-ID-CONSISTENT")
@@ -277,6 +305,37 @@ def documented_error_code(obs: Observed) -> list[Violation] | None:
             "missing" if "error_code" not in obs.envelope else render_value(found),
         )
     ]
+
+
+@rule("ERR-CODE-OWN-STATUS")
+def error_code_own_status(obs: Observed) -> list[Violation] | None:
+    found = obs.envelope.get("error_code")
+    if not isinstance(found, str):
+        return None  # no error_code, or one of another type (ENV-ERROR-CODE-STRING's)
+    status = ERROR_CODE_STATUS.get(found)
+    if status is None or status == obs.status:
+        return []
+    return [
+        Violation(
+            "ERR-CODE-OWN-STATUS",
+            "$.error_code",
+            f"no {render_value(found)} on HTTP {obs.status}: the documentation gives it to HTTP {status} only",
+            render_value(found),
+        )
+    ]
+
+
+def error_code_notes(obs: Observed) -> list[Note]:
+    """An error_code the documentation does not name: allowed (the envelope's error_code is
+    open), but a client that switches on error_code knows no branch for it."""
+    found = obs.envelope.get("error_code")
+    if not isinstance(found, str) or found in ERROR_CODE_STATUS:
+        return []
+    detail = (
+        f"an error_code the documentation does not name ({render_value(found)} on HTTP {obs.status}; "
+        "a client that switches on error_code takes its default branch)"
+    )
+    return [Note("$.error_code", kind=UNDOCUMENTED_ERROR_CODE, detail=detail)]
 
 
 @rule("ERR-NO-CREDENTIAL-ECHO")

@@ -58,10 +58,11 @@ def nodes(value: Any, path: JsonPath = ()) -> Iterator[tuple[JsonPath, Any]]:
 # --- unique member names (RFC 8259 §4, RFC 7493 §2.3) ------------------------------------
 
 
-def duplicate_members(text: str, body: Any) -> list[Violation] | None:
+def duplicate_members(text: str, body: Any, accounted: bool | None = None) -> list[Violation] | None:
     """A violation per member name that an object of ``text`` repeats; None when ``text``
-    is not JSON (HTTP-BODY-JSON's business). ``body`` is ``text`` as json.loads read it."""
-    if _none_dropped(text, body):
+    is not JSON (HTTP-BODY-JSON's business). ``body`` is ``text`` as json.loads read it;
+    ``accounted``: :func:`members_accounted` of them, when the caller knows it already."""
+    if members_accounted(text, body) if accounted is None else accounted:
         return []
     # By id, holding the object so that its id stays its own while the tree is walked.
     repeats: dict[int, tuple[dict[str, Any], list[tuple[str, list[Any]]]]] = {}
@@ -100,7 +101,7 @@ def duplicate_members(text: str, body: Any) -> list[Violation] | None:
     return found
 
 
-def _none_dropped(text: str, body: Any) -> bool:
+def members_accounted(text: str, body: Any) -> bool:
     """True when json.loads kept every member of ``text``, so that no name repeats; False
     when that is not known (then a second parse tells).
 

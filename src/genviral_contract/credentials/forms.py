@@ -122,4 +122,12 @@ def echoes(forms: tuple[str, ...], text: str) -> bool:
     form on the lower-cased text: five times faster than one regular expression of them
     all on a large body, which the contract's speed goal needs."""
     lowered = text.lower()
-    return any(form in lowered for form in forms)
+    return any(form in lowered for form in _needles(forms))
+
+
+@functools.lru_cache(maxsize=256)
+def _needles(forms: tuple[str, ...]) -> tuple[str, ...]:
+    """The forms that hold no other form: a text that holds one of the others holds one of
+    these too (the key holds its secret half, the percent-encoded key the percent-encoded
+    secret), so searching these alone finds the same. A key's 21 forms come down to 5."""
+    return tuple(form for form in forms if not any(other != form and other in form for other in forms))

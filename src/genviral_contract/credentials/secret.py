@@ -54,9 +54,10 @@ class Secret:
     def reveal(self) -> str:
         return self._value
 
-    def bearer(self) -> Secret:
-        """The ``Authorization`` header value for this key, itself a Secret."""
-        return Secret(f"Bearer {self._value}", self.label, shell=f"Bearer {self.shell}" if self.shell else None)
+    def bearer(self, scheme: str = "Bearer") -> Secret:
+        """The ``Authorization`` header value for this key, itself a Secret; ``scheme``: the
+        auth-scheme as written (its case is free: RFC 9110 §11.1)."""
+        return Secret(f"{scheme} {self._value}", self.label, shell=f"{scheme} {self.shell}" if self.shell else None)
 
     def token(self) -> str:
         """The credential without its auth scheme (the key, for ``Bearer <key>``)."""

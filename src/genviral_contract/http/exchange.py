@@ -15,7 +15,7 @@ import threading
 import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import requests
@@ -137,6 +137,9 @@ class Exchange:
     reason: str = ""  # the status line's reason phrase
     http_version: str = "HTTP/1.1"
     request_body: bytes | None = field(default=None, repr=False)
+    # Seconds from sending the request to having its whole answer (requests' Response.elapsed,
+    # measured once the request holds its in-flight slot: a wait for the slot is not in it).
+    elapsed: float = field(default=0.0, compare=False)
 
     @classmethod
     def of(
@@ -171,6 +174,7 @@ class Exchange:
             reason=str(getattr(response, "reason", None) or getattr(response, "message", None) or ""),
             http_version=_http_version(response),
             request_body=_request_body(request.body),
+            elapsed=_seconds(response.elapsed),
         )
 
     def __repr__(self) -> str:
@@ -212,6 +216,11 @@ class Exchange:
     def request_line(self) -> str:
         who = f" ({self.role} key)" if self.role else ""
         return f"{self.method} {self.url}{who}"
+
+
+def _seconds(elapsed: timedelta | float) -> float:
+    # requests says a timedelta; schemathesis' own responses (its case.call) a float.
+    return elapsed.total_seconds() if isinstance(elapsed, timedelta) else float(elapsed)
 
 
 @dataclass

@@ -11,16 +11,17 @@ from genviral_contract.artefacts import NotWritten, check_writable
 from genviral_contract.cassettes.har import SAVE_OPTION
 from genviral_contract.cassettes.recording import Recorder
 from genviral_contract.config import settings
-from genviral_contract.contract import provenance
 from genviral_contract.contract.continuity import Continuity
 from genviral_contract.credentials.secret import Secret
 from genviral_contract.http.limits import RunLimits
 from genviral_contract.http.run_mark import AGENT
 from genviral_contract.plugin import options, profiles
+from genviral_contract.plugin.accepted import Accepted
 from genviral_contract.plugin.junit import JUNIT_OPTION, JunitFile, junit_path
 from genviral_contract.plugin.ledger import REPORT_OPTION
 from genviral_contract.plugin.masking import mask_terminal
 from genviral_contract.plugin.run import RunState
+from genviral_contract.plugin.sightings import SharedFirsts
 from genviral_contract.plugin.stash import CONTINUITY, LIMITS, RECORDER, RUN_ID, SECRETS, SETTINGS
 from genviral_contract.plugin.summary import Summary
 from genviral_contract.plugin.xdist import XdistHooks, is_worker, run_dir, run_id, xdist_loaded
@@ -37,7 +38,7 @@ def pytest_configure(config: pytest.Config) -> None:
     profiles.load_profile(config)
     overrides, named = options.overrides(config)
     try:
-        loaded = settings.load(overrides=overrides, options=named)
+        loaded = settings.load(overrides=overrides, options=named, root=config.rootpath)
     except settings.SettingsError as exc:
         raise pytest.UsageError(str(exc)) from None
     cassette_dir = Path(config.getoption("cassette_dir") or config.rootpath / "cassettes")
@@ -49,15 +50,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SETTINGS] = loaded
     config.stash[SECRETS] = secrets
     config.stash[RUN_ID] = run_id(config)
-    config.stash[CONTINUITY] = Continuity()
     mask_terminal(config, secrets)
     budget = profiles.request_budget(config, loaded.max_requests)
-    config.stash[LIMITS] = RunLimits(run_dir(config), budget=budget, max_wait=loaded.max_wait, pace=loaded.rate_limit)
+    limits = RunLimits(run_dir(config), budget=budget, max_wait=loaded.max_wait, pace=loaded.rate_limit)
+    config.stash[LIMITS] = limits
+    # Accounts are held to their first sighting in the whole run: the workers share it.
+    config.stash[CONTINUITY] = Continuity(SharedFirsts(limits.directory))
     config.stash[RECORDER] = Recorder(
         cassette_dir, fresh=config.getoption("record_mode", None) == "rewrite", secrets=secrets
     )
     state = RunState(config)
-    config.pluginmanager.register(JunitFile(config, secrets, state.not_written), "genviral-contract-junit")
+    junit = JunitFile(config, secrets, state.not_written, state.ledger.accepted)
+    config.pluginmanager.register(junit, "genviral-contract-junit")
     config.pluginmanager.register(state, "genviral-contract-run")
     config.pluginmanager.register(Summary(state), "genviral-contract-summary")
     if xdist_loaded(config):
@@ -65,10 +69,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
+    loaded = config.stash[SETTINGS]
+    accepted = Accepted.of(loaded)
     run = config.stash[RUN_ID]
     return [
-        f"genviral-contract target: {config.stash[SETTINGS].label()} (hypothesis profile {profiles.profile(config)})",
-        f"judged by: {provenance.line()}",
+        f"genviral-contract target: {loaded.label()} (hypothesis profile {profiles.profile(config)})",
+        f"judged by: {accepted.judged_by()}",
+        *accepted.lines(),
         # Where the target's logs find the run: its own requests' User-Agent carries it.
         f"run: {run} (the suite's own requests: User-Agent: {AGENT} run/{run} seq/<n>)",
     ]

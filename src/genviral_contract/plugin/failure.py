@@ -16,6 +16,7 @@ import requests
 from genviral_contract.cassettes import har
 from genviral_contract.contract import rules
 from genviral_contract.contract.findings import Violation
+from genviral_contract.contract.waivers import Waiver
 from genviral_contract.credentials.masking import masked_url
 from genviral_contract.credentials.secret import Secret
 from genviral_contract.http.errors import TargetError
@@ -52,8 +53,15 @@ def exchange_lines(exchange: Exchange) -> list[str]:
 
 
 def format_failure(
-    violations: list[Violation], exchange: Exchange | None, note: str | None = None, behind: Sequence[Behind] = ()
+    violations: list[Violation],
+    exchange: Exchange | None,
+    note: str | None = None,
+    behind: Sequence[Behind] = (),
+    expired: Mapping[str, Waiver] | None = None,
+    waived: Sequence[Violation] = (),
 ) -> str:
+    """A failure's message: the exchange, the violations (with how to accept a value, and a
+    waiver that expired), the waived ones in a line, and the exchanges behind it."""
     lines = []
     if exchange is not None:
         lines += exchange_lines(exchange)
@@ -70,6 +78,13 @@ def format_failure(
             f"    expected: {v.expected}",
             "    found:    " + v.found.replace("\n", "\n" + " " * 14),
         ]
+        if v.hint:
+            lines.append(f"    accept:   {v.hint}")
+        if expired and v.rule in expired:
+            waiver = expired[v.rule]
+            lines.append(f"    waiver:   {waiver.name} expired after {waiver.until.isoformat()}: it covers nothing now")
+    if waived:
+        lines.append(f"and {len(waived)} waived (judged, failing nothing): " + "; ".join(str(v) for v in waived[:5]))
     for label, other in behind:
         lines += [f"{label}:", *exchange_lines(other)]
     return "\n".join(lines)
@@ -84,21 +99,34 @@ def saved_entries(
     judged: Mapping[str, Any] | None,
     behind: Sequence[Behind],
     rules_behind: Sequence[str],
+    waived: Sequence[str] = (),
+    waived_behind: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """The HAR entries of a failure's exchanges: its answer, which broke ``broken`` (and
     names the answer it was compared with, when the others broke nothing by themselves),
-    and those behind it, which broke ``rules_behind`` with it."""
+    and those behind it, which broke ``rules_behind`` with it; ``waived`` and
+    ``waived_behind``: the rules of those a waiver covered."""
     secrets = tuple(secrets)
     entries = []
     compared_with = None
-    if exchange is not None and behind and not rules_behind:
+    if exchange is not None and behind and not rules_behind and not waived_behind:
         compared_with = har.entry_id(behind[0][1])
     if exchange is not None:
         entries.append(
-            har.entry(exchange, secrets=secrets, test=test, rules=broken, judged=judged, compared_with=compared_with)
+            har.entry(
+                exchange,
+                secrets=secrets,
+                test=test,
+                rules=broken,
+                judged=judged,
+                compared_with=compared_with,
+                waived=waived,
+            )
         )
     for _, other in behind:
-        entries.append(har.entry(other, secrets=secrets, test=test, rules=rules_behind))
+        entries.append(
+            har.entry(other, secrets=secrets, test=test, rules=[*rules_behind, *waived_behind], waived=waived_behind)
+        )
     return entries
 
 

@@ -47,10 +47,13 @@ def genviral(genviral_target: Target, request: pytest.FixtureRequest) -> Judge:
     """Sends requests to the target and judges the answers by the contract (each answer
     alone, and each key's answers across the run)."""
     config = request.config
+    loaded = config.stash[SETTINGS]
     return Judge(
         genviral_target,
         request.node,
         secrets=config.stash[SECRETS],
         continuity=config.stash[CONTINUITY],
-        save=config.stash[SETTINGS].save_exchanges is not None,
+        save=loaded.save_exchanges is not None,
+        contract=loaded.contract,
+        waivers=loaded.policy.waivers if loaded.policy else (),
     )

@@ -7,12 +7,18 @@ The exchange is shown as on-call needs it to find and reproduce it: the request 
 bytes, and which of the run's requests it was and when. A cross-call failure shows the
 first answer it was compared with as well. The failure goes to the report too, and its
 exchanges to the HAR file when the run saves them (cassettes/har.py).
+
+Answers are judged by the contract in force (the revision, the team's enum extensions). A
+violation a waiver of the team's policy covers is still judged and recorded, as waived:
+alone it fails nothing. A violation whose waiver expired fails, and says so. A waived
+violation's exchange is shown in the reports and saved like a failure's, marked waived.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any, NoReturn
 
 import pytest
@@ -23,7 +29,9 @@ from genviral_contract.config.target import Target
 from genviral_contract.contract import rules
 from genviral_contract.contract.continuity import Continuity, Sighting
 from genviral_contract.contract.findings import UNDOCUMENTED, Verdict, Violation
+from genviral_contract.contract.revision import DEFAULT, Contract
 from genviral_contract.contract.verdict import judge_raw
+from genviral_contract.contract.waivers import Waiver, expired_for, split
 from genviral_contract.credentials.masking import mask, mask_within
 from genviral_contract.credentials.secret import Secret
 from genviral_contract.http.errors import NotJudged, TargetError
@@ -38,12 +46,14 @@ from genviral_contract.plugin.failure import (
     saved_entries,
     unanswered_request_shown,
 )
-from genviral_contract.plugin.stash import FAILURE, SAVED
+from genviral_contract.plugin.stash import FAILURE, SAVED, WAIVED_FAILURES
 
 # Why SCOPE-EXPECTED-IDS is not checked on a target whose expected ids are not configured.
 _NO_EXPECTED_IDS = "no expected ids for this target (GENVIRAL_WORKSPACE_ID, GENVIRAL_OWNER_USER_ID)"
 # Every rule one response can show; a scenario that judges a whole answer checks them all.
 RESPONSE_RULES = tuple(r.id for r in rules.RULES if r.kind != "suite")
+# How many waived violations of one answer, per waiver, become properties of their own.
+_LISTED_WAIVED = 10
 
 
 class Judge:
@@ -55,15 +65,20 @@ class Judge:
         secrets: set[Secret] | None = None,
         continuity: Continuity | None = None,
         save: bool = False,
+        contract: Contract = DEFAULT,
+        waivers: tuple[Waiver, ...] = (),
     ) -> None:
         """``secrets``: the run's set of things to mask (keys, and credentials derived from
         them, which :meth:`presenting` adds); ``continuity``: the run's memory of each key's
         answers, None where no key is configured (a replay); ``save``: keep the exchanges
-        behind a failure as HAR entries (--save-exchanges)."""
+        behind a failure as HAR entries (--save-exchanges); ``contract`` and ``waivers``:
+        what the team's policy holds the target to, and accepts for now."""
         self.target = target
         self.secrets = secrets if secrets is not None else set(target.keys.values())
         self.continuity = continuity
         self.save = save
+        self.contract = contract
+        self.waivers = waivers
         self._item = item
         self._nodeid = item.nodeid
         self._calls = 0
@@ -79,11 +94,12 @@ class Judge:
         path: str = "/accounts",
         method: str = "GET",
         shape: Shape = SUITE,
+        scheme: str = "Bearer",
     ) -> Exchange:
-        """A request with a role's key (skips when it is not configured), or with an explicit
-        header; sent as ``shape``'s client sends it."""
+        """A request with a role's key under ``scheme`` (skips when it is not configured), or
+        with an explicit header; sent as ``shape``'s client sends it."""
         if role is not None:
-            authorization = self.key(role).bearer()
+            authorization = self.key(role).bearer(scheme)
         try:
             answer: Exchange | TargetError = fetch(
                 self.target.session,
@@ -158,15 +174,15 @@ class Judge:
                 credential=credential,
                 headers=answer.headers,
                 request_headers=answer.request_headers,
+                contract=self.contract,
             )
-            self.record(verdict.checked, verdict.violations)
-            if verdict.violations:
-                self.fail(
-                    list(verdict.violations),
-                    answer,
-                    note=f"(the HTTP {answer.status} that asked the run to slow down, before its answer)",
-                    judged=har.judged_with(),
-                )
+            self.conclude(
+                verdict.checked,
+                list(verdict.violations),
+                answer,
+                note=f"(the HTTP {answer.status} that asked the run to slow down, before its answer)",
+                judged=har.judged_with(),
+            )
 
     # --- verdicts ----------------------------------------------------------------
     def judge(
@@ -197,6 +213,7 @@ class Judge:
             headers=exchange.headers,
             request_headers=exchange.request_headers,
             **expected_ids,
+            contract=self.contract,
         )
         found = list(verdict.violations)
         checked = set(verdict.checked)
@@ -208,7 +225,7 @@ class Judge:
         unchecked = (report.NOT_CHECKED, f"SCOPE-EXPECTED-IDS {_NO_EXPECTED_IDS}")
         if key_scope and "SCOPE-EXPECTED-IDS" not in checked and unchecked not in self._properties:
             self._properties.append(unchecked)
-        across, changed = self._across_run(exchange, role)
+        across, changed, behind = self._across_run(exchange, role)
         checked.update(across)
         found += changed
         if expect_status is not None and status_rule is not None:
@@ -217,28 +234,29 @@ class Judge:
                 found.insert(
                     0, Violation(status_rule, "(HTTP status)", f"HTTP {expect_status}", f"HTTP {exchange.status}")
                 )
-        self.record(checked, found)
-        if found:
-            judged = har.judged_with(key_scope, **expected_ids, expected_status=expect_status, status_rule=status_rule)
-            self.fail(found, exchange, note, judged=judged, behind=self._first_sighting(role, changed))
+        judged = har.judged_with(key_scope, **expected_ids, expected_status=expect_status, status_rule=status_rule)
+        self.conclude(checked, found, exchange, note, role, judged=judged, behind=behind)
         return verdict
 
-    def judge_across_run(self, exchange: Exchange) -> None:
-        """Only the promises that span the run's answers, for an answer whose single-answer
-        rules are judged elsewhere (schemathesis' checks)."""
-        checked, changed = self._across_run(exchange, exchange.role)
-        if checked:
-            self.record(checked, changed)
-        if changed:
-            self.fail(changed, exchange, behind=self._first_sighting(exchange.role, changed))
-
-    def _across_run(self, exchange: Exchange, role: str | None) -> tuple[list[str], list[Violation]]:
+    def _across_run(self, exchange: Exchange, role: str | None) -> tuple[list[str], list[Violation], list[Behind]]:
         """The promises that span the run's answers (continuity.py), for a 200 answer to a
-        configured key: the rules judged, and their violations."""
+        configured key: the rules judged, their violations, and the earlier answers they
+        compared this one with (those this process holds)."""
         if self.continuity is None or exchange.status != 200 or role is None or role not in self.target.keys:
-            return [], []
+            return [], [], []
         seen = Sighting.of(exchange.content, f"{self._nodeid}, call {exchange.call}", exchange)
-        return self.continuity.compare(role, seen) if seen is not None else ([], [])
+        if seen is None:
+            return [], [], []
+        checked, found = self.continuity.compare(role, seen)
+        earlier: list[tuple[str, object]] = []
+        facts_checked, facts_found = self.continuity.compare_accounts(role, seen, earlier)
+        behind = self._first_sighting(role, found)
+        shown = {id(source) for _, source in behind}
+        for where, source in earlier:
+            if isinstance(source, Exchange) and id(source) not in shown:
+                shown.add(id(source))
+                behind.append((f"{where}, the first of the run to list the account", source))
+        return checked + facts_checked, found + facts_found, behind
 
     def _first_sighting(self, role: str | None, changed: Sequence[Violation]) -> list[Behind]:
         """The answer a changed one was compared with, for the failure to show beside it."""
@@ -269,17 +287,61 @@ class Judge:
         contract ``exchange`` broke as ``found`` says (schemathesis' checks), which its saved
         entry names."""
         violation = Violation(rule_id, path, expected, found)
-        self.record([rule_id], [] if holds else [violation])
-        if not holds:
+        self.conclude(
+            [rule_id],
+            [] if holds else [violation],
+            exchange,
+            note,
+            exchange.role if exchange else None,
+            judged=judged,
+            behind=exchanges,
+            rules_behind=[rule_id],
+            broken_too=broken_too,
+        )
+
+    def conclude(
+        self,
+        checked: Iterable[str],
+        found: list[Violation],
+        exchange: Exchange | None,
+        note: str | None = None,
+        role: str | None = None,
+        *,
+        judged: Mapping[str, Any] | None = None,
+        behind: Sequence[Behind] = (),
+        rules_behind: Sequence[str] = (),
+        broken_too: Sequence[str] = (),
+    ) -> None:
+        """Record what was judged, and fail the test for the violations no waiver covers
+        (``role``: the key role of the answer, which a waiver may name). Waived violations
+        alone fail nothing, but their exchanges are shown and saved as a failure's are."""
+        kept, waived = split(found, self.waivers, role, date.today())
+        # A property per waived violation, up to a few per waiver: a leak into a list of
+        # thousands of accounts would otherwise be thousands of JUnit properties per call.
+        by_waiver: dict[int, list[tuple[Violation, Waiver]]] = {}
+        for pair in waived:
+            by_waiver.setdefault(pair[1].number, []).append(pair)
+        for pairs in by_waiver.values():
+            for violation, waiver in pairs[:_LISTED_WAIVED]:
+                self._properties.append((report.WAIVED, waived_line(violation, waiver)))
+            if len(pairs) > _LISTED_WAIVED:
+                rest, waiver = len(pairs) - _LISTED_WAIVED, pairs[0][1]
+                self._properties.append((report.WAIVED, more_waived_line(rest, waiver)))
+        self.record(checked, kept, {v.rule for v, _ in waived})
+        excused = [v for v, _ in waived]
+        if kept:
             self.fail(
-                [violation],
+                kept,
                 exchange,
                 note,
+                waived=excused,
                 judged=judged,
-                behind=exchanges,
-                rules_behind=[rule_id],
+                behind=behind,
+                rules_behind=rules_behind,
                 broken_too=broken_too,
             )
+        if excused:
+            self._keep([], excused, exchange, judged=judged, behind=behind, rules_behind=rules_behind, broken_too=())
 
     def note(self, text: str) -> None:
         """Something the run's report shows that breaks no rule (see report.NOTE)."""
@@ -288,9 +350,9 @@ class Judge:
     def passed(self, rule_id: str) -> None:
         self.record([rule_id], [])
 
-    def record(self, checked: Iterable[str], violations: Iterable[Violation]) -> None:
+    def record(self, checked: Iterable[str], violations: Iterable[Violation], waived: Iterable[str] = ()) -> None:
         failed = sorted({v.rule for v in violations})
-        self._properties.append((report.CHECKED, " ".join(sorted(set(checked) | set(failed)))))
+        self._properties.append((report.CHECKED, " ".join(sorted(set(checked) | set(failed) | set(waived)))))
         if failed:
             self._properties.append((report.FAILED, " ".join(failed)))
 
@@ -300,34 +362,83 @@ class Judge:
         exchange: Exchange | None,
         note: str | None = None,
         *,
+        waived: Sequence[Violation] = (),
         judged: Mapping[str, Any] | None = None,
         behind: Sequence[Behind] = (),
         rules_behind: Sequence[str] = (),
         broken_too: Sequence[str] = (),
     ) -> NoReturn:
         """Fail the test for ``violations`` of ``exchange`` (``judged``: what it was judged
-        with), showing the exchanges ``behind`` it too, which broke ``rules_behind`` with it
-        (a rule over several answers) or nothing by themselves (the answer compared with)."""
-        message = mask(format_failure(violations, exchange, note, behind), *self.secrets)
+        with; ``waived``: its violations a waiver covers), showing the exchanges ``behind`` it
+        too, which broke ``rules_behind`` with it (a rule over several answers) or nothing by
+        themselves (the answer compared with)."""
+        expired = expired_for(violations, self.waivers, date.today())
+        message = mask(format_failure(violations, exchange, note, behind, expired, list(waived)), *self.secrets)
+        self._keep(
+            violations,
+            waived,
+            exchange,
+            judged=judged,
+            behind=behind,
+            rules_behind=rules_behind,
+            broken_too=broken_too,
+        )
+        pytest.fail(message, pytrace=False)
+
+    def _keep(
+        self,
+        violations: Sequence[Violation],
+        waived: Sequence[Violation],
+        exchange: Exchange | None,
+        *,
+        judged: Mapping[str, Any] | None,
+        behind: Sequence[Behind],
+        rules_behind: Sequence[str],
+        broken_too: Sequence[str],
+    ) -> None:
+        """The failure as the reports list it, and its exchanges as HAR entries when the run
+        saves them: the test's failure (``violations``), or, with none, its waived ones."""
         broken = sorted({v.rule for v in violations})
+        excused = sorted({v.rule for v in waived})
         shown = ([("this answer", exchange)] if exchange is not None else []) + list(behind)
-        self._item.stash[FAILURE] = mask_within(
+        record = mask_within(
             {
                 "test": self._nodeid,
                 "rules": broken,
                 "violations": [v.as_dict() for v in violations],
+                "waived": [v.as_dict() for v in waived],
                 "exchanges": [exchange_summary(label, shown_exchange) for label, shown_exchange in shown],
             },
             self.secrets,
         )
+        if violations:
+            self._item.stash[FAILURE] = record
+        else:
+            self._item.stash.setdefault(WAIVED_FAILURES, []).append(record)
         if self.save:
-            self._item.stash[SAVED] = saved_entries(
-                exchange,
-                test=self._nodeid,
-                secrets=self.secrets,
-                broken=[*broken, *broken_too],
-                judged=judged,
-                behind=behind,
-                rules_behind=rules_behind,
+            self._item.stash.setdefault(SAVED, []).extend(
+                saved_entries(
+                    exchange,
+                    test=self._nodeid,
+                    secrets=self.secrets,
+                    broken=[*broken, *excused, *broken_too],
+                    waived=excused,
+                    judged=judged,
+                    behind=behind,
+                    rules_behind=[r for r in rules_behind if r in broken] if violations else [],
+                    waived_behind=[r for r in rules_behind if r in excused],
+                )
             )
-        pytest.fail(message, pytrace=False)
+
+
+def waived_line(violation: Violation, waiver: Waiver) -> str:
+    """A waived violation, as its test's property and the reports show it."""
+    return f"{violation} waived by {waiver.name} until {waiver.until.isoformat()}: {waiver.reason}"
+
+
+def more_waived_line(count: int, waiver: Waiver) -> str:
+    """The waived violations of one answer past the first few, in one property."""
+    return (
+        f"{waiver.rule} and {count} more violation{'s' if count != 1 else ''} waived by {waiver.name} "
+        f"until {waiver.until.isoformat()}: {waiver.reason}"
+    )

@@ -19,9 +19,9 @@ import pytest
 from _pytest.junitxml import xml_key
 
 from genviral_contract.artefacts import NotWritten, reason, write_atomic
-from genviral_contract.contract import provenance
 from genviral_contract.credentials.masking import mask
 from genviral_contract.credentials.secret import Secret
+from genviral_contract.plugin.accepted import Accepted
 from genviral_contract.plugin.xdist import is_worker
 
 # How the user asked for pytest's JUnit file, which is how a failure to write it names it.
@@ -40,8 +40,15 @@ class JunitFile:
     ``not_written`` hears of a file that could not be written, so that the run says so.
     """
 
-    def __init__(self, config: pytest.Config, secrets: set[Secret], not_written: Callable[[NotWritten], None]) -> None:
+    def __init__(
+        self,
+        config: pytest.Config,
+        secrets: set[Secret],
+        not_written: Callable[[NotWritten], None],
+        accepted: Accepted | None = None,
+    ) -> None:
         self.config = config
+        self.accepted = accepted or Accepted()
         self.secrets = secrets
         self.not_written = not_written
         self.diverted: tuple[Any, Path] | None = None  # pytest's LogXML, and where its file belongs
@@ -50,9 +57,9 @@ class JunitFile:
         logxml = self.config.stash.get(xml_key, None)
         if logxml is None or is_worker(self.config):  # the controller writes the file
             return
-        # What judged the run, in the file a CI system keeps: the suite's <properties>.
-        for name, value in provenance.as_dict().items():
-            logxml.add_global_property(f"genviral_contract_{name}", str(value))
+        # What judged the run and what the team accepted, in the file a CI system keeps.
+        for name, value in self.accepted.junit_properties():
+            logxml.add_global_property(name, value)
         final = Path(logxml.logfile)
         self.diverted = (logxml, final)
         logxml.logfile = str(final.with_name(f".{final.name}.{os.getpid()}.partial"))

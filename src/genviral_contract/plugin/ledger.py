@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +18,7 @@ from typing import Any
 from genviral_contract.artefacts import write_atomic
 from genviral_contract.contract import provenance, rules
 from genviral_contract.contract.findings import markdown_cell
+from genviral_contract.plugin.accepted import Accepted
 
 # How the user asked for the report, which is how a failure to write it names it.
 REPORT_OPTION = "--conformance-report"
@@ -40,6 +41,14 @@ SUITE_ERROR = "(suite error)"
 # "<what> <path> cannot be written: <why>": a file of the run (a cassette) that could not be
 # written. Not a broken rule nor a suite error: the run's artefacts are incomplete.
 NOT_WRITTEN = "contract_not_written"
+# "<violation> waived by waiver <n> until <date>: <reason>": a violation a waiver of the
+# team's policy covered. Judged, and shown, but it fails nothing.
+WAIVED = "contract_waived"
+_WAIVER_OF = re.compile(r" waived by waiver ([0-9]+) ")
+# "<rule> and <n> more violations waived by waiver <n> ...": the rest of one answer's, in one.
+_MORE = re.compile(r"^\S+ and ([0-9]+) more violations? waived by ")
+# How many distinct waived violations the reports list; the JSON report lists more.
+_LISTED, _LISTED_JSON = 10, 200
 _PROPERTIES = (CHECKED, FAILED, DECLARED, TARGET, NOT_JUDGED, NOT_CHECKED, NOT_WRITTEN)
 # How many failing tests the suite-error row names; the count says how many there are.
 _NAMED = 5
@@ -53,6 +62,7 @@ class Tally:
     failed: int = 0
     not_judged: int = 0
     skipped: int = 0
+    waived: int = 0  # tests where a waiver covered the rule's violations
     reasons: set[str] = field(default_factory=set)
     # Why tests that ran could not show the rule at all (no expected ids configured): the
     # rule's reason, ahead of the skips of tests that would not have shown it either.
@@ -64,6 +74,8 @@ class Tally:
             return "FAILED"
         if self.not_judged:
             return "not judged"
+        if self.waived:
+            return "waived"
         if self.passed:
             return "passed"
         if self.unchecked:
@@ -75,7 +87,8 @@ class Tally:
         return sorted(self.unchecked) if self.verdict == "not checked" and self.unchecked else sorted(self.reasons)
 
     def counts(self) -> dict[str, int]:
-        return {"passed": self.passed, "failed": self.failed, "not_judged": self.not_judged, "skipped": self.skipped}
+        found = {"passed": self.passed, "failed": self.failed, "not_judged": self.not_judged, "skipped": self.skipped}
+        return found | {"waived": self.waived}
 
 
 @dataclass
@@ -93,6 +106,11 @@ class Ledger:
     # Each failed test's broken rules and the exchanges behind them (plugin/judge.py's
     # Judge.fail: the request, the status, the request ids, the curl command).
     failures: list[dict[str, Any]] = field(default_factory=list)
+    # The contract judged by and what the team's policy accepted.
+    accepted: Accepted = field(default_factory=Accepted)
+    # waived violation -> how many times; waiver number -> how many violations it covered
+    waived: Counter[str] = field(default_factory=Counter)
+    covered: Counter[int] = field(default_factory=Counter)
 
     def add(
         self,
@@ -111,10 +129,17 @@ class Ledger:
             self.not_written.append(props[NOT_WRITTEN])
             return
         target = props.get(TARGET, "").split("|")[0].strip() or "no target"
+        waived_rules: set[str] = set()
         if when == "call":  # the teardown report carries the same properties again
             for name, value in properties:
                 if name == NOTE:
                     self.notes[str(value)] = self.notes.get(str(value), 0) + 1
+                elif name == WAIVED:
+                    waived_rules.add(str(value).split(" ", 1)[0])
+                    self.waived[str(value)] += 1
+                    more = _MORE.match(str(value))
+                    if (number := _WAIVER_OF.search(str(value))) is not None:
+                        self.covered[int(number[1])] += int(more[1]) if more else 1
         for name, value in properties:
             if name == NOT_CHECKED and when == "call":
                 rule_id, _, why = str(value).partition(" ")
@@ -142,7 +167,9 @@ class Ledger:
             return
         for rule_id in failed:
             self.tallies[rule_id][target].failed += 1
-        for rule_id in set(props.get(CHECKED, "").split()) - failed:
+        for rule_id in waived_rules:
+            self.tallies[rule_id][target].waived += 1
+        for rule_id in set(props.get(CHECKED, "").split()) - failed - waived_rules:
             self.tallies[rule_id][target].passed += 1
 
     def suite_error(self, nodeid: str, message: str) -> None:
@@ -165,12 +192,34 @@ class Ledger:
             total.failed += tally.failed
             total.not_judged += tally.not_judged
             total.skipped += tally.skipped
+            total.waived += tally.waived
             total.reasons |= tally.reasons
             total.unchecked |= tally.unchecked
         return total
 
     def rows(self) -> list[tuple[str, Tally]]:
-        return [(rule.id, self.total(rule.id)) for rule in rules.RULES]
+        """Every rule of the revision judged by, with its tally."""
+        return [(rule.id, self.total(rule.id)) for rule in rules.in_force(self.accepted.contract.revision)]
+
+    def waiver_note(self, rule_id: str) -> str:
+        """What the waivers of a rule did, for its row: covered it until when, or expired."""
+        notes = []
+        for waiver in self.accepted.waivers:
+            if waiver.rule != rule_id:
+                continue
+            if waiver.expired(self.accepted.today):
+                notes.append(f"{waiver.name} expired after {waiver.until.isoformat()}")
+            elif self.covered.get(waiver.number):
+                notes.append(f"waived by {waiver.name} until {waiver.until.isoformat()}: {waiver.reason}")
+        return "; ".join(notes)
+
+    def policy_lines(self) -> list[str]:
+        return self.accepted.lines(dict(self.covered))
+
+    def _waived_lines(self, limit: int) -> list[str]:
+        shown = [text + (f" ({count} times)" if count > 1 else "") for text, count in self.waived.most_common(limit)]
+        more = len(self.waived) - limit
+        return shown + ([f"and {more} more"] if more > 0 else [])
 
     def by_target(self, rule_id: str) -> str:
         """Which target gave which verdict, when more than one judged the rule."""
@@ -196,7 +245,8 @@ class Ledger:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "tool": provenance.as_dict(),
+            "tool": provenance.as_dict(self.accepted.contract.revision),
+            "policy": self.accepted.as_json(dict(self.covered)),
             "target": self.target_label(),
             "summary": self.summary(),
             "rules": [
@@ -216,6 +266,7 @@ class Ledger:
             "suite_errors": list(self.suite_errors),
             "not_written": list(self.not_written),
             "notes": [{"note": text, "answers": count} for text, count in self.notes.items()],
+            "waived": [{"violation": text, "times": count} for text, count in self.waived.most_common(_LISTED_JSON)],
             "traffic": dict(self.traffic),
             "failures": list(self.failures),
         }
@@ -225,7 +276,8 @@ class Ledger:
             "## Genviral contract: GET /api/partner/v1/accounts",
             "",
             f"Target: {self.target_label()}  ",
-            f"Judged by: {provenance.line()}  ",
+            f"Judged by: {self.accepted.judged_by()}  ",
+            *(f"{markdown_cell(line[:1].upper() + line[1:])}  " for line in self.policy_lines()),
             "Summary: " + ", ".join(f"{n} {v}" for v, n in sorted(self.summary().items())) + "  ",
             f"Traffic: {self._traffic_line()}",
             "",
@@ -233,8 +285,10 @@ class Ledger:
             "|---|---|---:|---:|---:|---:|---|",
         ]
         for rule_id, t in self.rows():
-            verdict = f"**{t.verdict}**" if t.failed or t.not_judged else t.verdict
-            note = markdown_cell("; ".join(filter(None, [self.by_target(rule_id), *t.why()])))
+            verdict = f"**{t.verdict}**" if t.failed or t.not_judged or t.waived else t.verdict
+            note = markdown_cell(
+                "; ".join(filter(None, [self.by_target(rule_id), self.waiver_note(rule_id), *t.why()]))
+            )
             lines.append(
                 f"| `{rule_id}` | {verdict} | {t.passed} | {t.failed} | {t.not_judged} | {t.skipped} | {note} |"
             )
@@ -243,6 +297,9 @@ class Ledger:
             lines.append(f"| {SUITE_ERROR} | **FAILED** | 0 | {len(self.suite_errors)} | 0 | 0 | {note} |")
         if self.not_written:
             lines += ["", "Not written: " + markdown_cell("; ".join(self.not_written))]
+        if self.waived:
+            lines += ["", "Waived (judged, failing nothing until the waiver's date):", ""]
+            lines += [f"- {markdown_cell(line)}" for line in self._waived_lines(_LISTED)]
         if self.notes:
             lines += ["", "Notes (allowed, but some clients read them badly):", ""]
             lines += [f"- {markdown_cell(line)}" for line in self._note_lines()]
@@ -257,9 +314,10 @@ class Ledger:
 
     def terminal(self) -> list[str]:
         width = max(len(r.id) for r in rules.RULES)
-        lines = [f"target: {self.target_label()}", f"judged by: {provenance.line()}"]
+        lines = [f"target: {self.target_label()}", f"judged by: {self.accepted.judged_by()}"]
+        lines += self.policy_lines()
         for rule_id, t in self.rows():
-            notes = [self.by_target(rule_id)]
+            notes = [self.by_target(rule_id), self.waiver_note(rule_id)]
             if not t.passed and not t.failed:
                 notes += t.why()
             extra = "; ".join(filter(None, notes))
@@ -272,6 +330,7 @@ class Ledger:
                 f"{SUITE_ERROR:<{width}}  {'FAILED':<11}  fail {len(self.suite_errors):>3}  "
                 f"({self._suite_error_note()})"
             )
+        lines += [f"waived: {line}" for line in self._waived_lines(_LISTED)]
         lines += [f"note: {line}" for line in self._note_lines()]
         lines.append("summary: " + ", ".join(f"{n} {v}" for v, n in sorted(self.summary().items())))
         lines.append(f"traffic: {self._traffic_line()}")
@@ -324,10 +383,14 @@ def _code(text: str) -> str:
 def _failure_markdown(failure: dict[str, Any]) -> list[str]:
     """One failure of the report: the test, the rules it broke and how, and each exchange
     behind it with the command that sends it again."""
-    lines = [f"- {_code(str(failure.get('test', '')))}: " + ", ".join(f"`{r}`" for r in failure.get("rules", []))]
-    for v in failure.get("violations", []):
+    waived = failure.get("waived") or []
+    broke = ", ".join(f"`{r}`" for r in failure.get("rules", []))
+    excused = ", ".join(sorted({f"`{v.get('rule')}`" for v in waived}))
+    heading = "; ".join(filter(None, [broke, f"waived: {excused}" if excused else ""]))
+    lines = [f"- {_code(str(failure.get('test', '')))}: {heading}"]
+    for v, mark in [*((v, "") for v in failure.get("violations", [])), *((v, " (waived)") for v in waived)]:
         lines.append(
-            f"  - `{v.get('rule')}` at {_code(str(v.get('path', '')))}: expected "
+            f"  - `{v.get('rule')}`{mark} at {_code(str(v.get('path', '')))}: expected "
             f"{markdown_cell(str(v.get('expected', '')))}; found {markdown_cell(str(v.get('found', '')))}"
         )
     for exchange in failure.get("exchanges", []):

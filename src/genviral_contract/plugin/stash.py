@@ -29,5 +29,8 @@ CONTINUITY = pytest.StashKey[Continuity]()
 RUN_ID = pytest.StashKey[str]()
 # A test's failure, for the report (plugin/judge.py: what broke, and the exchanges behind it).
 FAILURE = pytest.StashKey[dict[str, Any]]()
-# A test's exchanges behind its failure as HAR entries, when the run saves them (cassettes/har.py).
+# A test's waived violations, each answer's as a failure's record: shown, failing nothing.
+WAIVED_FAILURES = pytest.StashKey[list[dict[str, Any]]]()
+# A test's exchanges behind its failure (and its waived violations) as HAR entries, when the
+# run saves them (cassettes/har.py).
 SAVED = pytest.StashKey[list[dict[str, Any]]]()

@@ -79,7 +79,7 @@ class Summary:
         path = har.file_for(Path(folder), run)
         secrets: set[Secret] = self.config.stash[SECRETS]
         try:
-            har.write(path, self.state.saved, run, secrets)
+            har.write(path, self.state.saved, run, secrets, self.state.ledger.accepted.judged_by())
         except NotWritten as exc:
             self.state.not_written(exc)
             return ""

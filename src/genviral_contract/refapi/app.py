@@ -105,8 +105,10 @@ def too_many_requests(retry_after: int) -> Reply:
 
 
 class App:
-    def __init__(self, keys: dict[str, IssuedKey]) -> None:
+    def __init__(self, keys: dict[str, IssuedKey], revision: int = 2) -> None:
+        """``revision``: the documentation revision answered by (3: accounts carry capabilities)."""
         self.keys = keys
+        self.revision = revision
         self._by_public_id = {key.public_id: key for key in keys.values()}
 
     def lookup(self, token: str) -> IssuedKey | None:
@@ -159,6 +161,6 @@ class App:
             "scope": spec.scope,
             "owner_user_id": spec.owner_user_id,
             "workspace_id": spec.workspace_id,
-            "accounts": [account.public() for account in in_scope(spec)],
+            "accounts": [account.public(self.revision) for account in in_scope(spec)],
         }
         return Reply(200, {"ok": True, "code": 200, "message": "Accounts retrieved", "data": data})

@@ -3,7 +3,9 @@
 A fault names its caller, and the tests ask the server for that caller's headers. A
 caller is a key name of ``ReferenceServer.keys``, or one of ``no-auth`` (no Authorization
 header), ``unknown-key`` (a well-formed key the server never issued), ``other-scheme`` (a
-valid workspace key under ``Token``), ``junk-auth`` (an Authorization header that is no
+valid workspace key under ``Token``), ``other-scheme-lowercase`` (under ``token``),
+``lowercase-scheme`` (a valid workspace key under ``bearer``, which is still the Bearer
+scheme: RFC 9110 §11.1), ``junk-auth`` (an Authorization header that is no
 bearer credential at all), or a workspace key with its secret tampered with:
 ``wrong-secret`` (a random secret of the same length and alphabet), ``near-secret`` (the
 last character changed), ``secret-case-swapped``, ``secret-alone`` (the secret without the
@@ -32,6 +34,8 @@ CALLERS = (
     "no-auth",
     "unknown-key",
     "other-scheme",
+    "other-scheme-lowercase",
+    "lowercase-scheme",
     "junk-auth",
     "wrong-secret",
     "near-secret",
@@ -50,6 +54,8 @@ def headers_for(keys: dict[str, IssuedKey], caller: str) -> dict[str, str]:
         "no-auth": {},
         "unknown-key": {"Authorization": f"Bearer {unknown_key()}"},
         "other-scheme": {"Authorization": f"Token {keys['workspace'].token}"},
+        "other-scheme-lowercase": {"Authorization": f"token {keys['workspace'].token}"},
+        "lowercase-scheme": {"Authorization": f"bearer {keys['workspace'].token}"},
         # Latin-1 junk, a control character and a quote: what a broken client might send.
         "junk-auth": {"Authorization": "Bearer \u00ff\u00e9 ;\"'\x7f %00 <x>"},
         **{name: {"Authorization": f"Bearer {token}"} for name, token in _tampered(keys).items()},

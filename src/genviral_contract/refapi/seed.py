@@ -47,9 +47,9 @@ class Account:
     workspace_id: str | None
     user_id: str
 
-    def public(self) -> dict[str, object]:
-        """The account as GET /accounts shows it (the owning user stays internal)."""
-        return {
+    def public(self, revision: int = 2) -> dict[str, object]:
+        """The account as GET /accounts shows it in ``revision`` (the owning user stays internal)."""
+        shown: dict[str, object] = {
             "id": self.id,
             "platform": self.platform,
             "type": self.type,
@@ -58,6 +58,43 @@ class Account:
             "status": self.status,
             "workspace_id": self.workspace_id,
         }
+        if revision >= 3:
+            shown["capabilities"] = capabilities(self)
+        return shown
+
+
+# Revision 3's capabilities, by platform: what each can post, and its caption limit. The docs
+# name one content kind (text_only) and no other; these strings are the reference API's own.
+_KINDS = {
+    "tiktok": ["video", "slideshow"],
+    "instagram": ["image", "video", "carousel"],
+    "youtube": ["video"],
+    "pinterest": ["image"],
+    "linkedin": ["text_only", "image", "video"],
+    "facebook": ["text_only", "image", "video"],
+}
+_CAPTION_LIMITS = {"tiktok": 2200, "instagram": 2200, "youtube": 5000, "pinterest": 500, "linkedin": 3000}
+# Create Post (revision 3): hosted accounts allow at most 500 caption characters.
+HOSTED_CAPTION_LIMIT = 500
+
+
+def capabilities(account: Account) -> dict[str, object]:
+    """An account's revision-3 ``capabilities``: the three documented members, no other."""
+    limit = HOSTED_CAPTION_LIMIT if account.type == "hosted" else _CAPTION_LIMITS.get(account.platform, 63206)
+    return {
+        "supported_content_kinds": list(_KINDS[account.platform]),
+        "caption_limit": limit,
+        "settings_schema": {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": f"{account.platform} settings",
+            "type": "object",
+            "properties": {
+                "privacy": {"enum": ["public", "private"], "default": "public"},
+                "notify_followers": {"type": "boolean"},
+            },
+            "additionalProperties": False,
+        },
+    }
 
 
 def _acc(

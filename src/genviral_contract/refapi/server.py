@@ -16,6 +16,7 @@ from collections import Counter
 from types import TracebackType
 
 from genviral_contract.contract.endpoint import BASE_PATH
+from genviral_contract.contract.revision import REVISIONS
 from genviral_contract.http.limits import Rate
 from genviral_contract.refapi import callers, seed
 from genviral_contract.refapi.app import App, Reply, Request, too_many_requests
@@ -38,7 +39,8 @@ def is_loopback(host: str) -> bool:
 
 
 class ReferenceServer:
-    """GET /accounts as documented (revision 2), optionally with one fault from FAULTS.
+    """GET /accounts as documented (revision 2, or 3 with ``revision=3``: accounts carry
+    capabilities), optionally with one fault from FAULTS.
 
     ``rate_limit`` is a fixed window over every request that reaches the app, all keys
     together: past it, 429 rate_limited with Retry-After (see ratelimit.py). Without one,
@@ -53,6 +55,7 @@ class ReferenceServer:
         port: int = 0,
         rate_limit: Rate | None = None,
         tls: ssl.SSLContext | None = None,
+        revision: int = 2,
     ) -> None:
         if fault is not None and fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; valid faults: {', '.join(sorted(FAULTS))}")
@@ -60,6 +63,8 @@ class ReferenceServer:
             raise ValueError(f"the reference API binds loopback only, not {host!r}")
         if latency < 0:
             raise ValueError("latency must be >= 0")
+        if revision not in REVISIONS:
+            raise ValueError(f"revision must be one of {', '.join(map(str, REVISIONS))}, not {revision!r}")
         self.fault: Fault | None = FAULTS[fault] if fault else None
         self.latency = latency
         self.rate_limit = rate_limit if rate_limit is not None else (self.fault.rate_limit if self.fault else None)
@@ -67,7 +72,8 @@ class ReferenceServer:
         self.host = "127.0.0.1" if host.lower() == "localhost" else host.strip("[]")
         self._port = port
         self.tls = tls
-        self.app = App(seed.issue_keys())
+        self.revision = revision
+        self.app = App(seed.issue_keys(), revision)
         # Raw keys; send them as "Authorization: Bearer <key>".
         self.keys: dict[str, str] = {name: key.token for name, key in self.app.keys.items()}
         self.expected: dict[str, str] = {"workspace_id": seed.MAIN, "owner_user_id": seed.OWNER}

@@ -14,6 +14,7 @@ from helpers.fresh_cassettes import record_all
 
 from genviral_contract.cassettes.drift import NOT_JSON, Answer, contract_enums, diff
 from genviral_contract.cli.main import main
+from genviral_contract.config.policy import load
 from genviral_contract.contract import schemas
 
 ENUMS = {"$.data.accounts[*].platform": frozenset({"tiktok", "youtube"}), "$.data.scope": frozenset({"workspace"})}
@@ -286,3 +287,24 @@ def test_cassettes_whose_request_cannot_be_sent_again_exit_2_one_line_each(
     lapsed = by_file[f"drift: {cassette_copy}/lapsed-plan.yaml"]
     assert "interactions[0].request.uri has a port that is not a number from 1 to 65535" in lapsed
     assert "/etc/passwd" not in workspace and "99999" not in lapsed
+
+
+def test_drift_takes_the_contract_revision_and_the_policys_extensions(
+    cassette_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The embedded reference API answers by revision 3: capabilities is an added field, no more.
+    assert main(["drift", "--cassettes", str(cassette_copy), "--contract-revision", "3", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert "; contract revision 3" in report["target"]
+    added = {c["path"] for s in report["scenarios"] for c in s["changes"] if c["change"] == "field added"}
+    assert "$.data.accounts[*].capabilities" in added
+    # A platform the policy adds is no unlisted value; one it does not add is.
+    policy = tmp_path / "team.toml"
+    policy.write_text('[enums]\nplatform = ["x"]\n', encoding="utf-8")
+    live = Answer.of(200, json.dumps({"data": {"accounts": [{"platform": "x"}, {"platform": "y"}]}}).encode())
+    recorded = Answer.of(200, json.dumps({"data": {"accounts": [{"platform": "tiktok"}]}}).encode())
+    enums = contract_enums(load(policy).contract(2))
+    unlisted = [c.detail for c in diff(recorded, live, enums) if c.change == "unlisted value"]
+    assert len(unlisted) == 1 and unlisted[0].startswith('"y"'), unlisted
+    assert main(["drift", "--cassettes", str(cassette_copy), "--policy", str(policy)]) == 0
+    assert "policy " + str(policy) in capsys.readouterr().out

@@ -64,7 +64,8 @@ def test_broken_file_exits_1_with_one_line_per_violation(broken: Path, capsys: C
     assert len(violations) == 3
     assert any(
         line.startswith("ACC-PLATFORM-ENUM at $.data.accounts[0].platform: expected one of ")
-        and line.endswith('found "x"')
+        # The way to accept it, since a team may: its policy's extension.
+        and line.endswith('found "x" (to accept "x", declare it in genviral-contract.toml: [enums] platform = ["x"])')
         for line in violations
     )
     assert "PAY-OWNER-USER-ID-UUID at $.data.owner_user_id: expected `owner_user_id` present; found missing" in out
@@ -90,7 +91,7 @@ def test_content_type_is_judged(conformant: Path, capsys: Capture) -> None:
         (b'{"ok": true, "code": 200, "data": {"accounts": [', "truncated JSON"),
         (b"", "an empty body"),
         (b"\xff\xfe{}", "not UTF-8"),
-        (b"[" * 100_000, "nested too deeply"),
+        (b"[" * 100_000, "nested 65 deep"),
         (b'{"ok": NaN}', "NaN is not a JSON value"),
     ],
     ids=["html", "truncated", "empty", "not-utf8", "deep", "nan"],
@@ -150,7 +151,7 @@ def test_json_format_for_stdin(monkeypatch: pytest.MonkeyPatch, capsys: Capture)
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(json.dumps(build_response(1)).encode())))
     assert main(["validate", "-", "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report == {"file": "<stdin>", "conformant": True, "violations": [], "notes": []}
+    assert report == {"file": "<stdin>", "contract_revision": 2, "conformant": True, "violations": [], "notes": []}
 
 
 def test_console_script_smoke(broken: Path) -> None:
@@ -228,3 +229,37 @@ def test_an_error_line_masks_key_material_too(tmp_path: Path, capsys: Capture) -
     err = capsys.readouterr().err
     _no_key_material(err)
     assert len(err.splitlines()) == 1 and "/***.json: cannot read" in err
+
+
+def test_the_contract_revision_and_the_policy_are_taken_into_account(
+    conformant: Path, tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Revision 3 wants capabilities, which a revision-2 body has not.
+    assert main(["validate", str(conformant), "--contract-revision", "3"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == "NOT conformant: 3 violations of 1 rule; contract revision 3"
+    assert all(line.startswith("ACC-CAPABILITIES-OBJECT at $.data.accounts[") for line in out[:-1])
+    # The policy's extension accepts x; its revision is taken unless an option says another.
+    body = build_response(2)
+    body["data"]["accounts"][0]["platform"] = "x"
+    path = write(tmp_path, body, "x.json")
+    policy = tmp_path / "team.toml"
+    policy.write_text('revision = 2\n[enums]\nplatform = ["x"]\n', encoding="utf-8")
+    assert main(["validate", str(path), "--policy", str(policy)]) == 0
+    assert "; contract revision 2, policy " in capsys.readouterr().out
+    monkeypatch.setenv("GENVIRAL_POLICY", str(policy))
+    assert main(["validate", str(path), "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["contract_revision"] == 2 and "platform += x" in report["policy"]
+    # A policy in the current folder is the policy; a broken one is one line, exit 2.
+    monkeypatch.delenv("GENVIRAL_POLICY")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "genviral-contract.toml").write_text("revision = 4\n", encoding="utf-8")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == (
+        f"genviral-contract validate: {tmp_path / 'genviral-contract.toml'}:1: revision: "
+        "4 is not a contract revision (2 or 3, a bare number)"
+    )
+    assert main(["validate", str(path), "--contract-revision", "7"]) == 2
+    assert "--contract-revision='7' is not a contract revision (2 or 3)" in capsys.readouterr().err

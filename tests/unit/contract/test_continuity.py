@@ -275,3 +275,84 @@ def test_roles_are_independent() -> None:
 def test_the_role_is_named_in_the_violation() -> None:
     _, (violation,) = judged_after(body(ACC_1), body(ACC_2), role="personal")
     assert "personal key's first 200 answer" in violation.expected
+
+
+# --- Continuity.compare_accounts: what each account is ----------------------------------------
+
+
+def _accounts(*accounts: dict[str, Any], scope: str = "workspace", workspace_id: str | None = WORKSPACE) -> bytes:
+    data = {"scope": scope, "owner_user_id": OWNER, "workspace_id": workspace_id, "accounts": list(accounts)}
+    return json.dumps({"ok": True, "code": 200, "message": "ok", "data": data}).encode()
+
+
+def _account(account_id: str, platform: Any = "tiktok", kind: str = "byo", **more: Any) -> dict[str, Any]:
+    return {"id": account_id, "platform": platform, "type": kind, "username": "u", "display_name": "d", **more}
+
+
+def test_an_account_first_seen_judges_nothing() -> None:
+    assert Continuity().compare_accounts("workspace", sighting(_accounts(_account(ACC_1)), FIRST)) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("later", "path", "was", "now"),
+    [
+        (_account(ACC_1, platform="instagram"), "$.data.accounts[1].platform", '"tiktok"', '"instagram"'),
+        (_account(ACC_1, kind="hosted"), "$.data.accounts[1].type", '"byo"', '"hosted"'),
+    ],
+    ids=["platform", "type"],
+)
+def test_a_changed_fact_breaks_acc_facts_stable_and_names_both_answers(
+    later: dict[str, Any], path: str, was: str, now: str
+) -> None:
+    continuity = Continuity()
+    continuity.compare_accounts("workspace", sighting(_accounts(_account(ACC_1)), FIRST))
+    checked, found = continuity.compare_accounts("personal", sighting(_accounts(_account(ACC_2), later), LATER))
+    assert checked == ["ACC-FACTS-STABLE"]
+    (violation,) = found
+    assert (violation.rule, violation.path) == ("ACC-FACTS-STABLE", path)
+    assert violation.expected == f"{was}, as account {ACC_1} was in the workspace key's answer ({FIRST})"
+    assert violation.found == f"{now} in this answer (the personal key's answer ({LATER}))"
+
+
+@pytest.mark.parametrize(
+    "later",
+    [
+        _account(ACC_1, username="renamed", display_name="Renamed"),
+        _account(ACC_1, status="paused"),
+        _account(ACC_1, workspace_id=OTHER_WORKSPACE),
+        {"id": ACC_1, "type": "byo"},
+        _account(ACC_1, platform=7),
+    ],
+    ids=["renamed", "status", "workspace-id", "platform-missing", "platform-mistyped"],
+)
+def test_what_may_change_or_another_rule_owns_passes(later: dict[str, Any]) -> None:
+    continuity = Continuity()
+    continuity.compare_accounts("workspace", sighting(_accounts(_account(ACC_1, status="active")), FIRST))
+    assert continuity.compare_accounts("workspace", sighting(_accounts(later), LATER)) == (["ACC-FACTS-STABLE"], [])
+
+
+def test_every_account_is_held_to_its_own_first_sighting() -> None:
+    continuity = Continuity()
+    continuity.compare_accounts("workspace", sighting(_accounts(_account(ACC_1)), FIRST))
+    # ACC_2 is new here: its first sighting is this answer, whatever it says.
+    _, found = continuity.compare_accounts(
+        "workspace", sighting(_accounts(_account(ACC_2, platform="youtube"), _account(ACC_1, platform="x")), LATER)
+    )
+    assert [v.path for v in found] == ["$.data.accounts[1].platform"]
+    _, found = continuity.compare_accounts(
+        "workspace", sighting(_accounts(_account(ACC_2, platform="tiktok")), "call 9")
+    )
+    assert [(v.path, v.expected.split(",")[0]) for v in found] == [("$.data.accounts[0].platform", '"youtube"')]
+
+
+def test_a_store_shared_with_another_process_decides_what_came_first() -> None:
+    class Elsewhere:
+        """A store whose first sightings another process wrote."""
+
+        def setdefault_many(self, found: Any) -> dict[str, list[Any]]:
+            return {
+                account_id: [["instagram", "byo"], "the workspace key's answer (elsewhere)"] for account_id in found
+            }
+
+    _, (violation,) = Continuity(Elsewhere()).compare_accounts("workspace", sighting(_accounts(_account(ACC_1)), FIRST))
+    assert "elsewhere" in violation.expected and '"tiktok"' in violation.found

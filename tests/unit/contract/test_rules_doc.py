@@ -8,6 +8,7 @@ import pytest
 
 from genviral_contract.contract import rules, rules_doc
 from genviral_contract.contract.findings import markdown_cell
+from genviral_contract.credentials.masking import mask
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -34,3 +35,10 @@ def test_check_flags_a_stale_file(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 def test_pipes_in_text_do_not_break_the_table() -> None:
     assert markdown_cell("a | b\nc") == "a \\| b c"
+
+
+def test_no_rule_text_is_changed_by_masking() -> None:
+    # A failure message is masked before it is shown, every token after "Bearer " included:
+    # a rule's own words must come through whole.
+    changed = [rule.id for rule in rules.RULES for text in (rule.statement, rule.source) if mask(text) != text]
+    assert not changed, changed

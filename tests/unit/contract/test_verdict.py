@@ -31,6 +31,7 @@ def test_case(case: Case) -> None:
         expected_owner_user_id=case.expected.get("owner_user_id"),
         headers=case.headers,
         request_headers=case.request_headers,
+        contract=case.contract,
     )
     report = "\n".join(verdict.lines()) or "(nothing reported)"
     if case.valid:

@@ -14,7 +14,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from genviral_contract.credentials.forms import PIECE, echo_forms, echo_fragments, encoded_forms, lowered_forms, pieces
+from genviral_contract.credentials.forms import (
+    PIECE,
+    echo_forms,
+    echo_fragments,
+    echoes,
+    encoded_forms,
+    lowered_forms,
+    pieces,
+)
 from genviral_contract.credentials.secret import Secret
 
 KEY = "gva_live_a1b2c3.Zq9xW8vU7tS6rR5pQ4"
@@ -66,3 +74,12 @@ def test_echo_forms_are_lower_cased_and_empty_without_a_secret() -> None:
     found = echo_forms(Secret(f"Bearer {KEY}"))
     assert KEY.lower() in found
     assert all(form == form.lower() for form in found)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=40), max_size=4), st.integers(min_value=0, max_value=12))
+def test_echoes_finds_what_a_search_for_every_form_finds(picks: list[int], cut: int) -> None:
+    # Only the forms that hold no other are searched for: never a miss the full search makes.
+    forms = echo_forms(Secret(f"Bearer {KEY}"))
+    pieces_of = [forms[i % len(forms)] for i in picks]
+    text = " ".join(piece[cut:].upper() if i % 2 else piece[: len(piece) - cut] for i, piece in enumerate(pieces_of))
+    assert echoes(forms, text) == any(form in text.lower() for form in forms), text

@@ -43,6 +43,13 @@ def test_a_key_is_its_variable() -> None:
     assert shell_prints(header) == f"Authorization: Bearer {WORKSPACE_VALUE}"
 
 
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER"])
+def test_a_key_under_its_scheme_in_another_case_shows_the_scheme_as_sent(scheme: str) -> None:
+    header = word([("Authorization: ", False), *parts(WORKSPACE.bearer(scheme), KEYS)])
+    assert header == f'"Authorization: {scheme} $GENVIRAL_WORKSPACE_API_KEY"'
+    assert shell_prints(header) == f"Authorization: {scheme} {WORKSPACE_VALUE}"
+
+
 def test_a_key_under_another_scheme_is_its_variable_in_a_literal() -> None:
     shown = parts(Secret(f"Basic {WORKSPACE_VALUE}", "workspace key under another scheme"), KEYS)
     assert display(shown) == "Basic ${GENVIRAL_WORKSPACE_API_KEY}"

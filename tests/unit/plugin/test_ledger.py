@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from genviral_contract import __version__
+from genviral_contract.config.policy import Policy
 from genviral_contract.contract import provenance, rules
+from genviral_contract.contract.revision import Contract
+from genviral_contract.contract.waivers import Waiver
+from genviral_contract.plugin.accepted import Accepted
 from genviral_contract.plugin.ledger import (
     CHECKED,
     DECLARED,
@@ -28,6 +33,7 @@ from genviral_contract.plugin.ledger import (
     NOTE,
     SUITE_ERROR,
     TARGET,
+    WAIVED,
     Ledger,
     Tally,
 )
@@ -123,7 +129,7 @@ def test_verdict_precedence(counts: tuple[int, int, int, int], verdict: str) -> 
     p, f, n, s = counts
     tally = Tally(passed=p, failed=f, not_judged=n, skipped=s)
     assert tally.verdict == verdict
-    assert tally.counts() == {"passed": p, "failed": f, "not_judged": n, "skipped": s}
+    assert tally.counts() == {"passed": p, "failed": f, "not_judged": n, "skipped": s, "waived": 0}
 
 
 def test_one_broken_answer_fails_a_rule_that_other_tests_passed() -> None:
@@ -275,7 +281,7 @@ def test_a_not_judged_failure_counts_for_its_declared_rules_and_is_no_suite_erro
     # What was judged before the request that got no answer still counts.
     assert row(ledger, "HTTP-ANSWERS")["passed"] == 1
     assert first_line in terminal_line(ledger, "ACC-LIST-OK")
-    assert ledger.summary() == {"not judged": 2, "not checked": len(rules.RULES) - 2}
+    assert ledger.summary() == {"not judged": 2, "not checked": len(rules.in_force(2)) - 2}
 
 
 def test_a_broken_rule_outranks_not_judged() -> None:
@@ -303,8 +309,8 @@ def test_each_target_keeps_its_own_verdict() -> None:
     assert expected in terminal_line(ledger, "ACC-LIST-OK")
     assert expected in markdown_row(ledger, "ACC-LIST-OK")
     assert row(ledger, "ACC-LIST-OK")["targets"] == {
-        CASSETTES: {"verdict": "passed", "passed": 1, "failed": 0, "not_judged": 0, "skipped": 0},
-        LIVE: {"verdict": "FAILED", "passed": 0, "failed": 1, "not_judged": 0, "skipped": 0},
+        CASSETTES: {"verdict": "passed", "passed": 1, "failed": 0, "not_judged": 0, "skipped": 0, "waived": 0},
+        LIVE: {"verdict": "FAILED", "passed": 0, "failed": 1, "not_judged": 0, "skipped": 0, "waived": 0},
     }
     assert ledger.as_json()["target"] == f"{CASSETTES}, {LIVE}"
 
@@ -345,7 +351,8 @@ def test_the_traffic_line() -> None:
 
 def test_every_rule_has_a_row_in_catalogue_order() -> None:
     ledger = ledger_of(passed("t::a", "ENV-OBJECT"))
-    ids = [r.id for r in rules.RULES]
+    # The default revision's rules: revision 3's capabilities rules are not judged at revision 2.
+    ids = [r.id for r in rules.in_force(2)]
     assert [r["rule"] for r in ledger.as_json()["rules"]] == ids
     # After the target and what judged it.
     assert [line.split()[0] for line in ledger.terminal()[2 : 2 + len(ids)]] == ids
@@ -383,7 +390,7 @@ def test_write_picks_json_for_a_json_path(tmp_path: Path, name: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert "sk_live_123" not in text
     written = json.loads(text)
-    assert written["rules"][[r.id for r in rules.RULES].index("ENV-OBJECT")]["reasons"] == ["key *** unusable"]
+    assert written["rules"][[r.id for r in rules.in_force(2)].index("ENV-OBJECT")]["reasons"] == ["key *** unusable"]
 
 
 @pytest.mark.parametrize("name", ["report.md", "report.txt", "report"])
@@ -484,3 +491,101 @@ def test_the_markdown_report_lists_a_failure_with_its_commands() -> None:
         "    ```",
     ]
     assert "  - the request (no answer): `GET http://127.0.0.1:1/accounts` -> no answer" in failures
+
+
+# --- waivers: what a team's policy accepted ------------------------------------------------------
+
+WAIVED_LINE = 'ACC-STATUS-ACTIVE at $.data.accounts[3].status: expected one of "active"; found "paused" waived by '
+
+
+def _accepted(*waivers: Waiver, revision: int = 2) -> Accepted:
+    policy = Policy("genviral-contract.toml", "ab" * 32, revision, {}, waivers)
+    return Accepted(Contract(revision), policy, date(2026, 6, 1))
+
+
+def _waiver(number: int, rule: str, until: date) -> Waiver:
+    return Waiver(number, rule, until, "known bug")
+
+
+def test_a_waived_rule_is_waived_not_passed_nor_failed_and_its_waiver_is_used() -> None:
+    ledger = Ledger(accepted=_accepted(_waiver(1, "ACC-STATUS-ACTIVE", date(2027, 1, 15))))
+    waived_run = Run(
+        "t::a",
+        properties=[
+            *judged(LIVE, "ACC-STATUS-ACTIVE ENV-OBJECT"),
+            (WAIVED, WAIVED_LINE + "waiver 1 (ACC-STATUS-ACTIVE) until 2027-01-15: known bug"),
+        ],
+    )
+    waived_run.feed(ledger)
+    passed("t::b", "ACC-STATUS-ACTIVE").feed(ledger)
+    assert row(ledger, "ACC-STATUS-ACTIVE")["verdict"] == "waived"
+    assert (row(ledger, "ACC-STATUS-ACTIVE")["waived"], row(ledger, "ACC-STATUS-ACTIVE")["passed"]) == (1, 1)
+    assert row(ledger, "ENV-OBJECT")["verdict"] == "passed"
+    assert ledger.summary()["waived"] == 1
+    assert "waived by waiver 1 (ACC-STATUS-ACTIVE) until 2027-01-15: known bug" in markdown_row(
+        ledger, "ACC-STATUS-ACTIVE"
+    )
+    assert "| **waived** |" in markdown_row(ledger, "ACC-STATUS-ACTIVE")
+    (entry,) = ledger.as_json()["policy"]["waivers"]
+    assert (entry["state"], entry["covered"]) == ("used", 1)
+    assert ledger.as_json()["waived"] == [
+        {"violation": WAIVED_LINE + "waiver 1 (ACC-STATUS-ACTIVE) until 2027-01-15: known bug", "times": 1}
+    ]
+    assert any(line.startswith("waived: " + WAIVED_LINE) for line in ledger.terminal())
+
+
+def test_a_failure_beside_a_waived_one_fails_the_rule() -> None:
+    ledger = Ledger(accepted=_accepted(_waiver(1, "ACC-STATUS-ACTIVE", date(2027, 1, 15))))
+    Run(
+        "t::a",
+        call="failed",
+        properties=[
+            *judged(LIVE, "ACC-STATUS-ACTIVE", "ACC-STATUS-ACTIVE"),
+            (WAIVED, WAIVED_LINE + "waiver 1 (ACC-STATUS-ACTIVE) until 2027-01-15: known bug"),
+        ],
+    ).feed(ledger)
+    assert row(ledger, "ACC-STATUS-ACTIVE")["verdict"] == "FAILED"
+    assert (row(ledger, "ACC-STATUS-ACTIVE")["failed"], row(ledger, "ACC-STATUS-ACTIVE")["waived"]) == (1, 1)
+
+
+def test_expired_and_unused_waivers_are_reported_with_their_dates() -> None:
+    expired, unused = _waiver(1, "ACC-STATUS-ACTIVE", date(2026, 5, 31)), _waiver(2, "ACC-TYPE-ENUM", date(2026, 6, 1))
+    ledger = Ledger(accepted=_accepted(expired, unused))
+    broke("t::a", "ACC-STATUS-ACTIVE", "ACC-STATUS-ACTIVE").feed(ledger)
+    states = {w["waiver"]: w["state"] for w in ledger.as_json()["policy"]["waivers"]}
+    # A waiver is in force through its until date: waiver 2 still is, on 2026-06-01.
+    assert states == {1: "expired", 2: "unused"}
+    terminal = ledger.terminal()
+    assert any("[EXPIRED after 2026-05-31: covers nothing, its failures fail the run]" in line for line in terminal)
+    assert any("waiver 2 (ACC-TYPE-ENUM) until 2026-06-01" in line and "[unused:" in line for line in terminal)
+    assert "waiver 1 (ACC-STATUS-ACTIVE) expired after 2026-05-31" in terminal_line(ledger, "ACC-STATUS-ACTIVE")
+    assert "Policy: genviral-contract.toml (sha256:abababababab)  " in ledger.markdown().splitlines()
+
+
+def test_a_revision_3_run_has_the_rows_of_revision_3() -> None:
+    ledger = Ledger(accepted=_accepted(revision=3))
+    passed("t::a", "ACC-CAPABILITIES-OBJECT").feed(ledger)
+    assert [r["rule"] for r in ledger.as_json()["rules"]] == [r.id for r in rules.in_force(3)]
+    assert ledger.as_json()["tool"]["contract_revision"] == "3"
+    assert ledger.terminal()[1] == f"judged by: {provenance.line(3)}"
+
+
+def test_the_markdown_report_lists_a_waived_violation_with_its_exchange() -> None:
+    ledger = Ledger(accepted=_accepted(_waiver(1, "ACC-STATUS-ACTIVE", date(2027, 1, 15))))
+    violation = {"rule": "ACC-STATUS-ACTIVE", "path": "$.data.accounts[3].status", "expected": "x", "found": "y"}
+    ledger.failures.append(
+        {
+            "test": "t::a",
+            "rules": [],
+            "violations": [],
+            "waived": [violation],
+            "exchanges": [{"exchange": "this answer", "request": "GET /a", "status": 200, "curl": "curl /a"}],
+        }
+    )
+    failures = ledger.markdown().split("### Failures")[1].splitlines()
+    assert failures[2:4] == [
+        "- `t::a`: waived: `ACC-STATUS-ACTIVE`",
+        "  - `ACC-STATUS-ACTIVE` (waived) at `$.data.accounts[3].status`: expected x; found y",
+    ]
+    assert "    curl /a" in failures
+    assert ledger.as_json()["failures"][0]["waived"] == [violation]

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import email.utils
 import http.client
+import json
 import socket
 import threading
 import time
@@ -20,16 +21,18 @@ from genviral_contract.cli import serve
 from genviral_contract.cli.main import main
 from genviral_contract.contract import rules
 from genviral_contract.contract.findings import Verdict
+from genviral_contract.contract.revision import DEFAULT_REVISION, Contract
 from genviral_contract.contract.verdict import judge_raw
 from genviral_contract.credentials.secret import Secret
 from genviral_contract.http import shapes
 from genviral_contract.http.limits import Rate
 from genviral_contract.http.session import TargetSession, fetch
 from genviral_contract.refapi import CALLERS, FAULTS, Fault, ReferenceServer, seed
+from genviral_contract.refapi.faults.scope import MIXUP_WAIT
 from genviral_contract.refapi.ratelimit import FixedWindow
 from genviral_contract.refapi.wire import BOMB_SIZE, TRICKLE_EVERY
 
-SCOPES = {"workspace": "workspace", "personal": "personal", "empty": "workspace"}
+SCOPES = {"workspace": "workspace", "personal": "personal", "empty": "workspace", "lowercase-scheme": "workspace"}
 DOCUMENTED = {
     "workspace": (200, None),
     "personal": (200, None),
@@ -40,6 +43,8 @@ DOCUMENTED = {
     "no-auth": (401, "invalid_token"),
     "unknown-key": (401, "invalid_token"),
     "other-scheme": (401, "invalid_token"),
+    "other-scheme-lowercase": (401, "invalid_token"),
+    "lowercase-scheme": (200, None),
     "junk-auth": (401, "invalid_token"),
     "wrong-secret": (401, "invalid_token"),
     "near-secret": (401, "invalid_token"),
@@ -76,7 +81,9 @@ def srv() -> Iterator[ReferenceServer]:
 def serving(
     fault: str | None = None, latency: float = 0.0, rate_limit: Rate | None = None
 ) -> Iterator[ReferenceServer]:
-    with ReferenceServer(fault=fault, latency=latency, rate_limit=rate_limit) as server:
+    # A fault of revision 3 is served, and judged, at revision 3.
+    revision = (FAULTS[fault].revision if fault else None) or DEFAULT_REVISION
+    with ReferenceServer(fault=fault, latency=latency, rate_limit=rate_limit, revision=revision) as server:
         yield server
 
 
@@ -114,6 +121,7 @@ def judge(server: ReferenceServer, caller: str, response: requests.Response, cre
         headers=dict(response.headers),
         expected_workspace_id=expected.get("expected_workspace_id"),
         expected_owner_user_id=expected.get("expected_owner_user_id"),
+        contract=Contract(server.revision),
     )
 
 
@@ -494,6 +502,42 @@ def _identity_per_connection(server: ReferenceServer) -> None:
     assert get(server, "personal")[0].json()["data"]["scope"] == "personal"
 
 
+def _scheme_as_spelled(server: ReferenceServer) -> None:
+    assert get(server, "lowercase-scheme")[0].status_code == 401
+    assert get(server, "workspace")[0].status_code == 200
+
+
+def _fact_changes(caller: str, name: str) -> Callable[[ReferenceServer], None]:
+    # Each answer is conformant alone; two calls show one id with two values of ``name``.
+    def check(server: ReferenceServer) -> None:
+        first, second = (fetch_judged(server, caller) for _ in range(2))
+        assert first[1].ok and second[1].ok, (first[1].lines(), second[1].lines())
+        (a, *_), (b, *_) = (response.json()["data"]["accounts"] for response, _ in (first, second))
+        assert a["id"] == b["id"] and a[name] != b[name]
+        assert {k: v for k, v in a.items() if k != name} == {k: v for k, v in b.items() if k != name}
+
+    return check
+
+
+def _mixed_at_three(server: ReferenceServer) -> None:
+    # Alone, and second of two, the personal key gets its own; third of three, the workspace's.
+    assert get(server, "personal")[0].json()["data"]["scope"] == "personal"
+    for company in (["workspace"], ["workspace", "empty"]):
+        start = threading.Barrier(len(company) + 1)
+
+        def one(caller: str, start: threading.Barrier = start) -> str:
+            start.wait()
+            return str(get(server, caller)[0].json()["data"]["scope"])
+
+        with ThreadPoolExecutor(max_workers=len(company)) as pool:
+            others = [pool.submit(one, caller) for caller in company]
+            start.wait()
+            time.sleep(MIXUP_WAIT / 5)  # the others are in, and held for MIXUP_WAIT
+            scope = get(server, "personal")[0].json()["data"]["scope"]
+            assert [f.result() for f in others] == ["workspace"] * len(company)
+        assert scope == ("personal" if len(company) < 2 else "workspace"), company
+
+
 def get_on(session: requests.Session, server: ReferenceServer, caller: str) -> requests.Response:
     return session.get(server.base_url + "/accounts", headers=server.headers_for(caller), timeout=5)
 
@@ -527,6 +571,11 @@ TARGETED: dict[str, Callable[[ReferenceServer], None]] = {
     "rate-limit-bare-429": _bare_429,
     "gzip-whatever-asked": _refused_coding,
     "identity-per-connection": _identity_per_connection,
+    "scheme-case-sensitive": _scheme_as_spelled,
+    "other-scheme-any-case": _status("other-scheme-lowercase", 200),
+    "account-changes-platform": _fact_changes("workspace", "platform"),
+    "account-changes-type": _fact_changes("personal", "type"),
+    "mixup-at-three-in-flight": _mixed_at_three,
 }
 
 
@@ -821,3 +870,38 @@ def test_a_fresh_window_never_says_more_than_its_length() -> None:
     assert (now + 30.0) - now > 30.0
     window = FixedWindow(Rate(3, 30.0), clock=lambda: now).take()
     assert (window.reset, window.seconds_left) == (30.0, 30)
+
+
+def test_serve_answers_by_revision_3(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    answers: list[dict[str, object]] = []
+
+    def interrupted() -> None:
+        out = capsys.readouterr().out
+        assert "contract revision 3" in out.splitlines()[0]
+        url = next(word for word in out.split() if word.startswith("http://"))
+        key = next(line.split()[1] for line in out.splitlines() if line.strip().startswith("workspace "))
+        answer = requests.get(url.rstrip("/") + "/accounts", headers={"Authorization": f"Bearer {key}"}, timeout=5)
+        answers.append(answer.json())
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(serve, "_wait_forever", interrupted)
+    assert main(["serve", "--contract-revision", "3"]) == 0
+    (body,) = answers
+    assert judge_raw(200, json.dumps(body), contract=Contract(3)).ok
+    assert all("capabilities" in account for account in body["data"]["accounts"])  # type: ignore[index]
+
+
+def test_a_revision_3_fault_is_served_at_revision_3_unless_told_otherwise() -> None:
+    with ReferenceServer(fault="capabilities-missing", revision=3) as server:
+        response, verdict = fetch_judged(server, "workspace")
+        assert verdict.broken == {"ACC-CAPABILITIES-OBJECT"}
+        # The same body, judged by revision 2: capabilities is an undocumented field there.
+        assert judge_raw(200, response.content, contract=Contract(2)).ok
+    with pytest.raises(ValueError, match="revision"):
+        ReferenceServer(revision=4)
+
+
+def test_revision_2_bodies_have_no_capabilities(srv: ReferenceServer) -> None:
+    response, _ = get(srv, "workspace")
+    assert all("capabilities" not in account for account in response.json()["data"]["accounts"])
+    assert not judge_raw(200, response.content, contract=Contract(3)).ok

@@ -17,6 +17,7 @@ from __future__ import annotations
 from genviral_contract.refapi.callers import CALLERS
 from genviral_contract.refapi.faults import (
     authentication,
+    capabilities,
     clients_and_caches,
     envelope,
     errors,
@@ -31,6 +32,7 @@ from genviral_contract.refapi.faults.fault import Ctx, Fault, Kind, Transform
 FAMILIES = (
     envelope,
     payload,
+    capabilities,
     scope,
     authentication,
     errors,

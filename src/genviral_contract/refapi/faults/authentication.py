@@ -4,8 +4,9 @@ answer repeats the credential it was sent.
 A key is ``<public_id>.<secret>`` under the Bearer scheme. The public id finds the key;
 the secret must then match exactly, and a refusal must not depend on anything the
 secret guards (a plan refusal before the secret check tells a guesser whose key it is).
-The faults here break AUTH- rules: data without a key or under another scheme, a
-secret compared loosely or not at all, a crash on junk. The echo faults break
+The faults here break AUTH- rules: data without a key or under another scheme (in any
+case of its name), the Bearer scheme read only as ``Bearer`` (RFC 9110 §11.1 makes its
+name case-insensitive), a secret compared loosely or not at all, a crash on junk. The echo faults break
 ERR-NO-CREDENTIAL-ECHO: the presented Authorization comes back in a message or header,
 plain or encoded, where logs and error trackers keep it. What servers commonly do and
 gives nothing away is benign: naming the public id (the documentation shows it in the
@@ -18,7 +19,7 @@ import base64
 from collections.abc import Callable
 
 from genviral_contract.refapi import seed
-from genviral_contract.refapi.app import App, Reply, error, key_parts, split_credentials
+from genviral_contract.refapi.app import App, Auth, Reply, error, key_parts, split_credentials, unauthorized
 from genviral_contract.refapi.faults.fault import Ctx, Fault, Transform, on_status_reply
 
 # Whether a sloppier comparison would take ``secret`` for the secret of ``key``.
@@ -81,6 +82,28 @@ def _any_scheme(reply: Reply, ctx: Ctx) -> Reply:
     parts = split_credentials(ctx.request.authorization)
     key = ctx.app.lookup(parts[1]) if parts else None
     return ctx.app.for_key(key.spec) if key else reply
+
+
+# The schemes a careless server refuses by name, spelled one way only.
+_REFUSED_AS_SPELLED = ("Basic", "Token", "Bearer-Key")
+
+
+def _other_scheme_in_another_case(reply: Reply, ctx: Ctx) -> Reply:
+    # Another scheme is refused only as the list spells it: "token <key>" gets the key's data.
+    if reply.status != 401 or ctx.request.authorization is None:
+        return reply
+    parts = split_credentials(ctx.request.authorization)
+    if parts is None or parts[0] in _REFUSED_AS_SPELLED or parts[0].lower() == "bearer":
+        return reply
+    key = ctx.app.lookup(parts[1])
+    return ctx.app.for_key(key.spec) if key else reply
+
+
+def _bearer_as_spelled(reply: Reply, ctx: Ctx) -> Reply:
+    # The scheme compared as written ("Bearer " in the header), not case-insensitively.
+    if ctx.auth.key is not None and ctx.auth.scheme != "Bearer":
+        return unauthorized(Auth("malformed", ctx.auth.scheme, ctx.auth.token))
+    return reply
 
 
 def _echo_credential(reply: Reply, ctx: Ctx) -> Reply:
@@ -167,6 +190,22 @@ FAULTS: tuple[Fault, ...] = (
         ("AUTH-REQUIRED",),
         "other-scheme",
         _any_scheme,
+    ),
+    Fault(
+        "other-scheme-any-case",
+        'a valid key under another scheme is refused only as spelled "Basic" or "Token": "token <key>" gets data',
+        "breaks",
+        ("AUTH-REQUIRED",),
+        "other-scheme-lowercase",
+        _other_scheme_in_another_case,
+    ),
+    Fault(
+        "scheme-case-sensitive",
+        'a valid key is refused (401) unless its scheme is spelled exactly "Bearer"',
+        "breaks",
+        ("AUTH-SCHEME-ANY-CASE",),
+        "lowercase-scheme",
+        _bearer_as_spelled,
     ),
     Fault(
         "echo-credential",

@@ -3,8 +3,11 @@
 The Partner API needs an active Creator, Professional or Business plan (402
 ``subscription_required``), refuses the Scheduler tier (403 ``tier_not_allowed``), and
 reports a failed query as 500 ``accounts_failed``. Clients branch on those codes, so the
-faults here break a PLAN- rule by serving a gated key anyway, or
-ERR-DOCUMENTED-ERROR-CODE by refusing with a code the documentation does not name.
+faults here break a PLAN- rule by serving a gated key anyway,
+ERR-DOCUMENTED-ERROR-CODE by refusing with a code the documentation does not name, or
+ERR-CODE-OWN-STATUS by giving a documented code to another status (a client that reads
+tier_not_allowed tells the user to upgrade, whatever the status). A code the
+documentation does not name, on a status that names none, is benign: a note.
 """
 
 from __future__ import annotations
@@ -55,6 +58,20 @@ FAULTS: tuple[Fault, ...] = (
         ("ERR-DOCUMENTED-ERROR-CODE",),
         "scheduler",
         on_status(403, drop("error_code")),
+    ),
+    Fault(
+        "401-tier-not-allowed",
+        "a 401 says error_code tier_not_allowed",
+        "breaks",
+        ("ERR-CODE-OWN-STATUS",),
+        "unknown-key",
+        on_status(401, put("error_code", "tier_not_allowed")),
+    ),
+    Fault(
+        "401-undocumented-error-code",
+        "a 401 says error_code api_key_not_found, a code the documentation does not name",
+        "benign",
+        transform=on_status(401, put("error_code", "api_key_not_found")),
     ),
     Fault(
         "500-internal",

@@ -61,6 +61,9 @@ class Fault:
     transform: Transform = field(default=_unchanged, repr=False, compare=False)
     # The server keeps this rate limit (unless told another); its 429s pass through ``transform``.
     rate_limit: Rate | None = None
+    # The contract revision the fault needs: the reference API serves its bodies and the
+    # suite judges by it (None: the default revision).
+    revision: int | None = None
 
 
 # --- edits of a parsed envelope or object --------------------------------------------------

@@ -4,22 +4,26 @@
 ``accounts``) and every account six more; callers keep the ids to post with later. So
 the faults here break one PAY- or ACC- rule: a field missing, of the wrong type or
 outside its enumeration, an inactive account listed, or ids that do not stay put from
-one call to the next (only a run of several calls shows those). What the contract leaves
-open is benign: undocumented extra fields, the order of the accounts, and names that
-change while ids stay.
+one call to the next, or an id that names another account on another call: another
+platform, another type (only a run of several calls shows those). What the contract
+leaves open is benign: undocumented extra fields, the order of the accounts, and names
+that change while ids stay.
 """
 
 from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Callable
 from typing import Any
 
+from genviral_contract.contract import schemas
 from genviral_contract.refapi import seed
 from genviral_contract.refapi.app import Reply
 from genviral_contract.refapi.faults.fault import (
     Ctx,
     Fault,
+    Transform,
     drop,
     on_accounts,
     on_data,
@@ -35,7 +39,7 @@ def _duplicate_id(accounts: list[Any]) -> None:
 def _with_inactive(reply: Reply, ctx: Ctx) -> Reply:
     if reply.status == 200 and ctx.auth.key:
         every_account = seed.in_scope(ctx.auth.key.spec, include_inactive=True)
-        reply.body["data"]["accounts"] = [account.public() for account in every_account]
+        reply.body["data"]["accounts"] = [account.public(ctx.app.revision) for account in every_account]
     return reply
 
 
@@ -64,8 +68,25 @@ def _connected_midrun(reply: Reply, ctx: Ctx) -> Reply:
             spec.workspace_id,
             spec.owner_user_id,
         )
-        reply.body["data"]["accounts"].append(account.public())
+        reply.body["data"]["accounts"].append(account.public(ctx.app.revision))
     return reply
+
+
+def _every_second_call(edit: Callable[[dict[str, Any]], None]) -> Transform:
+    """``edit`` the first account of every second call with a key: each answer is
+    self-consistent, only the next call shows the account changed."""
+
+    def transform(reply: Reply, ctx: Ctx) -> Reply:
+        return on_first_account(edit)(reply, ctx) if ctx.call % 2 else reply
+
+    return transform
+
+
+def _next_of(name: str, values: tuple[str, ...]) -> Callable[[dict[str, Any]], None]:
+    def edit(account: dict[str, Any]) -> None:
+        account[name] = values[(values.index(account[name]) + 1) % len(values)]
+
+    return edit
 
 
 def _extra_fields(reply: Reply, ctx: Ctx) -> Reply:
@@ -262,6 +283,21 @@ FAULTS: tuple[Fault, ...] = (
         "breaks",
         ("ACC-ID-STABLE",),
         transform=_connected_midrun,
+    ),
+    Fault(
+        "account-changes-platform",
+        "every second call with a key, its first account (same id) is on the next platform",
+        "breaks",
+        ("ACC-FACTS-STABLE",),
+        transform=_every_second_call(_next_of("platform", schemas.enum(schemas.ACCOUNT, "platform"))),
+    ),
+    Fault(
+        "account-changes-type",
+        "every second call with a key, its first account (same id) switches between byo and hosted",
+        "breaks",
+        ("ACC-FACTS-STABLE",),
+        "personal",
+        _every_second_call(_next_of("type", schemas.enum(schemas.ACCOUNT, "type"))),
     ),
     Fault(
         "extra-fields",

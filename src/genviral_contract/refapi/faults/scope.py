@@ -6,12 +6,14 @@ workspace id must agree with the key that asked. The faults here break one SCOPE
 The first ones are visible in one answer; the rest only across answers, each
 self-consistent on its own: a personal key that also lists a workspace account, an
 identity that flaps from call to call, and answers that follow another request's key,
-whether shared state mixes up requests in flight or a connection keeps the first key it
-saw, as a proxy that authenticates connections does.
+whether shared state mixes up requests in flight (any two, or only a third that comes
+while two are open) or a connection keeps the first key it saw, as a proxy that
+authenticates connections does.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 import weakref
 from typing import Any
@@ -38,7 +40,7 @@ def _in_workspace(workspace_id: str | None) -> Edit:
 def _personal_sees_workspace(reply: Reply, ctx: Ctx) -> Reply:
     # The leaked account is dressed as personal, so only isolation (not a field) gives it away.
     if reply.status == 200 and ctx.scope == "personal":
-        leaked = dict(seed.in_scope(ctx.app.keys["workspace"].spec)[0].public(), workspace_id=None)
+        leaked = dict(seed.in_scope(ctx.app.keys["workspace"].spec)[0].public(ctx.app.revision), workspace_id=None)
         reply.body["data"]["accounts"].append(leaked)
     return reply
 
@@ -57,6 +59,31 @@ class _SharedCurrentKey:
         self._current[ctx.app] = ctx.auth.key.spec
         time.sleep(MIXUP_WAIT)
         return ctx.app.for_key(self._current[ctx.app])
+
+
+class _MixupAtThree:
+    """A bug that needs a busy server: a request that arrives while two others are in
+    flight (a full pool of three) is served from a cache slot the workspace key's request
+    filled, so the personal key gets the workspace's answer. Each request is held
+    ``MIXUP_WAIT``, as a slow query would, so that requests sent together do overlap."""
+
+    def __init__(self) -> None:
+        self._in_flight: weakref.WeakKeyDictionary[App, int] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def __call__(self, reply: Reply, ctx: Ctx) -> Reply:
+        if ctx.auth.key is None or reply.status in (404, 405):
+            return reply
+        with self._lock:
+            arrived_as = self._in_flight[ctx.app] = self._in_flight.get(ctx.app, 0) + 1
+        try:
+            time.sleep(MIXUP_WAIT)
+        finally:
+            with self._lock:
+                self._in_flight[ctx.app] -= 1
+        if arrived_as >= 3 and ctx.scope == "personal" and reply.status == 200:
+            return ctx.app.success(ctx.app.keys["workspace"].spec)
+        return reply
 
 
 class _IdentityPerConnection:
@@ -141,6 +168,14 @@ FAULTS: tuple[Fault, ...] = (
         "breaks",
         ("SCOPE-CONCURRENT-ISOLATION",),
         transform=_SharedCurrentKey(),
+    ),
+    Fault(
+        "mixup-at-three-in-flight",
+        "the personal key gets the workspace key's answer when its request arrives while two others are in flight",
+        "breaks",
+        ("SCOPE-CONCURRENT-ISOLATION",),
+        "personal",
+        _MixupAtThree(),
     ),
     Fault(
         "identity-per-connection",

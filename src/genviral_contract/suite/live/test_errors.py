@@ -37,11 +37,34 @@ def test_bad_credentials_get_401(genviral: Judge, header: str | None) -> None:
     _expect_401(genviral, None if header is None else Secret(header, "presented credential"))
 
 
+# Other schemes in another case each: a target that refuses "Token" but not "token" still
+# takes a real key under a scheme that is not Bearer.
 @pytest.mark.rules("AUTH-REQUIRED", *RESPONSE_RULES)
-@pytest.mark.parametrize("scheme", ["Basic", "Token", "bearer-key"])
+@pytest.mark.parametrize("scheme", ["Basic", "token", "BEARER-KEY"])
 def test_a_real_key_under_another_scheme_gets_401(genviral: Judge, scheme: str) -> None:
     key = genviral.key("workspace")
     _expect_401(genviral, Secret(f"{scheme} {key.reveal()}", "workspace key under another scheme"))
+
+
+# The suite's other requests write the scheme "Bearer"; clients also write it "bearer" (as
+# OAuth's token_type comes) or "BEARER". The auth-scheme is case-insensitive (RFC 9110 §11.1).
+SCHEME_SPELLINGS = ("bearer", "BEARER")
+
+
+@pytest.mark.rules("AUTH-SCHEME-ANY-CASE", *RESPONSE_RULES)
+@pytest.mark.parametrize("scheme", SCHEME_SPELLINGS)
+def test_every_key_gets_its_answer_whatever_the_case_of_its_scheme(genviral: Judge, scheme: str) -> None:
+    roles = [role for role in ROLES if role in genviral.target.keys]
+    if not roles:
+        pytest.skip("no key is configured (GENVIRAL_*_API_KEY)")
+    for role in roles:
+        answer = genviral.get(role, scheme=scheme)
+        genviral.judge(
+            answer,
+            expect_status=ROLES[role].expect,
+            status_rule="AUTH-SCHEME-ANY-CASE",
+            note=f"Authorization: the {role} key under the auth-scheme written {scheme!r}",
+        )
 
 
 # Header values requests can send: visible latin-1, no surrounding whitespace.

@@ -1,4 +1,11 @@
-"""schemathesis drives schemas/openapi.yaml against the target, judged by the same rules."""
+"""schemathesis drives schemas/openapi.yaml against the target, judged by the same rules.
+
+The answers' bodies are judged by the judge, rule by rule, by the contract in force (its
+revision, the team's enum extensions and waivers); schemathesis' own checks judge the rest
+of the OpenAPI document (statuses, content types, headers). Its schema check, and the
+contract's registered check, would judge the bodies a second time by revision 2's closed
+schemas, blind to the team's policy: they are left out.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,7 @@ import pytest
 import schemathesis
 from hypothesis import settings
 from schemathesis.core.failures import FailureGroup
-from schemathesis.specs.openapi.checks import ignored_auth
+from schemathesis.specs.openapi.checks import ignored_auth, response_schema_conformance
 
 from genviral_contract import st_checks
 from genviral_contract.cassettes.har import judged_with
@@ -54,15 +61,14 @@ def test_generated_requests_conform(case: Any, genviral: Judge) -> None:
     if isinstance(response, TargetError):
         genviral.unanswered(response, key.bearer())
     exchange = genviral.numbered(genviral.exchange_of(response, "workspace", key.bearer()))
-    # The key's identity and accounts are promised across the run's answers, these too.
-    genviral.judge_across_run(exchange)
     failures: list[BaseException] = []
     try:
         # ignored_auth re-sends each case without credentials through schemathesis' own
         # session, around the request budget and the concurrency cap; test_errors.py
         # covers authentication through the suite's client instead.
         case.validate_response(
-            response, additional_checks=[st_checks.scope_rules("workspace", key)], excluded_checks=[ignored_auth]
+            response,
+            excluded_checks=[ignored_auth, response_schema_conformance, st_checks.genviral_contract_rules],
         )
     except (AssertionError, FailureGroup) as exc:
         # One failed check is an AssertionError; several are a FailureGroup (not one).
@@ -80,8 +86,10 @@ def test_generated_requests_conform(case: Any, genviral: Judge) -> None:
         exchange=exchange,
         note=generated_request(exchange),
         judged=judged_with("workspace"),
-        broken_too=contract_rules_broken(exchange, key) if failures else (),
+        broken_too=contract_rules_broken(exchange, key, genviral) if failures else (),
     )
+    # Every rule of one answer, and the key's identity and accounts across the run's answers.
+    genviral.judge(exchange)
 
 
 def check_line(failure: BaseException) -> str:
@@ -104,7 +112,7 @@ def generated_request(exchange: Exchange) -> str:
     return f"schemathesis generated: {exchange.method} /{path}; headers: {'; '.join(headers)}"
 
 
-def contract_rules_broken(exchange: Exchange, key: Any) -> list[str]:
+def contract_rules_broken(exchange: Exchange, key: Any, genviral: Judge) -> list[str]:
     """The contract's rules this answer breaks, as the suite's checks among schemathesis' found
     them (genviral_scope_rules): what the saved exchange names beside OPENAPI-CONFORMANCE."""
     verdict = judge_raw(
@@ -115,5 +123,6 @@ def contract_rules_broken(exchange: Exchange, key: Any) -> list[str]:
         credential=key,
         headers=exchange.headers,
         request_headers=exchange.request_headers,
+        contract=genviral.contract,
     )
     return sorted(verdict.broken)

@@ -43,7 +43,9 @@ def test_recorded_answer_meets_the_contract(
             problem = str(exc)  # failing outside the handler keeps vcrpy's traceback out of the report
     if answer is None:
         pytest.fail(problem, pytrace=False)
-    judge = Judge(Target("cassettes", cassettes.display(genviral_recorder.directory), {}, session), request.node)
+    target = Target("cassettes", cassettes.display(genviral_recorder.directory), {}, session)
+    policy = genviral_settings.policy
+    judge = Judge(target, request.node, contract=genviral_settings.contract, waivers=policy.waivers if policy else ())
     judge.judge(
         answer,
         role=scenario.role,
