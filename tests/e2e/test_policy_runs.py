@@ -266,3 +266,38 @@ def test_replay_judges_the_cassettes_by_the_revision_in_force(pytester: pytest.P
     red = run_inprocess(pytester, [*args, "--contract-revision", "3"], paths=("tests/replay",))
     assert red.returncode == 1, red.stdout[-3000:]
     assert failed_rules(report) == {"ACC-CAPABILITIES-OBJECT"}
+
+
+def test_a_waived_violation_keeps_its_exchange_in_the_reports_and_the_har(
+    pytester: pytest.Pytester, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from helpers.har import har_errors, har_files
+
+    from genviral_contract.cli.main import main
+
+    path = policy(tmp_path, waiver("ACC-STATUS-ACTIVE"))
+    report, folder = tmp_path / "report.json", tmp_path / "exchanges"
+    args = [*ACCOUNTS, "--policy", str(path), "--conformance-report", str(report), "--save-exchanges", str(folder)]
+    with ReferenceServer(fault="inactive-leak") as server:
+        run = run_inprocess(pytester, args, env=staging_env(server))
+        keys = server.keys
+    assert run.returncode == 0, run.stdout[-3000:]
+    shown = [f for f in report_of(report)["failures"] if f["waived"]]
+    assert shown and all(f["rules"] == [] for f in shown)
+    assert all(e["curl"].startswith("curl ") and "$GENVIRAL_" in e["curl"] for f in shown for e in f["exchanges"])
+    (har,) = har_files(folder)
+    document = json.loads(har.read_text(encoding="utf-8"))
+    assert har_errors(document) == []
+    entries = document["log"]["entries"]
+    assert entries and all(e["_genviral_waived"] == ["ACC-STATUS-ACTIVE"] for e in entries)
+    assert all("ACC-STATUS-ACTIVE" in e["_genviral_rules"] for e in entries)
+    text = har.read_text(encoding="utf-8") + report.read_text(encoding="utf-8")
+    for key in keys.values():
+        for needle, any_case in key_forms(key).values():
+            assert (needle.lower() not in text.lower()) if any_case else (needle not in text), needle
+    # Judged again offline, by the same policy: the same rule, named as waived in the run.
+    capsys.readouterr()
+    assert main(["validate", str(har), "--policy", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "the run found: ACC-STATUS-ACTIVE (waived); the same" in out
+    assert "genviral-contract.toml (sha256:" in out

@@ -6,7 +6,9 @@ the proxy sees the CONNECT request and then only the TLS bytes) and a plain requ
 target is an absolute URI (``GET http://host:port/path``, for plain HTTP: the proxy sees
 the whole request). It forwards to loopback only and refuses any other host with 403, so
 that a test through it can never leave the machine. Each plain request is forwarded on
-its own connection, closed after the answer, so that every one is recorded.
+its own connection, closed after the answer, so that every one is recorded. Told which
+methods it knows, it answers any other with 501 and a body of its own, as proxies that
+predate a method do (QUERY, which schemathesis sends as an undeclared method).
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ from urllib.parse import urlsplit
 
 from genviral_contract.refapi.server import is_loopback
 
+# What the proxy answers a method it does not know.
+NOT_IMPLEMENTED = "loopback-proxy: method {method} is not implemented"
+# The methods of RFC 9110 (and PATCH): what a proxy that predates QUERY knows.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
 _MAX_HEAD = 64 * 1024
 _CHUNK = 64 * 1024
 _IDLE = 10.0  # a tunnel or an answer silent this long is over
@@ -100,6 +106,13 @@ class _Handler(socketserver.BaseRequestHandler):
                 return
             if method == "CONNECT":
                 self._tunnel(client, target, rest)
+            elif proxy.methods is not None and method not in proxy.methods:
+                body = NOT_IMPLEMENTED.format(method=method).encode()
+                client.sendall(
+                    b"HTTP/1.1 501 Not Implemented\r\nContent-Type: text/plain\r\nConnection: close\r\n"
+                    + f"Content-Length: {len(body)}\r\n\r\n".encode()
+                    + body
+                )
             else:
                 self._forward(client, method, target, head, rest)
         except OSError:
@@ -153,10 +166,12 @@ class _Server(socketserver.ThreadingTCPServer):
 
 class ForwardProxy:
     """The proxy on 127.0.0.1 (a free port); ``credentials``: the Proxy-Authorization value
-    it demands (407 without it), None for an open proxy."""
+    it demands (407 without it), None for an open proxy; ``methods``: the methods it knows
+    (501 to any other), None for any."""
 
-    def __init__(self, credentials: str | None = None) -> None:
+    def __init__(self, credentials: str | None = None, methods: frozenset[str] | None = None) -> None:
         self.credentials = credentials
+        self.methods = methods
         self.seen: list[Passed] = []
         self.received = bytearray()  # every byte clients sent it, heads and tunnels alike
         self.tunnelled = bytearray()

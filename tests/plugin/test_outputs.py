@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -109,7 +110,12 @@ def _error_lines(result: pytest.RunResult) -> list[str]:
 
 @pytest.mark.parametrize(
     ("option", "extra"),
-    [("--conformance-report", ()), ("--junitxml", ()), ("--cassette-dir", ("--record-mode=rewrite",))],
+    [
+        ("--conformance-report", ()),
+        ("--junitxml", ()),
+        ("--cassette-dir", ("--record-mode=rewrite",)),
+        ("--save-exchanges", ()),
+    ],
 )
 def test_an_output_under_a_file_is_refused_before_any_test(
     inner: pytest.Pytester, option: str, extra: tuple[str, ...]
@@ -130,7 +136,20 @@ def test_a_report_path_that_is_a_folder_is_refused(inner: pytest.Pytester) -> No
     assert _error_lines(result) == ["ERROR: --conformance-report reports cannot be written: it is a folder"]
 
 
-@pytest.mark.parametrize("option", ["--conformance-report", "--junitxml"])
+def test_the_exchanges_folder_from_the_environment_is_refused_by_its_variable(
+    inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inner.makepyfile(JUDGED)
+    (inner.path / "a-file").write_text("not a folder")
+    monkeypatch.setenv("GENVIRAL_SAVE_EXCHANGES", "a-file/exchanges")
+    result = inner.runpytest_inprocess()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert _error_lines(result) == [
+        "ERROR: GENVIRAL_SAVE_EXCHANGES a-file/exchanges cannot be written: a-file is a file, not a folder"
+    ]
+
+
+@pytest.mark.parametrize("option", ["--conformance-report", "--junitxml", "--save-exchanges"])
 def test_a_read_only_folder_is_refused_before_any_test(inner: pytest.Pytester, disk: Disk, option: str) -> None:
     inner.makepyfile(JUDGED)
     disk.read_only()
@@ -165,6 +184,18 @@ def test_a_disk_that_fills_during_the_run_is_one_line_per_file_and_exit_73(inner
     # Neither a half-written file nor the previous run's, which could pass for this one's.
     left = sorted(p.name for p in disk.path.iterdir() if p.name != "filler")
     assert left == [], left
+
+
+def test_exchanges_not_saved_at_the_end_are_one_line_and_exit_73(inner: pytest.Pytester, disk: Disk) -> None:
+    inner.makepyfile(JUDGED)
+    result = inner.runpytest_inprocess("--save-exchanges", "disk/exchanges", plugins=[FillsTheDisk(disk)])
+    assert result.ret == EXIT_NOT_WRITTEN
+    out = result.stdout.str()
+    assert re.search(
+        r"--save-exchanges disk/exchanges/exchanges-\S+\.har cannot be written: No space left on device", out
+    ), out
+    assert "Traceback" not in out and "INTERNALERROR" not in out
+    assert not any((disk.path / "exchanges").glob("*.har"))  # nor half of one
 
 
 def test_a_broken_rule_keeps_exit_1_when_a_file_is_not_written_too(inner: pytest.Pytester, disk: Disk) -> None:

@@ -3,13 +3,15 @@
 A target that echoes the key back in disguise, trickles its answer, floods the client or
 sends a gzip bomb; parallel workers; Ctrl-C in the middle of a request; a recording from an
 echoing target. Every run is checked on every artefact it leaves
-(stdout, stderr, JUnit XML, the conformance report, the log file, the cassettes): no form
-of any configured key may appear in any of them.
+(stdout, stderr, JUnit XML, the conformance report, the log file, the cassettes, the HAR
+file of the exchanges behind the failures): no form of any configured key may appear in
+any of them.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
 import signal
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from helpers import hostile
+from helpers.har import har_errors, har_files
 from helpers.hostile import (
     TIMEOUT,
     HostileServer,
@@ -159,6 +162,7 @@ def attack(
         "junit.xml": tmp_path / "junit.xml",
         f"report{report}": tmp_path / f"report{report}",
         "log file": tmp_path / "suite.log",
+        "exchanges": tmp_path / "exchanges",
     }
     args = [
         *args,
@@ -169,6 +173,8 @@ def attack(
         "--log-file",
         str(files["log file"]),
         "--log-file-level=DEBUG",
+        "--save-exchanges",
+        str(files["exchanges"]),
     ]
     if cassettes is not None:
         files["cassettes"] = cassettes
@@ -213,11 +219,23 @@ def crashes(run: Run) -> list[str]:
     return found
 
 
+def har_problems(run: Run) -> list[str]:
+    """A run that ended by itself with --save-exchanges left one HAR 1.2 file."""
+    folder = run.files.get("exchanges")
+    if folder is None or run.returncode is None:
+        return []
+    saved = har_files(folder) if folder.is_dir() else []
+    if len(saved) != 1:
+        return [f"{len(saved)} HAR files in the exchanges folder, expected 1"]
+    return [f"the HAR file is not HAR 1.2: {error}" for error in har_errors(json.loads(saved[0].read_bytes()))]
+
+
 def problems(run: Run, expect: Expect, keys: Mapping[str, str]) -> list[str]:
     found = crashes(run)
     if run.returncode is not None and run.returncode not in expect.exits:
         found.append(f"exit status {run.returncode}, expected {' or '.join(map(str, expect.exits))}")
     found += leaks(run, keys)
+    found += har_problems(run)
     if expect.says and not any(s in run.stdout for s in expect.says):
         found.append(f"stdout says none of {' / '.join(map(repr, expect.says))}")
     if expect.http_answers_failed and (verdict := run.report().get("HTTP-ANSWERS")) != "FAILED":

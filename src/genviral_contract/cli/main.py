@@ -78,10 +78,16 @@ def _parser() -> argparse.ArgumentParser:
         "replay", help="judge the cassettes offline ([pytest options], e.g. --cassette-dir DIR)", add_help=False
     )
 
-    val = sub.add_parser("validate", help="judge one saved response body by the whole contract")
-    val.add_argument("file", metavar="FILE|-", help="the response body (JSON); - reads standard input")
+    val = sub.add_parser(
+        "validate", help="judge one saved response body, or each exchange of a HAR file, by the whole contract"
+    )
     val.add_argument(
-        "--status", type=_http_status, default=200, help="HTTP status it came with, 100 to 599 (default 200)"
+        "file",
+        metavar="FILE|-",
+        help="the response body (JSON), or a HAR file (.har: each entry judged again); - reads standard input",
+    )
+    val.add_argument(
+        "--status", type=_http_status, default=None, help="HTTP status it came with, 100 to 599 (default 200)"
     )
     val.add_argument("--key-scope", choices=("workspace", "personal"), help="scope of the key used, when known")
     val.add_argument("--content-type", help="Content-Type it came with, when known")

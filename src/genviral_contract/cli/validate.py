@@ -1,8 +1,10 @@
-"""``genviral-contract validate FILE|-``: judge one saved response body by the whole contract.
+"""``genviral-contract validate FILE|-``: judge one saved response body by the whole contract,
+or each exchange of a HAR file (``failures.har``, validate_har.py).
 
 Exit 0 when it conforms, 1 when a rule is broken, 2 when it cannot be judged at all
-(unreadable, not UTF-8, not JSON): a body that is not JSON is an input error here, since
-nothing about it can be checked.
+(unreadable, not UTF-8, not JSON; a HAR file that is not HAR or is truncated, named with
+the entry): a body that is not JSON is an input error here, since nothing about it can be
+checked.
 
 Everything it prints is masked on the way out (cli/output.py): anything after ``Bearer``,
 anything of the documented key shape. A saved body that echoed a key must not put it on
@@ -17,10 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from genviral_contract.cassettes import har
 from genviral_contract.cli.output import emit, fail
+from genviral_contract.cli.validate_har import JudgedHar, judge_entries
 from genviral_contract.config import settings as settings_mod
 from genviral_contract.contract.findings import Verdict
-from genviral_contract.contract.revision import DEFAULT_REVISION
+from genviral_contract.contract.revision import DEFAULT_REVISION, Contract
 from genviral_contract.contract.semantic import Observed
 from genviral_contract.contract.verdict import BodyError, judge, parse_body
 
@@ -93,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
     if contract.policy is not None:
         policy = ", ".join([contract.policy.line(), *contract.contract.extension_lines()])
     label, text = _read(args.file)
+    if har.looks_like_har(label, text):
+        return _run_har(args, label, text, contract.contract, policy)
     try:
         body = parse_body(text)
     except BodyError as exc:
@@ -100,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         raise fail(f"{PROG}: {label}: cannot be validated: {exc}{at}") from None
     verdict = judge(
         Observed(
-            args.status,
+            200 if args.status is None else args.status,
             body,
             content_type=args.content_type,
             key_scope=args.key_scope,
@@ -110,3 +116,24 @@ def run(args: argparse.Namespace) -> int:
     )
     emit(Judged(label, verdict, contract.contract.revision, policy), args.format)
     return 0 if verdict.ok else 1
+
+
+def _run_har(args: argparse.Namespace, label: str, text: str, contract: Contract, policy: str) -> int:
+    given = [
+        name
+        for name, value in (
+            ("--status", args.status),
+            ("--key-scope", args.key_scope),
+            ("--content-type", args.content_type),
+        )
+        if value is not None
+    ]
+    if given:
+        raise fail(f"{PROG}: {label} is a HAR file: {', '.join(given)} come from each entry, not the command line")
+    try:
+        entries = har.read(text)
+    except har.HarError as exc:
+        raise fail(f"{PROG}: {label}: {exc}") from None
+    result = JudgedHar(label, judge_entries(entries, contract), contract.revision, policy)
+    emit(result, args.format)
+    return 0 if result.ok else 1

@@ -121,6 +121,7 @@ class Settings:
     ca_bundle_from: str | None = None  # the variable (or option) that named ca_bundle
     client_cert: str | None = None  # for mutual TLS: the certificate (and key) file
     client_key: str | None = None  # its key, when in a file of its own
+    save_exchanges: str | None = None  # the folder the HAR file of the exchanges behind failures goes to
     revision: int | None = None  # the contract revision given by option or environment; None: not given
     policy: Policy | None = None  # the team's policy file, when there is one
 
@@ -278,6 +279,14 @@ def _ca_bundle(name: str, path: str) -> str:
             ssl.create_default_context(cafile=path)
         except (ssl.SSLError, OSError, ValueError):
             raise SettingsError(f"{name}={_shown(path)} holds no PEM certificate (expected the CA bundle)") from None
+    return path
+
+
+def _folder(name: str, path: str) -> str:
+    # Whether it can be written is tried before the first request, as the report paths' is
+    # (plugin/configure.py); what no file system takes is refused here.
+    if any(not c.isprintable() for c in path):
+        raise SettingsError(f"{name}={_shown(path)} contains a control character (expected a folder)")
     return path
 
 
@@ -483,6 +492,16 @@ SETTINGS: tuple[Setting, ...] = (
         field="client_key",
         parse=_file,
     ),
+    Setting(
+        "GENVIRAL_SAVE_EXCHANGES",
+        help="write every exchange behind a failure, masked, to a HAR 1.2 file in this folder",
+        default="not saved",
+        allowed="a folder, made if missing",
+        option="--save-exchanges",
+        metavar="DIR",
+        field="save_exchanges",
+        parse=_folder,
+    ),
     # Read by the pytest plugin (plugin/profiles.py), which registers the profiles: the
     # settings are what a run reaches and how, the profile how thoroughly it looks.
     Setting(
@@ -530,7 +549,7 @@ def load(
     for role in ROLES.values():
         if (key := get(role.env)) is not None:
             _check_key(role.env, key)
-            keys[role.name] = Secret(key, f"{role.name} key")
+            keys[role.name] = Secret.from_variable(role.env, key, f"{role.name} key")
     fields: dict[str, Any] = {}
     for setting in SETTINGS:
         if setting.field is not None and setting.parse is not None and (raw := get(setting.env)) is not None:

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from genviral_contract.config.settings import Settings
+from genviral_contract.config.settings import ROLES, Settings
 from genviral_contract.credentials.secret import Secret
 from genviral_contract.http.limits import Rate, RunLimits
 from genviral_contract.http.network import Network
@@ -35,15 +35,16 @@ class Target:
             self.server.stop()
 
 
-def open_target(settings: Settings, limits: RunLimits | None = None) -> Target:
-    """The target of ``settings``; ``limits`` holds the run's request budget and in-flight cap."""
+def open_target(settings: Settings, limits: RunLimits | None = None, run_id: str | None = None) -> Target:
+    """The target of ``settings``; ``limits`` holds the run's request budget and in-flight cap;
+    ``run_id`` marks the suite's own requests (http/run_mark.py)."""
     if settings.base_url is not None:
         keys = dict(settings.keys)
         return Target(
             settings.label(),
             settings.base_url,
             keys,
-            session_for(settings, keys, limits, network=network_of(settings)),
+            session_for(settings, keys, limits, network=network_of(settings), run_id=run_id),
             settings.workspace_id,
             settings.owner_user_id,
         )
@@ -61,12 +62,13 @@ def open_target(settings: Settings, limits: RunLimits | None = None) -> Target:
         rate_limit=Rate.parse(limit) if limit else None,
         revision=int(revision) if revision else settings.contract.revision,
     ).start()
-    keys = {role: Secret(value, f"{role} key") for role, value in server.keys.items()}
+    # Named by the variables a staging's keys come from: a printed command reads the same everywhere.
+    keys = {role: Secret.from_variable(ROLES[role].env, value, f"{role} key") for role, value in server.keys.items()}
     return Target(
         "embedded reference API",
         server.base_url,
         keys,
-        session_for(settings, keys, limits),
+        session_for(settings, keys, limits, run_id=run_id),
         server.expected.get("workspace_id"),
         server.expected.get("owner_user_id"),
         server,
@@ -95,6 +97,7 @@ def session_for(
     *,
     sleep: bool = True,
     network: Network | None = None,
+    run_id: str | None = None,
 ) -> TargetSession:
     """The client every target of these settings is reached through (the replay's too,
     with ``sleep`` False: a replay never waits on a recorded Retry-After). ``network``
@@ -108,4 +111,5 @@ def session_for(
         limits=limits,
         sleep=sleep,
         network=network,
+        run_id=run_id,
     )

@@ -5,7 +5,8 @@ The first well-formed 200 answer the run gets for a key (in any test: the accoun
 the scenarios, the generated requests) is that key's reference; every later 200 answer
 for the key is compared with it. ``SCOPE-IDENTITY-STABLE`` compares ``data.scope``,
 ``data.owner_user_id`` and ``data.workspace_id``; ``ACC-ID-STABLE`` compares the set of
-account ids (order is free). A failure names both answers: the test and the call.
+account ids (order is free). A failure names both answers: the test and the call, and
+the exchange behind each (a sighting's ``source``, which a failure shows and saves).
 
 The key's reference is kept per process, so under pytest-xdist each worker compares the
 answers it received (every worker sends each key's requests in the same way, so a flapping
@@ -50,9 +51,11 @@ class Sighting:
     # Per account id: its index in the list and the values of ACCOUNT_FACTS (the first
     # account of an id that the list repeats; ACC-ID-UNIQUE speaks for the rest).
     facts: Mapping[str, tuple[int, tuple[Any, ...]]] = field(default_factory=dict, compare=False)
+    # What the answer came in (the exchange, to the plugin), for a failure to show; not compared.
+    source: object = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def of(cls, content: bytes, where: str) -> Sighting | None:
+    def of(cls, content: bytes, where: str, source: object = None) -> Sighting | None:
         """The sighting in a 200 body, or None when the body is not a well-formed payload
         (its single-answer rules say what is wrong with it; it is no reference)."""
         try:
@@ -71,7 +74,7 @@ class Sighting:
         facts: dict[str, tuple[int, tuple[Any, ...]]] = {}
         for i, account in enumerate(accounts):
             facts.setdefault(account["id"], (i, tuple(account.get(name) for name in ACCOUNT_FACTS)))
-        return cls(where, tuple(data[name] for name in IDENTITY), frozenset(facts), facts)
+        return cls(where, tuple(data[name] for name in IDENTITY), frozenset(facts), facts, source)
 
     def same_key_as(self, other: Sighting) -> bool:
         """Whether both answers show the same key: its identity and its accounts."""
@@ -107,6 +110,14 @@ class Continuity:
         self._first: dict[str, Sighting] = {}
         self._lock = threading.Lock()
         self._accounts = accounts if accounts is not None else FirstsInMemory()
+        # The sources of this process's answers that were the first to list an account, by
+        # where they were (what the shared first sightings name), for a failure to show.
+        self._sources: dict[str, object] = {}
+
+    def first(self, role: str) -> Sighting | None:
+        """The role's first sighting in this process, the one later answers are compared with."""
+        with self._lock:
+            return self._first.get(role)
 
     def compare(self, role: str, seen: Sighting) -> tuple[list[str], list[Violation]]:
         """The rules judged and their violations; the first sighting of a role judges nothing."""
@@ -123,16 +134,24 @@ class Continuity:
             found.append(self._ids(role, first, seen))
         return ["SCOPE-IDENTITY-STABLE", "ACC-ID-STABLE"], found
 
-    def compare_accounts(self, role: str, seen: Sighting) -> tuple[list[str], list[Violation]]:
+    def compare_accounts(
+        self, role: str, seen: Sighting, behind: list[tuple[str, object]] | None = None
+    ) -> tuple[list[str], list[Violation]]:
         """ACC-FACTS-STABLE for the accounts of ``seen``: judged when one of them was seen
-        before (by any key), each changed fact a violation that names both answers."""
+        before (by any key), each changed fact a violation that names both answers.
+        ``behind``, when given, gets the earlier answers a violation names that this process
+        received: (where, their source)."""
         where = f"the {role} key's answer ({seen.where})"
         ours = {account_id: [list(facts), where] for account_id, (_, facts) in seen.facts.items()}
         firsts = self._accounts.setdefault_many(ours)
         earlier = {account_id: first for account_id, first in firsts.items() if first is not ours[account_id]}
+        if seen.source is not None and len(earlier) < len(ours):
+            with self._lock:
+                self._sources[where] = seen.source
         if not earlier:
             return [], []
         found = []
+        named: dict[str, None] = {}
         for account_id, (first_facts, first_where) in earlier.items():
             index, facts = seen.facts[account_id]
             for name, was, now in zip(ACCOUNT_FACTS, first_facts, facts, strict=False):
@@ -146,6 +165,10 @@ class Continuity:
                             f"{render_value(now)} in this answer ({where})",
                         )
                     )
+                    named[first_where] = None
+        if behind is not None:
+            with self._lock:
+                behind += [(w, self._sources[w]) for w in named if w in self._sources]
         return ["ACC-FACTS-STABLE"], found
 
     @staticmethod

@@ -20,8 +20,10 @@ from ahocorasick_rs import AhoCorasick, Implementation
 from genviral_contract.credentials.forms import lowered_forms, pieces
 from genviral_contract.credentials.secret import KEY_SHAPE, MASK, SHORTEST, Secret
 
-# Anything after "Bearer " in text that is about to be shown (a header dump, an error).
-_BEARER = re.compile(r"(?i)(bearer\s+)[^\s\"',;]+")
+# Anything after "Bearer " in text that is about to be shown (a header dump, an error), but a
+# shell's expansion ("Bearer $GENVIRAL_WORKSPACE_API_KEY", "${...}") or a placeholder
+# ("<the ... probe, not shown>"): a printed command names the key's variable, never a key.
+_BEARER = re.compile(r"(?i)(bearer\s+)(?![$<])[^\s\"',;]+")
 
 
 # The automaton looks for the first _PREFIX characters of each needle (the whole of a shorter

@@ -10,6 +10,11 @@ tell a guesser the plan of the key's owner.
 Probes are made from secrets, so each is a :class:`Secret`, masked in every report like
 the keys themselves. The wrong secret is drawn afresh on every run, so no target can
 special-case it.
+
+A failure shows a probe as the shell expression that makes it from the key's variable
+(``${GENVIRAL_WORKSPACE_API_KEY%?}``, the key without its last character), so that the
+command it prints sends the very probe; a probe drawn at random has none, and shows as
+what it is.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from genviral_contract.credentials.secret import Secret
+from genviral_contract.credentials.shell import placeholder
 
 _ALPHABETS = (string.digits, string.ascii_lowercase, string.ascii_uppercase, string.punctuation)
 
@@ -55,12 +61,50 @@ def _other_key_secret(public_id: str, secret: str, other: str | None) -> str:
     return f"{public_id}.{other}"
 
 
+# The last character of the variable V's value, in POSIX sh.
+def _last(v: str) -> str:
+    return f'${{{v}#"${{{v}%?}}"}}'
+
+
+# _shift(char, 1) for a digit or an ASCII letter, as tr writes it.
+_NEXT = "tr 0-9a-zA-Z 1-90b-zaB-ZA"
+
+
+def _shifted_last(v: str, secret: str) -> str | None:
+    """The expression of _shift(last character of V) when tr can make it (an ASCII letter or digit)."""
+    return f'$(printf %s "{_last(v)}" | {_NEXT})' if secret[-1:].isascii() and secret[-1:].isalnum() else None
+
+
+def _shell_case_swapped(v: str, public_id: str, secret: str, w: str | None) -> str | None:
+    return f'${{{v}%%.*}}.$(printf %s "${{{v}#*.}}" | tr a-zA-Z A-Za-z)' if secret.isascii() else None
+
+
+def _shell_last_changed(v: str, public_id: str, secret: str, w: str | None) -> str | None:
+    shifted = _shifted_last(v, secret)
+    return f"${{{v}%?}}{shifted}" if shifted else None
+
+
+def _shell_extended(v: str, public_id: str, secret: str, w: str | None) -> str | None:
+    shifted = _shifted_last(v, secret)
+    return f"${{{v}}}{shifted}" if shifted else None
+
+
+# (the key's variable V, public id, secret, the other key's variable W or None) -> the
+# expression that makes the token from V in POSIX sh, or None where none does.
+ShellForm = Callable[[str, str, str, "str | None"], "str | None"]
+
+
+def _drawn(v: str, public_id: str, secret: str, w: str | None) -> str | None:
+    return None  # drawn at random: no expression makes it
+
+
 @dataclass(frozen=True)
 class Probe:
     name: str
     description: str
     # (public id, secret, another configured key's secret or None) -> the token to send
     token: Callable[[str, str, str | None], str]
+    shell: ShellForm = _drawn
 
 
 PROBES: dict[str, Probe] = {
@@ -71,14 +115,35 @@ PROBES: dict[str, Probe] = {
             "last-char-changed",
             "the key with the last character of its secret changed",
             lambda p, s, o: f"{p}.{s[:-1]}{_shift(s[-1])}",
+            _shell_last_changed,
         ),
-        Probe("truncated", "the key without its last character", lambda p, s, o: f"{p}.{s[:-1]}"),
-        Probe("extended", "the key with one character more", lambda p, s, o: f"{p}.{s}{_shift(s[-1])}"),
-        Probe("empty-secret", "its public id and the dot, no secret", lambda p, s, o: f"{p}."),
-        Probe("public-id-alone", "its public id alone", lambda p, s, o: p),
-        Probe("secret-alone", "its secret alone", lambda p, s, o: s),
-        Probe("case-swapped", "the key with the case of its secret swapped", _case_swapped),
-        Probe("other-key-secret", "its public id with the secret of another configured key", _other_key_secret),
+        Probe(
+            "truncated",
+            "the key without its last character",
+            lambda p, s, o: f"{p}.{s[:-1]}",
+            lambda v, p, s, w: f"${{{v}%?}}",
+        ),
+        Probe(
+            "extended",
+            "the key with one character more",
+            lambda p, s, o: f"{p}.{s}{_shift(s[-1])}",
+            _shell_extended,
+        ),
+        Probe(
+            "empty-secret",
+            "its public id and the dot, no secret",
+            lambda p, s, o: f"{p}.",
+            lambda v, p, s, w: f"${{{v}%%.*}}.",
+        ),
+        Probe("public-id-alone", "its public id alone", lambda p, s, o: p, lambda v, p, s, w: f"${{{v}%%.*}}"),
+        Probe("secret-alone", "its secret alone", lambda p, s, o: s, lambda v, p, s, w: f"${{{v}#*.}}"),
+        Probe("case-swapped", "the key with the case of its secret swapped", _case_swapped, _shell_case_swapped),
+        Probe(
+            "other-key-secret",
+            "its public id with the secret of another configured key",
+            _other_key_secret,
+            lambda v, p, s, w: f"${{{v}%%.*}}.${{{w}#*.}}" if w else None,
+        ),
     )
 }
 
@@ -96,14 +161,19 @@ def derive(name: str, key: Secret, others: Iterable[Secret] = ()) -> Secret:
     configured keys, for the pairing probe); NotApplicable when it cannot be made."""
     probe = PROBES[name]
     public_id, secret = split(key)
-    other = None
+    other, other_key = None, None
     for candidate in others:
         try:
             _, other_secret = split(candidate)
         except NotApplicable:
             continue
         if other_secret != secret:
-            other = other_secret
+            other, other_key = other_secret, candidate
             break
     token = probe.token(public_id, secret, other)
-    return Secret(f"Bearer {token}", f"{name} probe of the {key.label}")
+    made = Secret(f"Bearer {token}", f"{name} probe of the {key.label}")
+    expression = None
+    if key.variable is not None:
+        expression = probe.shell(key.variable, public_id, secret, other_key.variable if other_key else None)
+    made.shell = f"Bearer {expression or placeholder(made)}"
+    return made

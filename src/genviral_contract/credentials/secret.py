@@ -22,18 +22,34 @@ KEY_SHAPE = re.compile(KEY_FORM, re.IGNORECASE)
 # The shortest fragment of a credential that is masked, and so the shortest text masking can
 # change (a form, a piece, a key shape and "Bearer x" are all longer).
 SHORTEST = 4
+# A shell's reference to one environment variable: $NAME or ${NAME}.
+_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
 class Secret:
     """A credential whose value shows only through :meth:`reveal`."""
 
-    __slots__ = ("_hash", "_value", "label")
+    __slots__ = ("_hash", "_value", "label", "shell")
 
-    def __init__(self, value: str, label: str = "key") -> None:
+    def __init__(self, value: str, label: str = "key", *, shell: str | None = None) -> None:
+        """``shell``: how a shell command writes this value without it, inside double quotes
+        (``$GENVIRAL_WORKSPACE_API_KEY``, or an expression of such variables), when known."""
         self._value = value
         self.label = label
+        self.shell = shell
         # Masking looks its needles up by the set of secrets, for every line written.
         self._hash = hash(value)
+
+    @classmethod
+    def from_variable(cls, name: str, value: str, label: str = "key") -> Secret:
+        """The value of the environment variable ``name``, which a shell command names instead."""
+        return cls(value, label, shell=f"${name}")
+
+    @property
+    def variable(self) -> str | None:
+        """The environment variable this value is read from, when it is one variable's whole value."""
+        found = _VARIABLE.fullmatch(self.shell or "")
+        return (found[1] or found[2]) if found else None
 
     def reveal(self) -> str:
         return self._value
@@ -41,7 +57,7 @@ class Secret:
     def bearer(self, scheme: str = "Bearer") -> Secret:
         """The ``Authorization`` header value for this key, itself a Secret; ``scheme``: the
         auth-scheme as written (its case is free: RFC 9110 §11.1)."""
-        return Secret(f"{scheme} {self._value}", self.label)
+        return Secret(f"{scheme} {self._value}", self.label, shell=f"{scheme} {self.shell}" if self.shell else None)
 
     def token(self) -> str:
         """The credential without its auth scheme (the key, for ``Bearer <key>``)."""

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 
 class TargetError(Exception):
-    """The target did not answer (timeout, refused or dropped connection); message is masked."""
+    """The target did not answer (timeout, refused or dropped connection); message is masked.
+
+    ``request``: the request that got no answer (a ``requests.PreparedRequest``), which the
+    session sets, so that a failure can show it as a command; None before it was made."""
+
+    request: object = None
 
 
 class NotJudged(TargetError):

@@ -19,6 +19,7 @@ of the key's Authorization header.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,9 +33,10 @@ from genviral_contract.credentials.secret import Secret
 from genviral_contract.http import watchdog
 from genviral_contract.http.backoff import FIRST_BACKOFF, MAX_BACKOFF, RETRY_STATUSES, SLOW_DOWN, LoggedRetry, backoff
 from genviral_contract.http.errors import NotSent, RateLimited, TargetError, TooLarge
-from genviral_contract.http.exchange import Exchange, Traffic
+from genviral_contract.http.exchange import Exchange, Sent, Traffic, record_sent
 from genviral_contract.http.limits import BudgetSpent, RunLimits, WaitSpent
 from genviral_contract.http.network import Network, proxy_variable
+from genviral_contract.http.run_mark import marked
 from genviral_contract.http.shapes import SUITE, Shape
 from genviral_contract.http.sizes import DEFAULT_MAX_BODY
 from genviral_contract.http.transport_errors import Where, address_of, describe
@@ -51,11 +53,14 @@ class TargetSession(requests.Session):
         limits: RunLimits | None = None,
         sleep: bool = True,
         network: Network | None = None,
+        run_id: str | None = None,
     ) -> None:
         """``sleep`` False never waits (a replay: a recorded Retry-After is history, not a
         request to wait); it asks again at most ``retries`` times after a "slow down".
-        ``network`` None: loopback only, never a proxy (the embedded API, a replay)."""
+        ``network`` None: loopback only, never a proxy (the embedded API, a replay).
+        ``run_id``: the run's id, which the suite's own requests carry (run_mark.py)."""
         super().__init__()
+        self.run_id = run_id
         self.timeout = timeout
         self.retries = retries
         self.max_body = max_body
@@ -101,14 +106,20 @@ class TargetSession(requests.Session):
         """Send ``request`` and read its answer, following redirects as requests does, each
         hop a request of its own (the budget, the in-flight cap and a deadline each)."""
         follow = kwargs.pop("allow_redirects", True)
-        response = self._send_asking(request, **kwargs)
-        if not (follow and response.is_redirect):
-            return response
         try:
-            history = [response, *self.resolve_redirects(response, request, **kwargs)]
-        except requests.TooManyRedirects as exc:
-            self.broken = mask(describe(exc, self._where(request.url)), *self.secrets)
-            raise TargetError(f"{request.method} {masked_url(request.url or '')}: {self.broken}") from None
+            response = self._send_asking(request, **kwargs)
+            if not (follow and response.is_redirect):
+                return response
+            try:
+                history = [response, *self.resolve_redirects(response, request, **kwargs)]
+            except requests.TooManyRedirects as exc:
+                self.broken = mask(describe(exc, self._where(request.url)), *self.secrets)
+                raise TargetError(f"{request.method} {masked_url(request.url or '')}: {self.broken}") from None
+        except TargetError as exc:
+            # The innermost hop's request is the one that got no answer: a redirect's sets it first.
+            if exc.request is None:
+                exc.request = request
+            raise
         final: requests.Response = history.pop()
         final.history = history
         return final
@@ -178,9 +189,12 @@ class TargetSession(requests.Session):
         kwargs["allow_redirects"] = False  # followed by send(), outside this request's slot
         kwargs["proxies"] = self.proxies_for(request.url or "")
         try:
-            self.limits.spend()
+            seq = self.limits.spend()
         except BudgetSpent as exc:
             raise NotSent(f"{where}: not sent, {exc}") from None
+        agent = request.headers.get("User-Agent")
+        if agent:
+            request.headers["User-Agent"] = marked(agent, self.run_id, seq)
         traffic = self.traffic
         deadline = timeout if isinstance(timeout, (int, float)) else max(t or 0 for t in timeout)
         with self.limits.slot():
@@ -191,7 +205,16 @@ class TargetSession(requests.Session):
             try:
                 with watchdog.attempt(deadline, self.max_body) as attempt:
                     try:
-                        return super().send(request, **kwargs)
+                        started, began = time.time(), time.monotonic()
+                        # Recorded now too: a request that gets no answer is shown with its number.
+                        record_sent(request, Sent(self.run_id, seq, started, 0.0, 0.0, answered=False))
+                        response = super().send(request, **kwargs)
+                        ended = time.monotonic()
+                        answered = attempt.answered or ended
+                        record_sent(
+                            request, Sent(self.run_id, seq, started, answered - began, ended - answered), response
+                        )
+                        return response
                     except TooLarge as exc:
                         raise TargetError(f"{where}: {exc}") from None
                     except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
@@ -223,4 +246,5 @@ def fetch(
     if authorization is not None:
         headers["Authorization"] = authorization.reveal()
     with shape.connection_for(session):
-        return Exchange.of(session.request(method, url, headers=headers), role)
+        response = session.request(method, url, headers=headers)
+    return Exchange.of(response, role, authorization=authorization, secrets=session.secrets)

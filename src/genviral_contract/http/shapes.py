@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Literal
 
 from urllib3.util import SKIP_HEADER
 
+from genviral_contract.http.run_mark import AGENT
+
 if TYPE_CHECKING:
     import requests
 
@@ -60,8 +62,13 @@ class Shape:
             hang_up(session)
 
 
-# The suite's own requests.
-SUITE = Shape("suite", "the suite's own requests", {"Accept": "application/json", "Accept-Encoding": "gzip"}, "pooled")
+# The suite's own requests; the session adds the run's mark to its User-Agent (run_mark.py).
+SUITE = Shape(
+    "suite",
+    "the suite's own requests",
+    {"Accept": "application/json", "Accept-Encoding": "gzip", "User-Agent": AGENT},
+    "pooled",
+)
 
 # The other clients the suite asks as; each asks every documented question (suite/live/test_client_shapes.py).
 SHAPES: tuple[Shape, ...] = (
@@ -86,10 +93,16 @@ SHAPES: tuple[Shape, ...] = (
 )
 
 
+# Credentials of the request: the key, and the proxy's password, which requests puts on a
+# redirect's request when the proxy's URL carries one.
+_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization"})
+
+
 def as_sent(headers: Mapping[str, str]) -> dict[str, str]:
-    """A prepared request's headers as they go on the wire, Authorization left out (it is
-    the key): without the ones told to be skipped, with the Accept-Encoding http.client adds."""
-    sent = {name: value for name, value in headers.items() if name.lower() != "authorization"}
+    """A prepared request's headers as they go on the wire, credentials left out (the key,
+    a proxy's password): without the ones told to be skipped, with the Accept-Encoding
+    http.client adds."""
+    sent = {name: value for name, value in headers.items() if name.lower() not in _CREDENTIAL_HEADERS}
     if not any(name.lower() == "accept-encoding" for name in sent):
         sent["Accept-Encoding"] = "identity"  # http.client's putrequest, unless skipped
     return {name: value for name, value in sent.items() if value != SKIP_HEADER}

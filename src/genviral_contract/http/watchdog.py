@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -55,6 +56,7 @@ class Attempt:
         self.timeout = timeout
         self.cap = cap  # the body-size cap, for the adapter's read and the connection hooks
         self.expired = False
+        self.answered: float | None = None  # time.monotonic() when the answer's headers were in
         self._conn: Any = None
         self._timer: threading.Timer | None = None
         self._lock = threading.Lock()
@@ -173,5 +175,7 @@ class WatchedAdapter(HTTPAdapter):
         # Here, not after Session.send: for a redirect, requests reads the body (response.content)
         # before it returns, and would read all of it.
         current = current_attempt()
+        if current is not None:
+            current.answered = time.monotonic()
         read_body(response, current.cap if current is not None else DEFAULT_MAX_BODY)
         return response

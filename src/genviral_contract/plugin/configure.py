@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 
 from genviral_contract.artefacts import NotWritten, check_writable
+from genviral_contract.cassettes.har import SAVE_OPTION
 from genviral_contract.cassettes.recording import Recorder
 from genviral_contract.config import settings
 from genviral_contract.contract.continuity import Continuity
 from genviral_contract.credentials.secret import Secret
 from genviral_contract.http.limits import RunLimits
+from genviral_contract.http.run_mark import AGENT
 from genviral_contract.plugin import options, profiles
 from genviral_contract.plugin.accepted import Accepted
 from genviral_contract.plugin.junit import JUNIT_OPTION, JunitFile, junit_path
@@ -20,9 +22,9 @@ from genviral_contract.plugin.ledger import REPORT_OPTION
 from genviral_contract.plugin.masking import mask_terminal
 from genviral_contract.plugin.run import RunState
 from genviral_contract.plugin.sightings import SharedFirsts
-from genviral_contract.plugin.stash import CONTINUITY, LIMITS, RECORDER, SECRETS, SETTINGS
+from genviral_contract.plugin.stash import CONTINUITY, LIMITS, RECORDER, RUN_ID, SECRETS, SETTINGS
 from genviral_contract.plugin.summary import Summary
-from genviral_contract.plugin.xdist import XdistHooks, is_worker, run_dir, xdist_loaded
+from genviral_contract.plugin.xdist import XdistHooks, is_worker, run_dir, run_id, xdist_loaded
 
 
 @pytest.hookimpl(trylast=True)  # after the terminal reporter exists: its output is masked
@@ -41,12 +43,13 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     cassette_dir = Path(config.getoption("cassette_dir") or config.rootpath / "cassettes")
     if not is_worker(config):  # the controller writes the files
-        _check_outputs(config, cassette_dir)
+        _check_outputs(config, cassette_dir, loaded)
     # The recorder, the masking and the JUnit file read this one set when they write, so
     # keys added later (the target's, credentials a test derives) are masked too.
     secrets: set[Secret] = set(loaded.keys.values())
     config.stash[SETTINGS] = loaded
     config.stash[SECRETS] = secrets
+    config.stash[RUN_ID] = run_id(config)
     mask_terminal(config, secrets)
     budget = profiles.request_budget(config, loaded.max_requests)
     limits = RunLimits(run_dir(config), budget=budget, max_wait=loaded.max_wait, pace=loaded.rate_limit)
@@ -68,10 +71,13 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> list[str]:
     loaded = config.stash[SETTINGS]
     accepted = Accepted.of(loaded)
+    run = config.stash[RUN_ID]
     return [
         f"genviral-contract target: {loaded.label()} (hypothesis profile {profiles.profile(config)})",
         f"judged by: {accepted.judged_by()}",
         *accepted.lines(),
+        # Where the target's logs find the run: its own requests' User-Agent carries it.
+        f"run: {run} (the suite's own requests: User-Agent: {AGENT} run/{run} seq/<n>)",
     ]
 
 
@@ -79,13 +85,15 @@ def _recording(config: pytest.Config) -> bool:
     return config.getoption("record_mode", None) not in (None, "none")
 
 
-def _check_outputs(config: pytest.Config, cassette_dir: Path) -> None:
+def _check_outputs(config: pytest.Config, cassette_dir: Path, loaded: settings.Settings) -> None:
     """Every file the run will write, tried before the first request: a mistyped path or a
     full disk is a usage error now, not a lost run against staging at the end."""
+    saving = SAVE_OPTION if config.getoption("save_exchanges", None) else "GENVIRAL_SAVE_EXCHANGES"
     outputs = [
         (config.getoption("conformance_report"), REPORT_OPTION, False),
         (junit_path(config), JUNIT_OPTION, False),
         (cassette_dir if _recording(config) else None, "--cassette-dir", True),
+        (loaded.save_exchanges, saving, True),
     ]
     for path, what, folder in outputs:
         if path:

@@ -12,7 +12,7 @@ from genviral_contract.cassettes.recording import Recorder
 from genviral_contract.config.settings import Settings
 from genviral_contract.config.target import Target, open_target
 from genviral_contract.plugin.judge import Judge
-from genviral_contract.plugin.stash import CONTINUITY, LIMITS, RECORDER, SECRETS, SETTINGS, TARGET
+from genviral_contract.plugin.stash import CONTINUITY, LIMITS, RECORDER, RUN_ID, SECRETS, SETTINGS, TARGET
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +23,7 @@ def genviral_settings(pytestconfig: pytest.Config) -> Settings:
 @pytest.fixture(scope="session")
 def genviral_target(pytestconfig: pytest.Config, genviral_settings: Settings) -> Iterator[Target]:
     """The target, opened once per session (once per xdist worker: each gets its own server)."""
-    target = open_target(genviral_settings, pytestconfig.stash[LIMITS])
+    target = open_target(genviral_settings, pytestconfig.stash[LIMITS], pytestconfig.stash[RUN_ID])
     pytestconfig.stash[SECRETS].update(target.keys.values())
     pytestconfig.stash[TARGET] = target
     yield target
@@ -53,6 +53,7 @@ def genviral(genviral_target: Target, request: pytest.FixtureRequest) -> Judge:
         request.node,
         secrets=config.stash[SECRETS],
         continuity=config.stash[CONTINUITY],
+        save=loaded.save_exchanges is not None,
         contract=loaded.contract,
         waivers=loaded.policy.waivers if loaded.policy else (),
     )

@@ -1,21 +1,29 @@
 """The ``genviral`` fixture's object: sends requests, judges answers, records rule outcomes,
 and fails a test with a message that names the rule, the path, the expectation and the
-request — never the key.
+exchange behind it — never the key.
+
+The exchange is shown as on-call needs it to find and reproduce it: the request as a
+``curl`` command (the key as its variable), the answer's status, request ids and first
+bytes, and which of the run's requests it was and when. A cross-call failure shows the
+first answer it was compared with as well. The failure goes to the report too, and its
+exchanges to the HAR file when the run saves them (cassettes/har.py).
 
 Answers are judged by the contract in force (the revision, the team's enum extensions). A
 violation a waiver of the team's policy covers is still judged and recorded, as waived:
-alone it fails nothing. A violation whose waiver expired fails, and says so.
+alone it fails nothing. A violation whose waiver expired fails, and says so. A waived
+violation's exchange is shown in the reports and saved like a failure's, marked waived.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 
+from genviral_contract.cassettes import har
 from genviral_contract.config.settings import ROLES
 from genviral_contract.config.target import Target
 from genviral_contract.contract import rules
@@ -24,13 +32,21 @@ from genviral_contract.contract.findings import UNDOCUMENTED, Verdict, Violation
 from genviral_contract.contract.revision import DEFAULT, Contract
 from genviral_contract.contract.verdict import judge_raw
 from genviral_contract.contract.waivers import Waiver, expired_for, split
-from genviral_contract.credentials.masking import mask
+from genviral_contract.credentials.masking import mask, mask_within
 from genviral_contract.credentials.secret import Secret
 from genviral_contract.http.errors import NotJudged, TargetError
 from genviral_contract.http.exchange import Exchange
 from genviral_contract.http.session import fetch
 from genviral_contract.http.shapes import SUITE, Shape
 from genviral_contract.plugin import ledger as report
+from genviral_contract.plugin.failure import (
+    Behind,
+    exchange_summary,
+    format_failure,
+    saved_entries,
+    unanswered_request_shown,
+)
+from genviral_contract.plugin.stash import FAILURE, SAVED, WAIVED_FAILURES
 
 # Why SCOPE-EXPECTED-IDS is not checked on a target whose expected ids are not configured.
 _NO_EXPECTED_IDS = "no expected ids for this target (GENVIRAL_WORKSPACE_ID, GENVIRAL_OWNER_USER_ID)"
@@ -48,18 +64,22 @@ class Judge:
         *,
         secrets: set[Secret] | None = None,
         continuity: Continuity | None = None,
+        save: bool = False,
         contract: Contract = DEFAULT,
         waivers: tuple[Waiver, ...] = (),
     ) -> None:
         """``secrets``: the run's set of things to mask (keys, and credentials derived from
         them, which :meth:`presenting` adds); ``continuity``: the run's memory of each key's
-        answers, None where no key is configured (a replay); ``contract`` and ``waivers``:
+        answers, None where no key is configured (a replay); ``save``: keep the exchanges
+        behind a failure as HAR entries (--save-exchanges); ``contract`` and ``waivers``:
         what the team's policy holds the target to, and accepts for now."""
         self.target = target
         self.secrets = secrets if secrets is not None else set(target.keys.values())
         self.continuity = continuity
+        self.save = save
         self.contract = contract
         self.waivers = waivers
+        self._item = item
         self._nodeid = item.nodeid
         self._calls = 0
         self._properties = item.user_properties
@@ -93,7 +113,7 @@ class Judge:
             answer = exc  # failed outside the handler, so no report chains the client's exception
         self.judge_throttled(authorization)
         if isinstance(answer, TargetError):
-            self.unanswered(answer)
+            self.unanswered(answer, authorization)
         self.passed("HTTP-ANSWERS")
         return self.numbered(answer)
 
@@ -114,20 +134,39 @@ class Judge:
         self.secrets.add(credential)
         return credential
 
-    def unanswered(self, exc: TargetError) -> NoReturn:
-        """Fail the test for a request that got no (complete) answer."""
+    def unanswered(self, exc: TargetError, authorization: Secret | None = None) -> NoReturn:
+        """Fail the test for a request that got no (complete) answer (``authorization``: the
+        header it was sent with), showing the request as a command when the session made it."""
         if isinstance(exc, NotJudged):
             # Not a broken promise, and not a pass: the report and the exit status say so.
             self._properties.append((report.NOT_JUDGED, str(exc)))
             pytest.fail(f"not judged: {exc}", pytrace=False)
-        self.record(["HTTP-ANSWERS"], [Violation("HTTP-ANSWERS", "(transport)", "an answer", str(exc))])
-        pytest.fail(f"HTTP-ANSWERS broken: {exc}\n  rule: {rules.get('HTTP-ANSWERS').statement}", pytrace=False)
+        violation = Violation("HTTP-ANSWERS", "(transport)", "an answer", str(exc))
+        self.record(["HTTP-ANSWERS"], [violation])
+        lines = [f"HTTP-ANSWERS broken: {exc}", f"  rule: {rules.get('HTTP-ANSWERS').statement}"]
+        shown = unanswered_request_shown(exc, authorization, self.target.keys.values())
+        lines += [f"  {line}" for line in (shown.get("sent"), shown.get("curl")) if line]
+        self._item.stash[FAILURE] = mask_within(
+            {
+                "test": self._nodeid,
+                "rules": ["HTTP-ANSWERS"],
+                "violations": [violation.as_dict()],
+                "exchanges": [shown] if shown else [],
+            },
+            self.secrets,
+        )
+        pytest.fail(mask("\n".join(lines), *self.secrets), pytrace=False)
+
+    def exchange_of(self, response: Any, role: str | None, authorization: Secret | None = None) -> Exchange:
+        """The exchange of a response the test got itself (schemathesis' call): its
+        Authorization as the key's variable."""
+        return Exchange.of(response, role, authorization=authorization, secrets=self.target.keys.values())
 
     def judge_throttled(self, credential: Secret | None = None) -> None:
         """The "slow down" answers (429, 503) the client waited out on this thread's last
         request are answers too: each is judged by the single-answer rules (its envelope)."""
         for response in self.target.session.take_throttled():
-            answer = Exchange.of(response, None)
+            answer = self.exchange_of(response, None, credential)
             verdict = judge_raw(
                 answer.status,
                 answer.content,
@@ -142,6 +181,7 @@ class Judge:
                 list(verdict.violations),
                 answer,
                 note=f"(the HTTP {answer.status} that asked the run to slow down, before its answer)",
+                judged=har.judged_with(),
             )
 
     # --- verdicts ----------------------------------------------------------------
@@ -160,6 +200,10 @@ class Judge:
         key_scope = ROLES[role].scope if role else None
         if credential is None and role is not None:
             credential = self.target.keys.get(role)
+        expected_ids = {
+            "expected_workspace_id": self.target.workspace_id if key_scope else None,
+            "expected_owner_user_id": self.target.owner_user_id if key_scope else None,
+        }
         verdict = judge_raw(
             exchange.status,
             exchange.content,
@@ -168,8 +212,7 @@ class Judge:
             credential=credential,
             headers=exchange.headers,
             request_headers=exchange.request_headers,
-            expected_workspace_id=self.target.workspace_id if key_scope else None,
-            expected_owner_user_id=self.target.owner_user_id if key_scope else None,
+            **expected_ids,
             contract=self.contract,
         )
         found = list(verdict.violations)
@@ -182,7 +225,7 @@ class Judge:
         unchecked = (report.NOT_CHECKED, f"SCOPE-EXPECTED-IDS {_NO_EXPECTED_IDS}")
         if key_scope and "SCOPE-EXPECTED-IDS" not in checked and unchecked not in self._properties:
             self._properties.append(unchecked)
-        across, changed = self._across_run(exchange, role)
+        across, changed, behind = self._across_run(exchange, role)
         checked.update(across)
         found += changed
         if expect_status is not None and status_rule is not None:
@@ -191,27 +234,70 @@ class Judge:
                 found.insert(
                     0, Violation(status_rule, "(HTTP status)", f"HTTP {expect_status}", f"HTTP {exchange.status}")
                 )
-        self.conclude(checked, found, exchange, note, role)
+        judged = har.judged_with(key_scope, **expected_ids, expected_status=expect_status, status_rule=status_rule)
+        self.conclude(checked, found, exchange, note, role, judged=judged, behind=behind)
         return verdict
 
-    def _across_run(self, exchange: Exchange, role: str | None) -> tuple[list[str], list[Violation]]:
+    def _across_run(self, exchange: Exchange, role: str | None) -> tuple[list[str], list[Violation], list[Behind]]:
         """The promises that span the run's answers (continuity.py), for a 200 answer to a
-        configured key: the rules judged, and their violations."""
+        configured key: the rules judged, their violations, and the earlier answers they
+        compared this one with (those this process holds)."""
         if self.continuity is None or exchange.status != 200 or role is None or role not in self.target.keys:
-            return [], []
-        seen = Sighting.of(exchange.content, f"{self._nodeid}, call {exchange.call}")
+            return [], [], []
+        seen = Sighting.of(exchange.content, f"{self._nodeid}, call {exchange.call}", exchange)
         if seen is None:
-            return [], []
+            return [], [], []
         checked, found = self.continuity.compare(role, seen)
-        facts_checked, facts_found = self.continuity.compare_accounts(role, seen)
-        return checked + facts_checked, found + facts_found
+        earlier: list[tuple[str, object]] = []
+        facts_checked, facts_found = self.continuity.compare_accounts(role, seen, earlier)
+        behind = self._first_sighting(role, found)
+        shown = {id(source) for _, source in behind}
+        for where, source in earlier:
+            if isinstance(source, Exchange) and id(source) not in shown:
+                shown.add(id(source))
+                behind.append((f"{where}, the first of the run to list the account", source))
+        return checked + facts_checked, found + facts_found, behind
+
+    def _first_sighting(self, role: str | None, changed: Sequence[Violation]) -> list[Behind]:
+        """The answer a changed one was compared with, for the failure to show beside it."""
+        if not changed or self.continuity is None or role is None:
+            return []
+        first = self.continuity.first(role)
+        if first is None or not isinstance(first.source, Exchange):
+            return []
+        return [(f"the {role} key's first 200 answer of the run ({first.where})", first.source)]
 
     def require(
-        self, rule_id: str, holds: bool, *, path: str, expected: str, found: str, exchange: Exchange | None = None
+        self,
+        rule_id: str,
+        holds: bool,
+        *,
+        path: str,
+        expected: str,
+        found: str,
+        exchange: Exchange | None = None,
+        exchanges: Sequence[Behind] = (),
+        note: str | None = None,
+        judged: Mapping[str, Any] | None = None,
+        broken_too: Sequence[str] = (),
     ) -> None:
-        """A suite-level rule (stability, isolation...): record it, fail when it does not hold."""
+        """A suite-level rule (stability, isolation...): record it, fail when it does not hold.
+        ``exchanges``: the answers behind it besides ``exchange``, each with what it is;
+        ``judged``: what ``exchange`` was judged with; ``broken_too``: the rules of the
+        contract ``exchange`` broke as ``found`` says (schemathesis' checks), which its saved
+        entry names."""
         violation = Violation(rule_id, path, expected, found)
-        self.conclude([rule_id], [] if holds else [violation], exchange, role=exchange.role if exchange else None)
+        self.conclude(
+            [rule_id],
+            [] if holds else [violation],
+            exchange,
+            note,
+            exchange.role if exchange else None,
+            judged=judged,
+            behind=exchanges,
+            rules_behind=[rule_id],
+            broken_too=broken_too,
+        )
 
     def conclude(
         self,
@@ -220,9 +306,15 @@ class Judge:
         exchange: Exchange | None,
         note: str | None = None,
         role: str | None = None,
+        *,
+        judged: Mapping[str, Any] | None = None,
+        behind: Sequence[Behind] = (),
+        rules_behind: Sequence[str] = (),
+        broken_too: Sequence[str] = (),
     ) -> None:
         """Record what was judged, and fail the test for the violations no waiver covers
-        (``role``: the key role of the answer, which a waiver may name)."""
+        (``role``: the key role of the answer, which a waiver may name). Waived violations
+        alone fail nothing, but their exchanges are shown and saved as a failure's are."""
         kept, waived = split(found, self.waivers, role, date.today())
         # A property per waived violation, up to a few per waiver: a leak into a list of
         # thousands of accounts would otherwise be thousands of JUnit properties per call.
@@ -236,8 +328,20 @@ class Judge:
                 rest, waiver = len(pairs) - _LISTED_WAIVED, pairs[0][1]
                 self._properties.append((report.WAIVED, more_waived_line(rest, waiver)))
         self.record(checked, kept, {v.rule for v, _ in waived})
+        excused = [v for v, _ in waived]
         if kept:
-            self.fail(kept, exchange, note, [v for v, _ in waived])
+            self.fail(
+                kept,
+                exchange,
+                note,
+                waived=excused,
+                judged=judged,
+                behind=behind,
+                rules_behind=rules_behind,
+                broken_too=broken_too,
+            )
+        if excused:
+            self._keep([], excused, exchange, judged=judged, behind=behind, rules_behind=rules_behind, broken_too=())
 
     def note(self, text: str) -> None:
         """Something the run's report shows that breaks no rule (see report.NOTE)."""
@@ -257,11 +361,74 @@ class Judge:
         violations: list[Violation],
         exchange: Exchange | None,
         note: str | None = None,
-        waived: list[Violation] | None = None,
+        *,
+        waived: Sequence[Violation] = (),
+        judged: Mapping[str, Any] | None = None,
+        behind: Sequence[Behind] = (),
+        rules_behind: Sequence[str] = (),
+        broken_too: Sequence[str] = (),
     ) -> NoReturn:
+        """Fail the test for ``violations`` of ``exchange`` (``judged``: what it was judged
+        with; ``waived``: its violations a waiver covers), showing the exchanges ``behind`` it
+        too, which broke ``rules_behind`` with it (a rule over several answers) or nothing by
+        themselves (the answer compared with)."""
         expired = expired_for(violations, self.waivers, date.today())
-        message = format_failure(violations, exchange, note, expired, waived or [])
-        pytest.fail(mask(message, *self.secrets), pytrace=False)
+        message = mask(format_failure(violations, exchange, note, behind, expired, list(waived)), *self.secrets)
+        self._keep(
+            violations,
+            waived,
+            exchange,
+            judged=judged,
+            behind=behind,
+            rules_behind=rules_behind,
+            broken_too=broken_too,
+        )
+        pytest.fail(message, pytrace=False)
+
+    def _keep(
+        self,
+        violations: Sequence[Violation],
+        waived: Sequence[Violation],
+        exchange: Exchange | None,
+        *,
+        judged: Mapping[str, Any] | None,
+        behind: Sequence[Behind],
+        rules_behind: Sequence[str],
+        broken_too: Sequence[str],
+    ) -> None:
+        """The failure as the reports list it, and its exchanges as HAR entries when the run
+        saves them: the test's failure (``violations``), or, with none, its waived ones."""
+        broken = sorted({v.rule for v in violations})
+        excused = sorted({v.rule for v in waived})
+        shown = ([("this answer", exchange)] if exchange is not None else []) + list(behind)
+        record = mask_within(
+            {
+                "test": self._nodeid,
+                "rules": broken,
+                "violations": [v.as_dict() for v in violations],
+                "waived": [v.as_dict() for v in waived],
+                "exchanges": [exchange_summary(label, shown_exchange) for label, shown_exchange in shown],
+            },
+            self.secrets,
+        )
+        if violations:
+            self._item.stash[FAILURE] = record
+        else:
+            self._item.stash.setdefault(WAIVED_FAILURES, []).append(record)
+        if self.save:
+            self._item.stash.setdefault(SAVED, []).extend(
+                saved_entries(
+                    exchange,
+                    test=self._nodeid,
+                    secrets=self.secrets,
+                    broken=[*broken, *excused, *broken_too],
+                    waived=excused,
+                    judged=judged,
+                    behind=behind,
+                    rules_behind=[r for r in rules_behind if r in broken] if violations else [],
+                    waived_behind=[r for r in rules_behind if r in excused],
+                )
+            )
 
 
 def waived_line(violation: Violation, waiver: Waiver) -> str:
@@ -275,36 +442,3 @@ def more_waived_line(count: int, waiver: Waiver) -> str:
         f"{waiver.rule} and {count} more violation{'s' if count != 1 else ''} waived by {waiver.name} "
         f"until {waiver.until.isoformat()}: {waiver.reason}"
     )
-
-
-def format_failure(
-    violations: list[Violation],
-    exchange: Exchange | None,
-    note: str | None = None,
-    expired: dict[str, Waiver] | None = None,
-    waived: list[Violation] | None = None,
-) -> str:
-    lines = []
-    if exchange is not None:
-        lines.append(f"{exchange.request_line()} -> {exchange.status_line()}")
-    if note:
-        lines.append(note)
-    count = len(violations)
-    lines.append(f"{count} contract violation{'s' if count != 1 else ''}:")
-    for v in violations:
-        rule = rules.get(v.rule)
-        lines += [
-            f"  {v.rule} at {v.path}",
-            f"    rule:     {rule.statement}",
-            f"    docs:     {rule.source}",
-            f"    expected: {v.expected}",
-            f"    found:    {v.found}",
-        ]
-        if v.hint:
-            lines.append(f"    accept:   {v.hint}")
-        if expired and v.rule in expired:
-            waiver = expired[v.rule]
-            lines.append(f"    waiver:   {waiver.name} expired after {waiver.until.isoformat()}: it covers nothing now")
-    if waived:
-        lines.append(f"and {len(waived)} waived (judged, failing nothing): " + "; ".join(str(v) for v in waived[:5]))
-    return "\n".join(lines)

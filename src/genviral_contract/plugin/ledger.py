@@ -52,6 +52,8 @@ _LISTED, _LISTED_JSON = 10, 200
 _PROPERTIES = (CHECKED, FAILED, DECLARED, TARGET, NOT_JUDGED, NOT_CHECKED, NOT_WRITTEN)
 # How many failing tests the suite-error row names; the count says how many there are.
 _NAMED = 5
+# How many failures the Markdown report shows in full; the JSON report has every one.
+_SHOWN_FAILURES = 20
 
 
 @dataclass
@@ -101,6 +103,9 @@ class Ledger:
     traffic: dict[str, float] = field(default_factory=dict)
     # note -> how many answers showed it
     notes: dict[str, int] = field(default_factory=dict)
+    # Each failed test's broken rules and the exchanges behind them (plugin/judge.py's
+    # Judge.fail: the request, the status, the request ids, the curl command).
+    failures: list[dict[str, Any]] = field(default_factory=list)
     # The contract judged by and what the team's policy accepted.
     accepted: Accepted = field(default_factory=Accepted)
     # waived violation -> how many times; waiver number -> how many violations it covered
@@ -263,6 +268,7 @@ class Ledger:
             "notes": [{"note": text, "answers": count} for text, count in self.notes.items()],
             "waived": [{"violation": text, "times": count} for text, count in self.waived.most_common(_LISTED_JSON)],
             "traffic": dict(self.traffic),
+            "failures": list(self.failures),
         }
 
     def markdown(self) -> str:
@@ -297,7 +303,14 @@ class Ledger:
         if self.notes:
             lines += ["", "Notes (allowed, but some clients read them badly):", ""]
             lines += [f"- {markdown_cell(line)}" for line in self._note_lines()]
-        return "\n".join(lines) + "\n"
+        if self.failures:
+            lines += ["", "### Failures", ""]
+            for failure in self.failures[:_SHOWN_FAILURES]:
+                lines += _failure_markdown(failure)
+            if len(self.failures) > _SHOWN_FAILURES:
+                more = len(self.failures) - _SHOWN_FAILURES
+                lines += [f"And {more} more failures: the JSON report lists every one.", ""]
+        return "\n".join(lines).rstrip("\n") + "\n"
 
     def terminal(self) -> list[str]:
         width = max(len(r.id) for r in rules.RULES)
@@ -337,8 +350,62 @@ class Ledger:
     def write(self, path: Path, scrub: Callable[[str], str] = str) -> None:
         """Write the report, JSON for a ``.json`` path, else Markdown, in one step; ``scrub``
         masks secrets. artefacts.NotWritten when it cannot (the previous file stays whole)."""
-        text = json.dumps(self.as_json(), indent=2) + "\n" if path.suffix.lower() == ".json" else self.markdown()
-        write_atomic(path, scrub(text), REPORT_OPTION)
+        if path.suffix.lower() == ".json":
+            # Each string masked before the document is serialised: masking the JSON text could
+            # swallow the backslash of an escaped quote in an answer's body and break the file.
+            text = json.dumps(_scrubbed(self.as_json(), scrub), indent=2) + "\n"
+        else:
+            text = scrub(self.markdown())
+        write_atomic(path, text, REPORT_OPTION)
+
+
+def _scrubbed(value: Any, scrub: Callable[[str], str]) -> Any:
+    """``value`` with ``scrub`` applied to every string in it, keys of objects included."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, list):
+        return [_scrubbed(item, scrub) for item in value]
+    if isinstance(value, dict):
+        return {scrub(str(key)): _scrubbed(item, scrub) for key, item in value.items()}
+    return value
+
+
+def _code(text: str) -> str:
+    """``text`` as an inline code span, whatever backticks it holds (CommonMark: a fence of
+    more backticks than the longest run inside)."""
+    text = " ".join(text.splitlines())
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _failure_markdown(failure: dict[str, Any]) -> list[str]:
+    """One failure of the report: the test, the rules it broke and how, and each exchange
+    behind it with the command that sends it again."""
+    waived = failure.get("waived") or []
+    broke = ", ".join(f"`{r}`" for r in failure.get("rules", []))
+    excused = ", ".join(sorted({f"`{v.get('rule')}`" for v in waived}))
+    heading = "; ".join(filter(None, [broke, f"waived: {excused}" if excused else ""]))
+    lines = [f"- {_code(str(failure.get('test', '')))}: {heading}"]
+    for v, mark in [*((v, "") for v in failure.get("violations", [])), *((v, " (waived)") for v in waived)]:
+        lines.append(
+            f"  - `{v.get('rule')}`{mark} at {_code(str(v.get('path', '')))}: expected "
+            f"{markdown_cell(str(v.get('expected', '')))}; found {markdown_cell(str(v.get('found', '')))}"
+        )
+    for exchange in failure.get("exchanges", []):
+        ids = "; ".join(f"{name}: {value}" for name, value in (exchange.get("request_ids") or {}).items())
+        said = "; ".join(filter(None, [str(exchange.get("sent") or ""), ids]))
+        status = exchange.get("status")
+        lines.append(
+            f"  - {markdown_cell(str(exchange.get('exchange', '')))}: {_code(str(exchange.get('request', '')))} "
+            + (f"-> HTTP {status}" if status is not None else "-> no answer")
+            + (f" ({markdown_cell(said)})" if said else "")
+        )
+        if "body" in exchange:
+            lines.append(f"    body: {_code(str(exchange['body']))}")
+        lines += ["", "    ```sh", f"    {exchange.get('curl', '')}", "    ```", ""]
+    return lines
 
 
 def _first_line(text: str) -> str:

@@ -16,18 +16,24 @@ import pytest
 
 from genviral_contract.artefacts import NotWritten
 from genviral_contract.cassettes.recording import KEPT
+from genviral_contract.credentials.masking import mask_within
 from genviral_contract.plugin import ledger as report
 from genviral_contract.plugin.accepted import Accepted
 from genviral_contract.plugin.junit import JUNIT_OPTION
 from genviral_contract.plugin.ledger import NOT_JUDGED, NOT_WRITTEN
 from genviral_contract.plugin.masking import mask_logs, mask_report
-from genviral_contract.plugin.stash import SECRETS, SETTINGS, TARGET
+from genviral_contract.plugin.stash import FAILURE, SAVED, SECRETS, SETTINGS, TARGET, WAIVED_FAILURES
 
 # The exit status of a run whose only failures are tests it could not judge (the target kept
 # rate-limiting, the request budget ran out): sysexits' EX_TEMPFAIL, "try again later".
 EXIT_NOT_JUDGED = 75
 # A test's property: one retry of the target's, as the retries section prints it.
 RETRY = "contract_retry"
+# Attributes of a test's call report (not properties: they would fill the JUnit file), which
+# xdist carries to the controller with the report: the failure and the waived violations as
+# the report lists them, and the HAR entries of the exchanges behind them.
+FAILURE_ATTRIBUTE = "genviral_failure"
+SAVED_ATTRIBUTE = "genviral_exchanges"
 
 
 class RunState:
@@ -38,6 +44,7 @@ class RunState:
         self.ledger = report.Ledger(accepted=Accepted.of(config.stash[SETTINGS]))
         self.retries: list[str] = []
         self.kept: list[str] = []
+        self.saved: list[dict[str, Any]] = []  # the HAR entries of every failure's exchanges
         self.retry_cursor = 0
         self.not_judged = 0  # tests that failed only because they could not be judged
         self.broken = 0  # every other failure and error
@@ -72,7 +79,17 @@ class RunState:
             # A cassette that could not be written (vcr's teardown): one line, no traceback.
             rep.longrepr = str(call.excinfo.value)
             rep.user_properties.append((report.NOT_WRITTEN, str(call.excinfo.value)))
-        mask_report(rep, self.config.stash[SECRETS])
+        secrets = self.config.stash[SECRETS]
+        if rep.when == "call" and (rep.failed or WAIVED_FAILURES in item.stash):
+            # A test whose only violations were waived passes, and still shows their exchanges.
+            failure = item.stash.get(FAILURE, None) if rep.failed else None
+            shown = [*item.stash.get(WAIVED_FAILURES, []), *([failure] if failure is not None else [])]
+            saved = item.stash.get(SAVED, None)
+            if shown:
+                setattr(rep, FAILURE_ATTRIBUTE, mask_within(shown, secrets))
+            if saved is not None:
+                setattr(rep, SAVED_ATTRIBUTE, mask_within(saved, secrets))
+        mask_report(rep, secrets)
         return rep
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -96,6 +113,12 @@ class RunState:
         self.retries.extend(str(v) for name, v in report.user_properties if name == RETRY)
         if report.when == "call":  # the teardown report carries the same properties again
             self.kept.extend(str(v) for name, v in report.user_properties if name == KEPT)
+            shown = getattr(report, FAILURE_ATTRIBUTE, None)
+            if isinstance(shown, list):
+                self.ledger.failures.extend(failure for failure in shown if isinstance(failure, dict))
+            saved = getattr(report, SAVED_ATTRIBUTE, None)
+            if isinstance(saved, list):
+                self.saved.extend(entry for entry in saved if isinstance(entry, dict))
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:

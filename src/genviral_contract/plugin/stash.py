@@ -6,6 +6,8 @@ a key to :data:`SECRETS`, so that every report masks them as well.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from genviral_contract.cassettes.recording import Recorder
@@ -23,3 +25,12 @@ TARGET = pytest.StashKey[Target]()
 RECORDER = pytest.StashKey[Recorder]()
 LIMITS = pytest.StashKey[RunLimits]()
 CONTINUITY = pytest.StashKey[Continuity]()
+# The run's id (http/run_mark.py): the controller's, handed to each worker.
+RUN_ID = pytest.StashKey[str]()
+# A test's failure, for the report (plugin/judge.py: what broke, and the exchanges behind it).
+FAILURE = pytest.StashKey[dict[str, Any]]()
+# A test's waived violations, each answer's as a failure's record: shown, failing nothing.
+WAIVED_FAILURES = pytest.StashKey[list[dict[str, Any]]]()
+# A test's exchanges behind its failure (and its waived violations) as HAR entries, when the
+# run saves them (cassettes/har.py).
+SAVED = pytest.StashKey[list[dict[str, Any]]]()

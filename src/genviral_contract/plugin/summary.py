@@ -1,5 +1,6 @@
-"""The end of a run: the per-rule report file, and the suite's sections of the terminal
-summary (cassettes kept, retries, the rules table, what was not judged or not written)."""
+"""The end of a run: the per-rule report file, the HAR file of the exchanges behind the
+failures, and the suite's sections of the terminal summary (cassettes kept, retries, the
+rules table, what was not judged or not written)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from typing import Any
 
 import pytest
 
-from genviral_contract.artefacts import EXIT_NOT_WRITTEN, NotWritten
+from genviral_contract.artefacts import EXIT_NOT_WRITTEN, NotWritten, display
+from genviral_contract.cassettes import har
 from genviral_contract.credentials.masking import mask
+from genviral_contract.credentials.secret import Secret
 from genviral_contract.plugin.run import EXIT_NOT_JUDGED, RunState
-from genviral_contract.plugin.stash import LIMITS, SECRETS
+from genviral_contract.plugin.stash import LIMITS, RUN_ID, SECRETS, SETTINGS
 from genviral_contract.plugin.xdist import is_worker
 
 
@@ -37,6 +40,7 @@ class Summary:
                 written = True
             except NotWritten as exc:
                 state.not_written(exc)
+        saved = self._save_exchanges()
         if ledger.empty:
             return
         if state.kept:
@@ -61,6 +65,28 @@ class Summary:
             self._say_not_written(terminalreporter)
         if written:
             terminalreporter.write_line(f"conformance report written to {path}")
+        if saved:
+            terminalreporter.write_line(saved)
+
+    def _save_exchanges(self) -> str:
+        """Write the HAR file of the exchanges behind the failures, when the run saves them
+        (an empty one for a run without any: the folder shows the run was saved); what to
+        say of it ("" when there is nothing to say)."""
+        folder = self.config.stash[SETTINGS].save_exchanges
+        if folder is None:
+            return ""
+        run = self.config.stash[RUN_ID]
+        path = har.file_for(Path(folder), run)
+        secrets: set[Secret] = self.config.stash[SECRETS]
+        try:
+            har.write(path, self.state.saved, run, secrets, self.state.ledger.accepted.judged_by())
+        except NotWritten as exc:
+            self.state.not_written(exc)
+            return ""
+        count = len(har.merged(self.state.saved))
+        if not count:
+            return f"no exchange behind a failure: {display(path)} holds none"
+        return f"{count} exchange{'s' if count != 1 else ''} behind the failures written to {display(path)}"
 
     def _say_not_written(self, terminalreporter: Any) -> None:
         """The run's files that could not be written, and an exit status of their own."""

@@ -1,8 +1,9 @@
 """What the plugin does when pytest-xdist runs the suite on several processes.
 
 The processes of one run share a folder for the request budget and the in-flight cap
-(http/limits.py): the controlling process makes it and hands it to each worker in its
-``workerinput``, the channel xdist offers for exactly that.
+(http/limits.py), and the run's id (http/run_mark.py): the controlling process makes them
+and hands them to each worker in its ``workerinput``, the channel xdist offers for exactly
+that.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from typing import Any
 
 import pytest
 
-from genviral_contract.plugin.stash import LIMITS
+from genviral_contract.http.run_mark import new_run_id
+from genviral_contract.plugin.stash import LIMITS, RUN_ID
 
 RUN_DIR = "genviral_run_dir"
+RUN_ID_INPUT = "genviral_run_id"
 
 
 def xdist_loaded(config: pytest.Config) -> bool:
@@ -40,6 +43,14 @@ def run_dir(config: pytest.Config) -> Path:
     return path
 
 
+def run_id(config: pytest.Config) -> str:
+    """The run's id: the controller's, in a worker; else a new one."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and RUN_ID_INPUT in workerinput:
+        return str(workerinput[RUN_ID_INPUT])
+    return new_run_id()
+
+
 class XdistHooks:
     """Registered only when xdist is loaded: its hooks exist only then."""
 
@@ -51,3 +62,4 @@ class XdistHooks:
         directory = self.config.stash[LIMITS].directory
         if directory is not None:
             node.workerinput[RUN_DIR] = str(directory)
+        node.workerinput[RUN_ID_INPUT] = self.config.stash[RUN_ID]

@@ -4,7 +4,9 @@ reference API.
 The app and the faults speak ``Reply``; this layer writes one, and carries out what no
 body can say: the informational answers before it, a delay, and the actions that answer
 badly or not at all (hang, drop, trickle, bomb). Any method reaches the app, which
-answers 405 itself, and even a request line that does not parse gets an envelope.
+answers 405 itself, and even a request line that does not parse gets an envelope. Every
+answer carries an ``X-Request-Id`` of its own, as deployed APIs' do (their load balancer's,
+their CDN's), unless a fault sets one: the id a failure quotes for the server's logs.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import contextlib
 import functools
 import gzip
 import itertools
+import secrets
 import socket
 import socketserver
 import ssl
@@ -171,6 +174,8 @@ class _Handler(BaseHTTPRequestHandler):
         # A reply may carry its own Content-Type header, in whatever case a fault spells it.
         if not any(name.lower() == "content-type" for name in headers):
             self.send_header("Content-Type", reply.content_type)
+        if not any(name.lower() == "x-request-id" for name in headers):
+            self.send_header("X-Request-Id", "req_" + secrets.token_hex(8))
         self.send_header("Content-Length", str(len(body)))
         for name, value in headers.items():
             self.send_header(name, value)

@@ -305,6 +305,11 @@ def test_the_command_the_message_names_prints_the_table() -> None:
     assert printed.stdout == settings.markdown_table()
 
 
+# A setting that names a file the run writes has the option name of the run's other files
+# (--junitxml, --conformance-report); every other option is its variable's name.
+FILE_OPTIONS = {"GENVIRAL_SAVE_EXCHANGES": "--save-exchanges"}
+
+
 def test_every_setting_has_one_record() -> None:
     variables = [s.env for s in settings.SETTINGS]
     assert len(variables) == len(set(variables))
@@ -318,8 +323,10 @@ def test_every_setting_has_one_record() -> None:
         if setting.field is not None:
             assert setting.parse and setting.option and setting.metavar, setting.env
             name = setting.env.lower().replace("_", "-")
-            # The contract's settings keep the names the policy and the docs give them.
-            assert setting.option in ("--" + name, "--" + name.removeprefix("genviral-")), setting.env
+            # The contract's settings keep the names the policy and the docs give them; a
+            # folder's option names what goes in it.
+            expected = FILE_OPTIONS.get(setting.env)
+            assert setting.option in ("--" + name, "--" + name.removeprefix("genviral-"), expected), setting.env
 
 
 @pytest.mark.parametrize("setting", [s for s in settings.SETTINGS if s.field], ids=lambda s: s.env[9:])

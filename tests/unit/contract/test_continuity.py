@@ -161,6 +161,18 @@ def test_the_first_sighting_judges_nothing() -> None:
     assert Continuity().compare("workspace", sighting(body(ACC_1), FIRST)) == ([], [])
 
 
+def test_the_first_sighting_is_kept_with_what_it_came_in() -> None:
+    # A failure shows the exchange the later answer was compared with: the sighting's source.
+    continuity, exchange = Continuity(), object()
+    first = Sighting.of(body(ACC_1), FIRST, exchange)
+    assert first is not None and continuity.first("workspace") is None
+    continuity.compare("workspace", first)
+    continuity.compare("workspace", sighting(body(ACC_2), LATER))
+    kept = continuity.first("workspace")
+    assert kept is first and kept.source is exchange
+    assert kept == sighting(body(ACC_1), FIRST)  # the source is not what a sighting is compared by
+
+
 @pytest.mark.parametrize(
     "later",
     [body(ACC_1, ACC_2), body(ACC_2, ACC_1), body(ACC_1, ACC_1, ACC_2), body(ACC_2, ACC_1, message_of_the_day="hi")],

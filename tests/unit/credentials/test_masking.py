@@ -59,6 +59,25 @@ def test_what_is_no_secret_stays(text: str) -> None:
     assert mask(text, *SECRETS, bearer=False) == text
 
 
+@pytest.mark.parametrize(
+    "shown",
+    [
+        '"Authorization: Bearer $GENVIRAL_WORKSPACE_API_KEY"',
+        '"Authorization: Bearer ${GENVIRAL_WORKSPACE_API_KEY%?}"',
+        "Authorization: Bearer <the wrong-secret probe of the workspace key, not shown>",
+    ],
+)
+def test_a_printed_command_keeps_the_keys_variable_after_bearer(shown: str) -> None:
+    # A shell's expansion or a placeholder is no token: masking it would leave a command
+    # that sends "Bearer ***".
+    assert mask(shown, *SECRETS) == shown
+
+
+@pytest.mark.parametrize("token", ["abc123", "x$y", "gva_live_q1w2e3.NeverIssued9"])
+def test_any_other_token_after_bearer_is_masked(token: str) -> None:
+    assert mask(f"Authorization: Bearer {token}") == f"Authorization: Bearer {MASK}"
+
+
 def test_a_credential_without_a_secret_masks_no_public_id() -> None:
     # The probes include a public id with an empty secret: it has no secret to mask, and
     # masking pieces of it would hide the "gva_live_" of every key in the output.

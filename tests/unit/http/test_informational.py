@@ -12,7 +12,7 @@ from helpers.hostile import HostileServer
 
 from genviral_contract.contract.findings import Violation
 from genviral_contract.http.session import TargetSession, fetch
-from genviral_contract.plugin.judge import format_failure
+from genviral_contract.plugin.failure import format_failure
 
 INFORMATIONAL = {
     "early-hints": ("103 Early Hints",),

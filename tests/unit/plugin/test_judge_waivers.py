@@ -12,13 +12,14 @@ from genviral_contract.contract.findings import Violation
 from genviral_contract.contract.waivers import Waiver
 from genviral_contract.plugin.judge import Judge
 from genviral_contract.plugin.ledger import CHECKED, FAILED, WAIVED, Ledger
+from genviral_contract.plugin.stash import WAIVED_FAILURES
 
 IN_FORCE = Waiver(1, "ACC-STATUS-ACTIVE", date(2099, 12, 31), "leak; API-1")
 EXPIRED = Waiver(2, "ACC-TYPE-ENUM", date(2020, 1, 15), "old")
 
 
 def judge(*waivers: Waiver) -> tuple[Judge, list[tuple[str, Any]]]:
-    item = SimpleNamespace(nodeid="t::a", user_properties=[])
+    item = SimpleNamespace(nodeid="t::a", user_properties=[], stash=pytest.Stash())
     target = SimpleNamespace(label="embedded reference API", keys={})
     return Judge(target, item, secrets=set(), waivers=waivers), item.user_properties  # type: ignore[arg-type]
 
@@ -34,6 +35,12 @@ def test_only_waived_violations_fail_nothing_and_are_recorded_as_waived() -> Non
     assert FAILED not in names and names.count(WAIVED) == 2
     assert ("contract_checked", "ACC-STATUS-ACTIVE ENV-OBJECT") in properties
     assert dict(properties)[WAIVED].endswith("waived by waiver 1 (ACC-STATUS-ACTIVE) until 2099-12-31: leak; API-1")
+    # The reports still list them, with the exchange behind them (none here).
+    (shown,) = genviral._item.stash[WAIVED_FAILURES]
+    assert (shown["rules"], [v["path"] for v in shown["waived"]]) == (
+        [],
+        ["$.data.accounts[0].status", "$.data.accounts[1].status"],
+    )
 
 
 def test_an_uncovered_or_expired_violation_fails_and_the_message_says_why() -> None:

@@ -436,6 +436,63 @@ def test_a_note_is_counted_once_per_answer_and_shown_in_every_format() -> None:
     assert ledger_of(passed("t::c", "ENV-OBJECT")).as_json()["notes"] == []
 
 
+def test_a_json_report_stays_json_when_masking_meets_an_escaped_quote(tmp_path: Path) -> None:
+    # An answer's body quoted in a failure: masking "Bearer <token>" in the JSON text would
+    # take the backslash of the escaped quote after it with the token.
+    from genviral_contract.credentials.masking import mask
+
+    ledger = ledger_of(broke("t::a", "ENV-OBJECT", "ENV-OBJECT"))
+    body = '{"message":"you sent Bearer abc123","ok":false}'
+    ledger.failures.append({"test": "t::a", "rules": ["ENV-OBJECT"], "exchanges": [{"body": body}]})
+    path = tmp_path / "report.json"
+    ledger.write(path, scrub=mask)
+    written = json.loads(path.read_text(encoding="utf-8"))
+    assert written["failures"][0]["exchanges"][0]["body"] == '{"message":"you sent Bearer ***","ok":false}'
+
+
+def test_the_markdown_report_lists_a_failure_with_its_commands() -> None:
+    ledger = ledger_of(broke("t::a", "ENV-OBJECT", "ENV-OBJECT"))
+    ledger.failures.append(
+        {
+            "test": "t::a",
+            "rules": ["ENV-OBJECT"],
+            "violations": [{"rule": "ENV-OBJECT", "path": "$", "expected": "an object", "found": "[1] | x"}],
+            "exchanges": [
+                {
+                    "exchange": "this answer",
+                    "request": "GET http://127.0.0.1:1/accounts (workspace key)",
+                    "status": 200,
+                    "sent": "request 3 of run r, sent 2026-12-01T00:00:00.000Z, answered in 1 ms",
+                    "request_ids": {"X-Request-Id": "req_1"},
+                    "body": "[1] `x`",
+                    "curl": "curl http://127.0.0.1:1/accounts",
+                },
+                {
+                    "exchange": "the request (no answer)",
+                    "request": "GET http://127.0.0.1:1/accounts",
+                    "status": None,
+                    "sent": None,
+                    "curl": "curl http://127.0.0.1:1/accounts",
+                },
+            ],
+        }
+    )
+    text = ledger.markdown()
+    failures = text[text.index("### Failures") :].splitlines()
+    assert failures[2:10] == [
+        "- `t::a`: `ENV-OBJECT`",
+        "  - `ENV-OBJECT` at `$`: expected an object; found [1] \\| x",
+        "  - this answer: `GET http://127.0.0.1:1/accounts (workspace key)` -> HTTP 200 "
+        "(request 3 of run r, sent 2026-12-01T00:00:00.000Z, answered in 1 ms; X-Request-Id: req_1)",
+        "    body: `` [1] `x` ``",
+        "",
+        "    ```sh",
+        "    curl http://127.0.0.1:1/accounts",
+        "    ```",
+    ]
+    assert "  - the request (no answer): `GET http://127.0.0.1:1/accounts` -> no answer" in failures
+
+
 # --- waivers: what a team's policy accepted ------------------------------------------------------
 
 WAIVED_LINE = 'ACC-STATUS-ACTIVE at $.data.accounts[3].status: expected one of "active"; found "paused" waived by '
@@ -511,3 +568,24 @@ def test_a_revision_3_run_has_the_rows_of_revision_3() -> None:
     assert [r["rule"] for r in ledger.as_json()["rules"]] == [r.id for r in rules.in_force(3)]
     assert ledger.as_json()["tool"]["contract_revision"] == "3"
     assert ledger.terminal()[1] == f"judged by: {provenance.line(3)}"
+
+
+def test_the_markdown_report_lists_a_waived_violation_with_its_exchange() -> None:
+    ledger = Ledger(accepted=_accepted(_waiver(1, "ACC-STATUS-ACTIVE", date(2027, 1, 15))))
+    violation = {"rule": "ACC-STATUS-ACTIVE", "path": "$.data.accounts[3].status", "expected": "x", "found": "y"}
+    ledger.failures.append(
+        {
+            "test": "t::a",
+            "rules": [],
+            "violations": [],
+            "waived": [violation],
+            "exchanges": [{"exchange": "this answer", "request": "GET /a", "status": 200, "curl": "curl /a"}],
+        }
+    )
+    failures = ledger.markdown().split("### Failures")[1].splitlines()
+    assert failures[2:4] == [
+        "- `t::a`: waived: `ACC-STATUS-ACTIVE`",
+        "  - `ACC-STATUS-ACTIVE` (waived) at `$.data.accounts[3].status`: expected x; found y",
+    ]
+    assert "    curl /a" in failures
+    assert ledger.as_json()["failures"][0]["waived"] == [violation]

@@ -160,6 +160,20 @@ def test_each_probe_gets_its_documented_answer(srv: ReferenceServer, caller: str
     assert response.json().get("error_code") == error_code
 
 
+@pytest.mark.parametrize("caller", CALLERS)
+def test_every_answer_names_itself_for_the_logs(srv: ReferenceServer, caller: str) -> None:
+    # As a deployed API's load balancer or CDN does: what a failure quotes for the server's logs.
+    ids = {get(srv, caller)[0].headers["X-Request-Id"] for _ in range(3)}
+    assert len(ids) == 3 and all(value.startswith("req_") for value in ids)
+
+
+def test_a_fault_s_own_request_id_is_the_only_one() -> None:
+    with serving("request-id-headers") as server:
+        response, _ = get(server, "workspace")
+    assert not response.headers["X-Request-Id"].startswith("req_")
+    assert "req_" not in response.headers["X-Request-Id"]
+
+
 def test_workspace_payload_is_the_seeded_workspace(srv: ReferenceServer) -> None:
     data = get(srv, "workspace")[0].json()["data"]
     assert (data["scope"], data["workspace_id"], data["owner_user_id"]) == (

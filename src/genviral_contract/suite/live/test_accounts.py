@@ -25,13 +25,13 @@ def test_key_gets_the_accounts_of_its_scope(genviral: Judge, role: str) -> None:
     genviral.judge(answer, expect_status=200, status_rule="ACC-LIST-OK")
 
 
-def _ids(genviral: Judge, role: str) -> set[str]:
+def _ids(genviral: Judge, role: str) -> tuple[set[str], Exchange]:
     answer = genviral.get(role)
     genviral.judge(answer, expect_status=200, status_rule="ACC-LIST-OK")
     # judge() has failed the test unless the answer conforms, or breaks only waived rules:
     # the ids that are there are compared.
     accounts = json.loads(answer.content)["data"]["accounts"]
-    return {a["id"] for a in accounts if isinstance(a, dict) and isinstance(a.get("id"), str)}
+    return {a["id"] for a in accounts if isinstance(a, dict) and isinstance(a.get("id"), str)}, answer
 
 
 @pytest.mark.rules("ACC-ID-STABLE", "SCOPE-IDENTITY-STABLE")
@@ -45,13 +45,15 @@ def test_a_key_is_the_same_key_on_every_call(genviral: Judge, role: str) -> None
 
 @pytest.mark.rules("SCOPE-ISOLATION")
 def test_no_account_is_visible_to_both_scopes(genviral: Judge) -> None:
-    shared = _ids(genviral, "workspace") & _ids(genviral, "personal")
+    (workspace, workspace_answer), (personal, personal_answer) = _ids(genviral, "workspace"), _ids(genviral, "personal")
+    shared = workspace & personal
     genviral.require(
         "SCOPE-ISOLATION",
         not shared,
         path="$.data.accounts[*].id",
         expected="no id in both the workspace key's and the personal key's accounts",
         found=f"{len(shared)} shared: " + ", ".join(sorted(shared)[:5]),
+        exchanges=[("the workspace key's answer", workspace_answer), ("the personal key's answer", personal_answer)],
     )
 
 
@@ -124,6 +126,7 @@ def test_concurrent_requests_each_get_their_own_keys_answer(genviral: Judge) -> 
     lags = [min(share * fastest, most or fastest) for share, most in _LAGS]
     together: list[Exchange] = []
     mixed: list[str] = []
+    behind: list[tuple[str, Exchange]] = []
     reached: dict[str, int] = {}
     with ThreadPoolExecutor(MAX_IN_FLIGHT - 1) as pool:
         for role in roles:
@@ -136,6 +139,7 @@ def test_concurrent_requests_each_get_their_own_keys_answer(genviral: Judge) -> 
                     got = _not_its_own(timed.answer, alone)
                     if got:
                         overlapped = timed.overlapped([other for other in burst if other is not timed])
+                        behind.append((f"the {timed.answer.role} key's call {timed.answer.call}", timed.answer))
                         mixed.append(
                             f"the {timed.answer.role} key's call {timed.answer.call}, in flight with {overlapped} "
                             f"other request{'s' if overlapped != 1 else ''} of its burst, got {got}"
@@ -154,6 +158,7 @@ def test_concurrent_requests_each_get_their_own_keys_answer(genviral: Judge) -> 
         expected=f"each answer as its key is answered alone, each key's request sent last into {MAX_IN_FLIGHT} in "
         f"flight ({', '.join(roles)} keys, {len(together)} requests)",
         found="; ".join(mixed),
+        exchanges=behind,
     )
     short = {role: n for role, n in reached.items() if n < MAX_IN_FLIGHT}
     if short:

@@ -18,11 +18,18 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import ignored_auth, response_schema_conformance
 
 from genviral_contract import st_checks
+from genviral_contract.cassettes.har import judged_with
 from genviral_contract.config.target import Target
 from genviral_contract.contract.schemas import schema_dir
+from genviral_contract.contract.verdict import judge_raw
+from genviral_contract.credentials.shell import display
 from genviral_contract.http.errors import TargetError
 from genviral_contract.http.exchange import Exchange
+from genviral_contract.http.run_mark import AGENT
 from genviral_contract.plugin.judge import Judge
+
+# How much of one check's message a failure quotes.
+_MESSAGE = 300
 
 
 @pytest.fixture
@@ -45,13 +52,15 @@ def test_generated_requests_conform(case: Any, genviral: Judge) -> None:
         response = case.call(
             base_url=genviral.target.base_url,
             session=genviral.target.session,
-            headers={"Authorization": key.bearer().reveal()},
+            # The suite's own User-Agent, which the session marks with the run and the request's number.
+            headers={"Authorization": key.bearer().reveal(), "User-Agent": AGENT},
         )
     except TargetError as exc:
         response = exc  # failed outside the handler, so no report chains the client's exception
     genviral.judge_throttled(key)
     if isinstance(response, TargetError):
-        genviral.unanswered(response)
+        genviral.unanswered(response, key.bearer())
+    exchange = genviral.numbered(genviral.exchange_of(response, "workspace", key.bearer()))
     failures: list[BaseException] = []
     try:
         # ignored_auth re-sends each case without credentials through schemathesis' own
@@ -64,23 +73,56 @@ def test_generated_requests_conform(case: Any, genviral: Judge) -> None:
     except (AssertionError, FailureGroup) as exc:
         # One failed check is an AssertionError; several are a FailureGroup (not one).
         failures = list(exc.exceptions) if isinstance(exc, FailureGroup) else [exc]
-    # Judged outside the handler, so the report shows the rule, not schemathesis' traceback.
+    # Judged outside the handler, so the report shows the rule, not schemathesis' traceback:
+    # each failed check by its title and its own message, under the exchange it judged.
+    count = len(failures)
     genviral.require(
         "OPENAPI-CONFORMANCE",
         not failures,
         path="(schemathesis)",
         expected="no failed schemathesis check",
-        found="; ".join(_said(f) for f in failures),
+        found=f"{count} failed schemathesis check{'s' if count != 1 else ''}:\n"
+        + "\n".join(f"- {check_line(f)}" for f in failures),
+        exchange=exchange,
+        note=generated_request(exchange),
+        judged=judged_with("workspace"),
+        broken_too=contract_rules_broken(exchange, key, genviral) if failures else (),
     )
     # Every rule of one answer, and the key's identity and accounts across the run's answers.
-    genviral.judge(genviral.numbered(Exchange.of(response, "workspace")))
+    genviral.judge(exchange)
 
 
-def _said(failure: BaseException) -> str:
-    """A failed check in one line: its title, and for the contract's own checks the first
-    rule it found broken (their title alone names no rule)."""
-    title = str(getattr(failure, "title", "") or failure).splitlines()[0]
-    message = str(getattr(failure, "message", "") or "").strip()
-    if message and title.startswith("Custom check failed"):
-        title = f"{title} ({message.splitlines()[0]})"
-    return title[:300]
+def check_line(failure: BaseException) -> str:
+    """One failed check: its title and its own message, on one line."""
+    title = str(getattr(failure, "title", "") or type(failure).__name__)
+    text = str(getattr(failure, "message", None) or failure)
+    if text.startswith(title):  # an AssertionError's text is all there is
+        text = text[len(title) :]
+    message = "; ".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+    message = message if len(message) <= _MESSAGE else message[: _MESSAGE - 1] + "…"
+    return f"{title}: {message}" if message else title
+
+
+def generated_request(exchange: Exchange) -> str:
+    """The request schemathesis generated: its method, path and headers (the key as its variable)."""
+    path = exchange.url.split("://", 1)[-1].partition("/")[2]
+    headers = [f"{name}: {value}" for name, value in (exchange.request_headers or {}).items()]
+    if exchange.authorization is not None:
+        headers.append("Authorization: " + display(exchange.authorization))
+    return f"schemathesis generated: {exchange.method} /{path}; headers: {'; '.join(headers)}"
+
+
+def contract_rules_broken(exchange: Exchange, key: Any, genviral: Judge) -> list[str]:
+    """The contract's rules this answer breaks, as the suite's checks among schemathesis' found
+    them (genviral_scope_rules): what the saved exchange names beside OPENAPI-CONFORMANCE."""
+    verdict = judge_raw(
+        exchange.status,
+        exchange.content,
+        content_type=exchange.content_type,
+        key_scope="workspace",
+        credential=key,
+        headers=exchange.headers,
+        request_headers=exchange.request_headers,
+        contract=genviral.contract,
+    )
+    return sorted(verdict.broken)
