@@ -1,7 +1,8 @@
 """What the project's own checks cost, in three figures, each with its goal.
 
     python benchmarks/project_times.py [--ci here|clone] [--serial] [--skip-plain]
-                                       [--skip-contract] [--write-bytecode] [--json PATH]
+                                       [--skip-contract] [--latency S,S] [--against REV]
+                                       [--write-bytecode] [--json PATH]
 
 1. The README's project-test command, `pytest` at the repository root: its wall time and
    the time pytest reports ("N passed in S s"); with --serial, `pytest -n 0` too.
@@ -9,9 +10,11 @@
    runs, in this checkout (``here``: its .venv is reused and reinstalled) or in a fresh
    clone of HEAD (``clone``: what CI does; uncommitted changes are not in it).
 3. `pytest tests/contract` next to `st run` (50 examples, every check) against one loopback
-   reference API, each the best of three, and where the suite's time goes: start-up and
-   collection, the tests by kind (from its JUnit XML), and what is left (the session's own
-   hooks and summary).
+   reference API, each the best of three, at each latency of --latency (0 and 40 ms: a
+   staging in another region answers each request that much later), and where the suite's
+   time goes: start-up and collection, the tests by kind (from its JUnit XML), and what is
+   left (the session's own hooks and summary). With --against REV, the suite of that git
+   revision too, against the same server: the ratio before and after a change.
 
 Nothing here asserts on a time: it prints figures. Run it on a quiet machine; a shared one
 moves them by tens of percent. With PYTHONDONTWRITEBYTECODE set, every pytest process
@@ -23,15 +26,17 @@ it was; --write-bytecode runs the measured commands without it, as a default Pyt
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +53,8 @@ from genviral_contract.refapi import ReferenceServer
 PLAIN_GOAL = 60.0
 CI_GOAL = 12 * 60.0
 CONTRACT_GOAL = 3.0
+# Seconds a target takes to answer each request: loopback, and a staging in another region.
+LATENCIES = (0.0, 0.04)
 ST_ARGS = ("--max-examples", "50", "--checks", "all")
 # pytest's closing line: "1512 passed, 122 deselected, 1 subtests passed in 185.77s (0:03:05)".
 _PYTEST_TIME = re.compile(r" in ([0-9.]+)s\b")
@@ -156,6 +163,7 @@ def step_times(trace: str, end: float) -> list[tuple[str, float]]:
 
 @dataclass
 class ContractCost:
+    latency: float  # seconds the reference API waited before each answer
     suite_wall: float  # the best of REPEATS
     suite_exit: int
     suite_requests: int
@@ -164,10 +172,20 @@ class ContractCost:
     st_requests: int | None
     startup: float  # `pytest tests/contract --collect-only`, wall, the best of REPEATS
     by_kind: dict[str, float] = field(default_factory=dict)  # test seconds (setup+call+teardown) of the best run
+    suite_max_in_flight: int = 0  # the most requests the server held at once in the best run
+    # The same suite at another git revision (--against): the best wall, its exit and requests.
+    against: str | None = None
+    against_wall: float | None = None
+    against_exit: int | None = None
+    against_requests: int | None = None
 
     @property
     def ratio(self) -> float | None:
         return self.suite_wall / self.st_wall if self.st_wall else None
+
+    @property
+    def against_ratio(self) -> float | None:
+        return self.against_wall / self.st_wall if self.st_wall and self.against_wall else None
 
     @property
     def rest(self) -> float:
@@ -188,21 +206,44 @@ def junit_times(junit: Path) -> dict[str, float]:
     return dict(found)
 
 
-def contract_cost() -> ContractCost:
+@contextlib.contextmanager
+def revision(rev: str) -> Iterator[Path]:
+    """The files of git revision ``rev`` in a temporary folder (``git archive``), removed after."""
+    with tempfile.TemporaryDirectory(prefix="genviral-rev-") as tmp:
+        archive = Path(tmp) / "rev.tar"
+        with archive.open("wb") as out:
+            subprocess.run(["git", "archive", "--format=tar", rev], cwd=ROOT, stdout=out, check=True)
+        checkout = Path(tmp) / "checkout"
+        with tarfile.open(archive) as tar:
+            tar.extractall(checkout, filter="data")
+        yield checkout
+
+
+def contract_cost(latency: float = 0.0, against: Path | None = None, rev: str | None = None) -> ContractCost:
+    """Figure 3 against one reference API answering ``latency`` late; with ``against`` (a
+    checkout of git revision ``rev``), that revision's suite too, its package first on the path."""
     suite_cmd = [sys.executable, "-m", "pytest", "tests/contract", "-p", "no:randomly", "-q"]
-    with ReferenceServer() as server, tempfile.TemporaryDirectory(prefix="genviral-times-") as tmp:
+    with ReferenceServer(latency=latency) as server, tempfile.TemporaryDirectory(prefix="genviral-times-") as tmp:
         env = suite_env(server)
         sts = [st for st in (run_schemathesis(server, ST_ARGS) for _ in range(REPEATS)) if st is not None]
         st = min(sts, key=lambda run: run.seconds) if sts else None
         runs = []
+        old = []
         for i in range(REPEATS):
             junit = Path(tmp) / f"junit{i}.xml"
             server.stats.reset()
             run = run_timed([*suite_cmd, "--junitxml", str(junit)], env=env)
-            runs.append((run, server.stats.requests, junit_times(junit) if junit.is_file() else {}))
-        suite, requests, by_kind = min(runs, key=lambda r: r[0].wall)
+            by_kind = junit_times(junit) if junit.is_file() else {}
+            runs.append((run, server.stats.requests, by_kind, server.stats.max_in_flight))
+            if against is not None:
+                # Interleaved with this tree's runs, so that both see the same machine.
+                server.stats.reset()
+                old_env = {**env, "PYTHONPATH": os.pathsep.join([str(against / "src"), env.get("PYTHONPATH", "")])}
+                old.append((run_timed(suite_cmd, cwd=against, env=old_env), server.stats.requests))
+        suite, requests, by_kind, in_flight = min(runs, key=lambda r: r[0].wall)
         startup = min(run_timed([*suite_cmd, "--collect-only"], env=env).wall for _ in range(REPEATS))
-        return ContractCost(
+        cost = ContractCost(
+            latency=latency,
             suite_wall=suite.wall,
             suite_exit=suite.exit_code,
             suite_requests=requests,
@@ -211,7 +252,13 @@ def contract_cost() -> ContractCost:
             st_requests=st.server_requests if st else None,
             startup=startup,
             by_kind=by_kind,
+            suite_max_in_flight=in_flight,
         )
+        if old:
+            best, old_requests = min(old, key=lambda r: r[0].wall)
+            cost.against, cost.against_wall = rev, best.wall
+            cost.against_exit, cost.against_requests = best.exit_code, old_requests
+        return cost
 
 
 # --- printing -----------------------------------------------------------------------------------
@@ -237,8 +284,16 @@ def print_ci(run: CiRun) -> None:
 
 
 def print_contract(cost: ContractCost) -> None:
-    print("## 3. pytest tests/contract next to st run, one loopback reference API")
-    print(f"suite:  {cost.suite_wall:6.2f} s wall, exit {cost.suite_exit}, {cost.suite_requests} requests")
+    print(f"## 3. pytest tests/contract next to st run, one loopback reference API, {cost.latency * 1000:g} ms latency")
+    print(
+        f"suite:  {cost.suite_wall:6.2f} s wall, exit {cost.suite_exit}, {cost.suite_requests} requests, "
+        f"at most {cost.suite_max_in_flight} in flight"
+    )
+    if cost.against is not None:
+        print(
+            f"suite at {cost.against}: {cost.against_wall or 0:6.2f} s wall, exit {cost.against_exit}, "
+            f"{cost.against_requests} requests"
+        )
     if cost.st_wall is None:
         print("st run: not installed")
         return
@@ -248,8 +303,21 @@ def print_contract(cost: ContractCost) -> None:
     for kind, seconds in sorted(cost.by_kind.items(), key=lambda kv: -kv[1]):
         print(f"  {seconds:6.2f} s  {kind}")
     print(f"  {cost.rest:6.2f} s  the rest: the session's hooks, report and exit")
-    ratio = cost.ratio or 0.0
-    print(f"{mark(ratio <= CONTRACT_GOAL)} suite {ratio:.1f}× st run ≤ {CONTRACT_GOAL:g}×")
+    if cost.against_ratio is not None:
+        print(f"   suite at {cost.against} {cost.against_ratio:.1f}× st run (before)")
+    ratio, at = cost.ratio or 0.0, f"{cost.latency * 1000:g} ms"
+    print(f"{mark(ratio <= CONTRACT_GOAL)} suite {ratio:.1f}× st run ≤ {CONTRACT_GOAL:g}× at {at}")
+
+
+def latencies(text: str) -> tuple[float, ...]:
+    """``--latency``: seconds, comma-separated, each from 0 to 1."""
+    try:
+        found = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds separated by commas, not {text!r}") from None
+    if not all(0 <= s <= 1 for s in found):
+        raise argparse.ArgumentTypeError(f"each latency is from 0 to 1 s, not {text!r}")
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -258,6 +326,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-plain", action="store_true", help="do not time the plain pytest")
     parser.add_argument("--serial", action="store_true", help="time the plain pytest in one process too (-n 0)")
     parser.add_argument("--skip-contract", action="store_true", help="do not time pytest tests/contract and st run")
+    parser.add_argument(
+        "--latency",
+        type=latencies,
+        default=LATENCIES,
+        metavar="S,S",
+        help="figure 3 at each of these latencies of the reference API, in seconds (default: 0,0.04)",
+    )
+    parser.add_argument("--against", metavar="REV", help="figure 3 for the suite of this git revision too (before)")
     parser.add_argument(
         "--write-bytecode",
         action="store_true",
@@ -290,9 +366,20 @@ def measure(args: argparse.Namespace) -> int:
             figures["plain_serial"] = asdict(serial)
             print_plain(serial, "in one process (-n 0)")
     if not args.skip_contract:
-        contract = contract_cost()
-        figures["contract"] = {**asdict(contract), "ratio": contract.ratio, "rest": contract.rest}
-        print_contract(contract)
+        figures["contract"] = []
+        with contextlib.ExitStack() as stack:
+            against = stack.enter_context(revision(args.against)) if args.against else None
+            for latency in args.latency:
+                contract = contract_cost(latency, against, args.against)
+                figures["contract"].append(
+                    {
+                        **asdict(contract),
+                        "ratio": contract.ratio,
+                        "against_ratio": contract.against_ratio,
+                        "rest": contract.rest,
+                    }
+                )
+                print_contract(contract)
     if args.ci:
         ci = ci_run(args.ci)
         figures["ci"] = asdict(ci)

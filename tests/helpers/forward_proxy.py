@@ -9,6 +9,9 @@ that a test through it can never leave the machine. Each plain request is forwar
 its own connection, closed after the answer, so that every one is recorded. Told which
 methods it knows, it answers any other with 501 and a body of its own, as proxies that
 predate a method do (QUERY, which schemathesis sends as an undeclared method).
+
+``routes`` gives it addresses of its own, as a company proxy knows the way to a staging its
+clients cannot reach: a client that bypasses the proxy finds nothing there.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import selectors
 import socket
 import socketserver
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from urllib.parse import urlsplit
@@ -67,6 +71,12 @@ def _parse(head: bytes) -> tuple[str, str, dict[str, str]]:
     return method, target, headers
 
 
+def _no_delay(sock: socket.socket) -> socket.socket:
+    # Relayed small writes (a TLS handshake's) would otherwise wait on the peer's delayed ACK.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
 def _relay(a: socket.socket, b: socket.socket, seen: bytearray) -> None:
     """Copy bytes both ways until either side closes or both are idle; what ``a`` sent is kept in ``seen``."""
     with selectors.DefaultSelector() as selector:
@@ -93,6 +103,7 @@ class _Handler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         client: socket.socket = self.request
         client.settimeout(_IDLE)
+        _no_delay(client)
         try:
             got = _read_head(client)
             if got is None:
@@ -119,11 +130,13 @@ class _Handler(socketserver.BaseRequestHandler):
             pass
 
     def _upstream(self, client: socket.socket, host: str, port: int) -> socket.socket | None:
+        host, _, routed = self.server.owner.routes.get(f"{host}:{port}", f"{host}:{port}").rpartition(":")
+        port = int(routed)
         if not is_loopback(host):
             client.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
             return None
         try:
-            return socket.create_connection((host.strip("[]"), port), timeout=_IDLE)
+            return _no_delay(socket.create_connection((host.strip("[]"), port), timeout=_IDLE))
         except OSError:
             client.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
             return None
@@ -167,11 +180,18 @@ class _Server(socketserver.ThreadingTCPServer):
 class ForwardProxy:
     """The proxy on 127.0.0.1 (a free port); ``credentials``: the Proxy-Authorization value
     it demands (407 without it), None for an open proxy; ``methods``: the methods it knows
-    (501 to any other), None for any."""
+    (501 to any other), None for any; ``routes``: ``host:port`` asked for -> ``host:port``
+    it connects to instead."""
 
-    def __init__(self, credentials: str | None = None, methods: frozenset[str] | None = None) -> None:
+    def __init__(
+        self,
+        credentials: str | None = None,
+        methods: frozenset[str] | None = None,
+        routes: Mapping[str, str] | None = None,
+    ) -> None:
         self.credentials = credentials
         self.methods = methods
+        self.routes = dict(routes or {})
         self.seen: list[Passed] = []
         self.received = bytearray()  # every byte clients sent it, heads and tunnels alike
         self.tunnelled = bytearray()

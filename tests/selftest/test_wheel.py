@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers.runner import ROOT, environment
+import trustme
+from helpers.runner import ROOT, environment, staging_env
+from helpers.tls_staging import tls_reference
 
 from genviral_contract import __version__
 from genviral_contract.cassettes.scenarios import SCENARIOS
@@ -123,6 +125,21 @@ def test_the_installed_suite_passes_the_reference_api_from_an_empty_folder(insta
     assert "<testcase" in (empty / "reports" / "junit.xml").read_text()
     # The folder it ran in is the run's root: nothing was written into the installed package.
     assert sorted(p.name for p in empty.iterdir() if not p.name.startswith(".")) == ["reports"]
+
+
+def test_the_installed_suite_passes_a_staging_with_a_private_ca_named_by_requests_ca_bundle(
+    installed: Installed, empty: Path, tmp_path: Path
+) -> None:
+    # The whole suite, every path of it (schemathesis' requests, the scenarios) through the bundle.
+    ca = trustme.CA()
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    with tls_reference(ca, "127.0.0.1") as server:
+        env = {**staging_env(server), "REQUESTS_CA_BUNDLE": str(bundle)}
+        run = installed.run("genviral-contract", "test", "--conformance-report", "report.json", cwd=empty, env=env)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    verdicts = {row["rule"]: row["verdict"] for row in json.loads((empty / "report.json").read_text())["rules"]}
+    assert set(verdicts.values()) == {"passed"}, {k: v for k, v in verdicts.items() if v != "passed"}
 
 
 def test_the_installed_suite_names_the_rule_a_faulty_target_breaks(installed: Installed, empty: Path) -> None:

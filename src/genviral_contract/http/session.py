@@ -11,7 +11,9 @@ final one are read past (informational.py). A failure that brought no answer is 
 the target's terms (transport_errors.py); a "slow down" answer makes the whole run wait
 as asked (backoff.py, limits.py).
 
-A configured staging is reached as requests reaches any URL (network.py). ``trust_env``
+A configured staging is reached as requests reaches any URL (network.py), by every
+request whoever built it: the CA bundle, the client certificate, the proxies and the
+deadline are the session's, never a caller's (schemathesis passes its own). ``trust_env``
 stays off all the same: with it, requests would also put a ``.netrc`` password in place
 of the key's Authorization header.
 """
@@ -183,8 +185,11 @@ class TargetSession(requests.Session):
     def _send_once(self, request: requests.PreparedRequest, where: str, **kwargs: Any) -> requests.Response:
         if self.broken is not None:
             raise TargetError(f"{where}: not sent, the target is unresponsive ({self.broken})")
-        timeout = kwargs.get("timeout") or self.timeout
-        kwargs["timeout"] = timeout
+        # The run's network settings, whoever built the request: a caller's own (schemathesis'
+        # case.call passes verify=True and its default timeout, from its own configuration)
+        # would replace the CA bundle, the client certificate, the proxies and the deadline.
+        kwargs["timeout"] = self.timeout
+        kwargs["verify"], kwargs["cert"] = self.verify, self.cert
         kwargs["stream"] = True  # the body is read by the adapter, under the cap and the deadline
         kwargs["allow_redirects"] = False  # followed by send(), outside this request's slot
         kwargs["proxies"] = self.proxies_for(request.url or "")
@@ -196,14 +201,13 @@ class TargetSession(requests.Session):
         if agent:
             request.headers["User-Agent"] = marked(agent, self.run_id, seq)
         traffic = self.traffic
-        deadline = timeout if isinstance(timeout, (int, float)) else max(t or 0 for t in timeout)
         with self.limits.slot():
             with traffic.lock:
                 traffic.requests += 1
                 traffic.in_flight += 1
                 traffic.max_in_flight = max(traffic.max_in_flight, traffic.in_flight)
             try:
-                with watchdog.attempt(deadline, self.max_body) as attempt:
+                with watchdog.attempt(self.timeout, self.max_body) as attempt:
                     try:
                         started, began = time.time(), time.monotonic()
                         # Recorded now too: a request that gets no answer is shown with its number.

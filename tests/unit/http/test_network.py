@@ -350,3 +350,28 @@ def test_drift_follows_the_same_conventions(
         monkeypatch.setenv("SSL_CERT_FILE", bundle)
         assert main(["drift", "--cassettes", str(tmp_path / "cassettes")]) == 0
     assert proxy.seen and all(p.method == "CONNECT" for p in proxy.seen)
+
+
+# --- a caller's own settings never replace the run's ----------------------------------------
+
+
+def test_a_callers_own_ca_bundle_certificate_and_proxies_do_not_replace_the_runs(
+    staging: ReferenceServer, bundle: str, proxy: ForwardProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What schemathesis' case.call passes from its own configuration: verify=True (requests'
+    # default bundle, which does not hold the staging's CA), no certificate, no proxies.
+    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+    target = open_target(load(_env(staging, REQUESTS_CA_BUNDLE=bundle)))
+    with target.session as session:
+        headers = {"Authorization": target.keys["workspace"].bearer().reveal()}
+        response = session.request("GET", target.url(), headers=headers, verify=True, cert=None, proxies={})
+    assert response.status_code == 200
+    assert [p.method for p in proxy.seen] == ["CONNECT"]
+
+
+def test_a_callers_own_timeout_does_not_replace_the_runs_deadline() -> None:
+    with ReferenceServer(fault="hang") as server:
+        target = open_target(load({**_env(server), "GENVIRAL_TIMEOUT": "0.2", "GENVIRAL_RETRIES": "0"}))
+        with target.session as session, pytest.raises(TargetError) as caught:
+            session.request("GET", target.url(), timeout=60)
+    assert "no complete answer within 0.2 s" in str(caught.value)
