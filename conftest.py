@@ -33,6 +33,7 @@ PLUGINS = (
     "pytest_recording.plugin",
     *(("xdist.plugin", "xdist.looponfail") if importlib.util.find_spec("xdist") else ()),
     "selftest.kill_count",
+    "helpers.tls_fixtures",
 )
 
 

@@ -25,17 +25,7 @@ from genviral_contract.cassettes.scenarios import SCENARIOS
 from genviral_contract.config.settings import CA_BUNDLE_VARIABLES
 from genviral_contract.refapi import ReferenceServer
 
-
-@pytest.fixture(scope="module")
-def ca() -> trustme.CA:
-    return trustme.CA()
-
-
-@pytest.fixture
-def bundle(ca: trustme.CA, tmp_path: Path) -> str:
-    path = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(path))
-    return str(path)
+# ca and bundle: tests/helpers/tls_fixtures.py
 
 
 @pytest.fixture

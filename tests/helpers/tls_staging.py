@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ssl
+from pathlib import Path
 
 import trustme
 
@@ -19,3 +20,10 @@ def tls_reference(ca: trustme.CA, *names: str, client_ca: trustme.CA | None = No
         context.verify_mode = ssl.CERT_REQUIRED
         client_ca.configure_trust(context)
     return ReferenceServer(tls=context)
+
+
+def ca_bundle(ca: trustme.CA, folder: Path) -> str:
+    """``ca``'s certificate as a PEM bundle in ``folder``: what a user names in REQUESTS_CA_BUNDLE."""
+    path = folder / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return str(path)

@@ -11,12 +11,12 @@ import json
 import os
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
+from helpers.loopback import serving
 
 from genviral_contract.credentials.secret import Secret
 from genviral_contract.http import shapes
@@ -64,13 +64,8 @@ class _Echo(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def echo() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/api/partner/v1/accounts"
-    server.shutdown()
-    server.server_close()
+    with serving(_Echo) as server:
+        yield f"http://127.0.0.1:{server.server_port}/api/partner/v1/accounts"
 
 
 def run_printed(command: str) -> dict[str, Any]:
@@ -179,16 +174,9 @@ class _SlowDownOnce(BaseHTTPRequestHandler):
 
 
 def test_an_answer_that_asked_to_slow_down_keeps_its_own_number() -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowDownOnce)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        with TargetSession(run_id="r") as session:
-            final = fetch(session, f"http://127.0.0.1:{server.server_port}/accounts")
-            (throttled,) = session.take_throttled()
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_SlowDownOnce) as server, TargetSession(run_id="r") as session:
+        final = fetch(session, f"http://127.0.0.1:{server.server_port}/accounts")
+        (throttled,) = session.take_throttled()
     first = Exchange.of(throttled, None)
     assert (first.status, final.status) == (429, 200)
     assert first.sent is not None and final.sent is not None

@@ -4,12 +4,12 @@ and the connection it came on (requests and http.client add headers of their own
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
+from helpers.loopback import serving
 
 from genviral_contract.credentials.secret import Secret
 from genviral_contract.http import shapes
@@ -40,13 +40,8 @@ class _Echo(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def echo() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/accounts"
-    server.shutdown()
-    server.server_close()
+    with serving(_Echo) as server:
+        yield f"http://127.0.0.1:{server.server_port}/accounts"
 
 
 def _received(session: TargetSession, url: str, shape: shapes.Shape, key: str | None = None) -> dict[str, Any]:
