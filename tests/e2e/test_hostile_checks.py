@@ -9,6 +9,7 @@ The servers and checks are tests/helpers/hostile.py; the runs against them, test
 from __future__ import annotations
 
 import http.client
+import threading
 import time
 
 import pytest
@@ -39,6 +40,34 @@ def test_the_leak_check_sees_every_form_and_shows_none(keys: dict[str, str]) -> 
         assert form in shown_forms(found, "workspace"), form
         assert key.partition(".")[2].lower() not in "\n".join(found).lower()
     assert masked(" ".join(disguises.values()), keys).replace("<KEY>", "").strip() == ""
+
+
+@pytest.mark.parametrize("server", ["slow-ok"], indirect=True)
+def test_an_answered_request_is_no_longer_counted_in_flight(
+    server: HostileServer, keys: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A client frees its place in the run's cap once it has the answer, and its next request
+    # may come at once: a request counted until the server's thread got round to it would
+    # make a run that kept to its cap look as if it had not. Here that thread lingers after
+    # each answer, as a descheduled one does on a loaded machine.
+    answer = hostile.BEHAVIOURS["slow-ok"]
+    lingered = threading.Event()
+
+    def lingering(srv: HostileServer, conn: object, request: object) -> bool:
+        keep = answer(srv, conn, request)  # type: ignore[arg-type]
+        lingered.wait(0.5)
+        return keep
+
+    monkeypatch.setitem(hostile.BEHAVIOURS, "slow-ok", lingering)
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        for _ in range(3):
+            conn.request("GET", "/api/partner/v1/accounts", headers={"Authorization": f"Bearer {keys['workspace']}"})
+            conn.getresponse().read()
+            assert server.in_flight == 0
+    finally:
+        conn.close()
+    assert (server.requests, server.max_in_flight) == (3, 1)
 
 
 @pytest.mark.parametrize("server", ["echo-message", "echo-forms", "trace"], indirect=True)

@@ -125,6 +125,15 @@ class _Connection:
         self.sock = sock
         self.server = server
         self.buffer = b""
+        self.answering = False  # the request read last is counted in flight until its answer starts
+
+    def answer_starts(self) -> None:
+        """The request read last is no longer in flight: a client frees its place in the run's
+        cap as soon as it has the answer, and its next request could reach this server before
+        a count kept until the last byte was written had dropped it."""
+        if self.answering:
+            self.answering = False
+            self.server.left()
 
     def recv(self) -> bytes:
         while self.server.running:
@@ -167,6 +176,7 @@ class _Connection:
         return Request(head + b"\r\n\r\n", method, target, headers)
 
     def send(self, data: bytes) -> None:
+        self.answer_starts()
         view = memoryview(data)
         while view:
             if not self.server.running:
@@ -447,8 +457,19 @@ class HostileServer:
 
     @property
     def max_in_flight(self) -> int:
+        """The most requests read and not yet being answered at once."""
         with self._lock:
             return self._max_in_flight
+
+    @property
+    def in_flight(self) -> int:
+        """Requests read and not yet being answered, now."""
+        with self._lock:
+            return self._in_flight
+
+    def left(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
 
     def conformant(self, message: str) -> bytes:
         """A documented 200 for a workspace key with no accounts, carrying ``message``."""
@@ -494,12 +515,12 @@ class HostileServer:
                     self._requests += 1
                     self._in_flight += 1
                     self._max_in_flight = max(self._max_in_flight, self._in_flight)
+                conn.answering = True
                 self.first_request.set()
                 try:
                     keep = BEHAVIOURS[self.behaviour](self, conn, request)
                 finally:
-                    with self._lock:
-                        self._in_flight -= 1
+                    conn.answer_starts()  # a behaviour that sent nothing (a hang-up) ends here
                 if not keep or request.header("Connection").lower() == "close":
                     return
         except Hangup:
