@@ -45,16 +45,26 @@ ADDRESS_SPACE = 3 << 30
 
 # pytest, in this process, under the address-space ceiling; at exit, the peak resident size
 # of this process or of its largest xdist worker (KiB) goes to the file named by argv[1].
+# This process's own peak is the kernel's high-water mark of its memory since exec (VmHWM):
+# Linux carries the ru_maxrss of the process that forked it across exec, so ru_maxrss would
+# report the size of the xdist worker that started this run, which grows over a self-test
+# session (it runs many suites in process), not what this run took.
 _MEASURED_PYTEST = """\
-import resource, sys
+import re, resource, sys
 import pytest
 out, ceiling = sys.argv[1], int(sys.argv[2])
 del sys.argv[1:3]
 resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
+def own_peak():
+    try:
+        with open("/proc/self/status") as status:
+            return int(re.search(r"^VmHWM:\\s+(\\d+) kB", status.read(), re.M).group(1))
+    except (OSError, AttributeError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 try:
     code = int(pytest.main(sys.argv[1:]))
 finally:
-    peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    peak = max(own_peak(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     with open(out, "w") as f:
         f.write(str(peak))
 sys.exit(code)
