@@ -14,11 +14,12 @@ left to the session, which makes the whole run wait as long as the target asks
 from __future__ import annotations
 
 import email.utils
+import http.client
 import time
 from typing import Any
 
 import requests
-from urllib3.exceptions import ReadTimeoutError
+from urllib3.exceptions import MaxRetryError, ProtocolError, ProxyError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from genviral_contract.credentials.masking import mask, masked_url
@@ -109,10 +110,34 @@ class LoggedRetry(Retry):
         attempt = current_attempt()
         if isinstance(error, ReadTimeoutError) or (error is not None and attempt is not None and attempt.expired):
             raise error
-        fresh: LoggedRetry = super().increment(method, url, response, error, _pool, _stacktrace)
+        closed = closed_unanswered(error)
+        try:
+            fresh: LoggedRetry = super().increment(method, url, response, closed or error, _pool, _stacktrace)
+        except (MaxRetryError, ProtocolError) as exc:
+            if closed is None or closed not in (exc, getattr(exc, "reason", None)):
+                raise
+            # Given up on: said as it happened, through the proxy.
+            raise MaxRetryError(_pool, url or "", error) from error
         if self.traffic is not None:
-            why = f"HTTP {response.status}" if response is not None else describe(error) if error else "?"
+            why = f"HTTP {response.status}" if response is not None else describe(closed or error) if error else "?"
             why = mask(why, *self.traffic.secrets)
             with self.traffic.lock:
                 self.traffic.retries.append(f"retried {method} {masked_url(url or '')}: {why}")
         return fresh
+
+
+def closed_unanswered(error: Exception | None) -> ProtocolError | None:
+    """A request through a plain-HTTP proxy whose connection closed before any answer, as
+    the read error it is when sent direct; None for any other error.
+
+    A proxy may close a kept-alive connection whenever it likes (RFC 9112 §9.3), and a
+    client that reuses it just then sees it close unanswered; a client may send an
+    idempotent request again after that (§9.3.1.1), and urllib3 does, sent direct. Through
+    a proxy urllib3 files the same close under ProxyError, which Retry counts as "other",
+    never retried: one idle connection the proxy closed failed the whole run.
+    """
+    if isinstance(error, ProxyError) and isinstance(
+        error.original_error, (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+    ):
+        return ProtocolError("Connection aborted.", error.original_error)
+    return None

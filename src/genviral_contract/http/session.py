@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 from requests.utils import select_proxy
+from urllib3.util.retry import Retry
 
 from genviral_contract.credentials.masking import mask, masked_url
 from genviral_contract.credentials.secret import Secret
@@ -78,7 +79,9 @@ class TargetSession(requests.Session):
             read=retries,
             status=retries,
             other=0,
-            allowed_methods=frozenset({"GET", "HEAD", "OPTIONS"}),
+            # The idempotent methods (RFC 9110 §9.2.2), urllib3's default: sending one again
+            # cannot change what the first did. schemathesis sends PUT and TRACE too.
+            allowed_methods=Retry.DEFAULT_ALLOWED_METHODS,
             status_forcelist=RETRY_STATUSES,
             backoff_factor=0.2 if sleep else 0,
             respect_retry_after_header=False,

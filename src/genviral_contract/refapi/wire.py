@@ -179,6 +179,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         for name, value in headers.items():
             self.send_header(name, value)
+        if self.close_connection and not any(name.lower() == "connection" for name in headers):
+            # It hangs up after this answer (the request said "close", or its body was not
+            # read): it says so (RFC 9112 §9.6), or a client may reuse a closing connection.
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)

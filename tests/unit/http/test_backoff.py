@@ -9,17 +9,19 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import requests
 from helpers import clock as limits_clock
 from helpers.clock import Clock
+from helpers.loopback import serving
 from requests.structures import CaseInsensitiveDict
 
 from genviral_contract.http.backoff import FIRST_BACKOFF, MAX_BACKOFF, _reset, _retry_after, backoff
-from genviral_contract.http.errors import RateLimited
+from genviral_contract.http.errors import RateLimited, TargetError
 from genviral_contract.http.limits import RunLimits
+from genviral_contract.http.network import Network
 from genviral_contract.http.session import TargetSession, fetch
 
 # The limits-clock fixture (tests/helpers/clock.py).
@@ -214,3 +216,61 @@ def test_reset_reads_a_large_number_as_a_unix_time() -> None:
     # Below 1e9 a number of seconds, above it a moment: both readings of "now + 90" agree.
     assert _reset(f"{time.time() + 90:.3f}") == pytest.approx(90, abs=10)
     assert _reset("999999999") == 999999999.0
+
+
+class _ClosingProxy(BaseHTTPRequestHandler):
+    """A plain-HTTP proxy that answers each connection's first ``keeps`` requests itself and
+    closes the connection at the next one, unanswered, as a proxy closing an idle kept-alive
+    connection does when the client reuses it just then."""
+
+    protocol_version = "HTTP/1.1"
+    keeps = 1
+    seen: ClassVar[list[str]] = []
+
+    def handle_one_request(self) -> None:
+        self._answered = getattr(self, "_answered", 0)
+        super().handle_one_request()
+
+    def _answer(self) -> None:
+        type(self).seen.append(f"{self.command} {self.path}")
+        if self._answered >= self.keeps:
+            self.close_connection = True
+            return
+        self._answered += 1
+        body = b'{"ok": true}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_OPTIONS = do_POST = _answer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.mark.parametrize("keeps", [1, 0], ids=["closes-kept-alive", "closes-always"])
+def test_a_proxy_closing_a_kept_alive_connection_is_asked_again_for_an_idempotent_request(
+    keeps: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_ClosingProxy, "keeps", keeps)
+    monkeypatch.setattr(_ClosingProxy, "seen", [])
+    with serving(_ClosingProxy) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
+        session = TargetSession(network=Network(), sleep=False)
+        url = "http://127.0.0.2:9/api/partner/v1/accounts"
+        if keeps:
+            # Sent direct, urllib3 sends an idempotent request again on a fresh connection;
+            # through the proxy it must too, or one closed connection fails the whole run.
+            assert [session.request(m, url).status_code for m in ("GET", "GET", "OPTIONS")] == [200, 200, 200]
+            assert session.broken is None and len(session.traffic.retries) == 2
+            # A POST is never sent twice: the closed connection fails it.
+            with pytest.raises(TargetError, match=r"the proxy 127\.0\.0\.1:\d+ \(HTTP_PROXY\)"):
+                session.request("POST", url)
+            assert _ClosingProxy.seen.count(f"POST {url}") == 1
+        else:
+            # A proxy that never answers is asked again as often as any target, then named.
+            with pytest.raises(TargetError, match=r"the proxy 127\.0\.0\.1:\d+ \(HTTP_PROXY\): .*closed"):
+                session.request("GET", url)
+            assert len(_ClosingProxy.seen) == 1 + session.retries

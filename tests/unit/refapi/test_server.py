@@ -292,6 +292,18 @@ def test_keep_alive_serves_several_requests_on_one_connection(srv: ReferenceServ
         conn.close()
 
 
+@pytest.mark.parametrize(
+    "request_line",
+    [b"GET /api/partner/v1/accounts HTTP/1.1\r\nConnection: close", b"GET /api/partner/v1/accounts HTTP/1.0"],
+    ids=["asked-to-close", "http-1.0"],
+)
+def test_an_answer_before_hanging_up_says_connection_close(srv: ReferenceServer, request_line: bytes) -> None:
+    # Without it a client (or a proxy relaying it) may keep the closing connection and send
+    # its next request into it (RFC 9112 §9.6).
+    status, headers, _ = raw_exchange(srv, request_line + b"\r\nHost: x\r\n\r\n")
+    assert (status, headers.get("Connection")) == (401, "close")
+
+
 def test_stats_count_requests_and_concurrency() -> None:
     with serving(latency=0.2) as server:
         threads = [threading.Thread(target=get, args=(server, "workspace")) for _ in range(4)]
