@@ -17,6 +17,7 @@ from genviral_contract.cassettes.scenarios import SCENARIOS, Scenario
 from genviral_contract.cli.output import emit, fail
 from genviral_contract.config import settings as settings_mod
 from genviral_contract.config.target import Target, open_target
+from genviral_contract.config.values import SettingsError
 from genviral_contract.credentials.masking import mask
 from genviral_contract.credentials.secret import Secret
 from genviral_contract.http.errors import TargetError
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         # Settings first: they are cheaper to check, and a bad one makes the cassettes moot.
         overrides = {env: getattr(args, settings_mod.Setting.dest(option)) for env, option in OPTIONS.items()}
         loaded = settings_mod.load(overrides=overrides, options=OPTIONS)
-    except settings_mod.SettingsError as exc:
+    except SettingsError as exc:
         raise fail(f"drift: {exc}") from None
     recorded = _cassettes(directory)
     target = open_target(loaded)

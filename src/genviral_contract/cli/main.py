@@ -43,7 +43,8 @@ class _Version(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, **kwargs)
 
     def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> NoReturn:
-        from genviral_contract.config.settings import SettingsError, load_contract
+        from genviral_contract.config.settings import load_contract
+        from genviral_contract.config.values import SettingsError
         from genviral_contract.contract.provenance import line
 
         # The revision in force here: GENVIRAL_CONTRACT_REVISION, else this folder's policy.

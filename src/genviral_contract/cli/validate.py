@@ -23,6 +23,7 @@ from genviral_contract.cassettes import har
 from genviral_contract.cli.output import emit, fail
 from genviral_contract.cli.validate_har import JudgedHar, judge_entries
 from genviral_contract.config import settings as settings_mod
+from genviral_contract.config.values import SettingsError
 from genviral_contract.contract.findings import Verdict
 from genviral_contract.contract.revision import DEFAULT_REVISION, Contract
 from genviral_contract.contract.semantic import Observed
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
             env: getattr(args, settings_mod.Setting.dest(str(option)), None) for env, option in OPTIONS.items()
         }
         contract = settings_mod.load_contract(overrides=overrides, options={k: str(v) for k, v in OPTIONS.items()})
-    except settings_mod.SettingsError as exc:
+    except SettingsError as exc:
         raise fail(f"{PROG}: {exc}") from None
     policy = ""
     if contract.policy is not None:

@@ -1,8 +1,8 @@
 """Where the suite points: the environment, overridden by command-line options.
 
 Every setting is one :class:`Setting` record in :data:`SETTINGS`: its variable, the pytest
-option and the ``drift`` option that override it, how its value is checked, its default and
-one line of help. The table feeds :func:`load`, the plugin's ``--genviral-*`` options,
+option and the ``drift`` option that override it, how its value is checked (one function of
+config/values.py per kind of value), its default and one line of help. The table feeds :func:`load`, the plugin's ``--genviral-*`` options,
 ``genviral-contract drift``'s ``--base-url`` and ``--timeout``, and the settings table of
 docs/configuration.md (:func:`markdown_table`); a new setting is one more record.
 
@@ -27,47 +27,36 @@ with it; a policy that cannot be used is one line, like any setting.
 
 from __future__ import annotations
 
-import ipaddress
 import os
-import re
-import ssl
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from genviral_contract.config import policy as policy_file
+from genviral_contract.config import values
 from genviral_contract.config.policy import Policy, PolicyError
-from genviral_contract.contract.endpoint import BASE_PATH
+from genviral_contract.config.values import (
+    DEFAULT_MAX_WAIT,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    MAX_MAX_WAIT,
+    MAX_REQUESTS_LIMIT,
+    MAX_RETRIES,
+    MAX_TIMEOUT,
+    MIN_TIMEOUT,
+    SettingsError,
+)
 from genviral_contract.contract.revision import DEFAULT_REVISION, REVISIONS, Contract
 from genviral_contract.credentials.masking import masked_url
 from genviral_contract.credentials.secret import Secret
 from genviral_contract.http.limits import Rate
-from genviral_contract.http.sizes import DEFAULT_MAX_BODY, GiB, KiB, MiB
+from genviral_contract.http.sizes import DEFAULT_MAX_BODY, MiB
 
-DEFAULT_TIMEOUT = 10.0
-# Below this nothing but loopback answers; above it a hung target holds the gate for ten minutes.
-MIN_TIMEOUT, MAX_TIMEOUT = 0.05, 600.0
-DEFAULT_RETRIES = 2
-MAX_RETRIES = 10
-MIN_MAX_BODY, MAX_MAX_BODY = KiB, GiB
-MAX_REQUESTS_LIMIT = 100_000
-# The time a run may spend waiting because the target asked it to (429, 503 + Retry-After):
-# five minutes fits a CI job and outlasts per-minute windows several times over.
-DEFAULT_MAX_WAIT = 300.0
-MAX_MAX_WAIT = 86_400.0
-
-_EXAMPLE_URL = "https://staging.example.com" + BASE_PATH
-_PUT_KEYS = "put keys in GENVIRAL_*_API_KEY"
 # Where a configured staging's CA bundle may come from, the first set wins.
 CA_BUNDLE_VARIABLES = ("GENVIRAL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
-
-
-class SettingsError(ValueError):
-    """A setting is missing or malformed; the message names it."""
 
 
 @dataclass(frozen=True)
@@ -98,11 +87,6 @@ ROLES: dict[str, Role] = {
         ),
     )
 }
-
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_WHOLE = re.compile(r"[0-9]+", re.ASCII)
-_SIZE = re.compile(r"([0-9]+)\s*(kib|mib|gib|k|m|g)?", re.ASCII | re.IGNORECASE)
-_UNITS = {"": 1, "k": KiB, "kib": KiB, "m": MiB, "mib": MiB, "g": GiB, "gib": GiB}
 
 
 @dataclass(frozen=True)
@@ -139,181 +123,6 @@ class Settings:
         return "embedded reference API" if self.base_url is None else masked_url(self.base_url)
 
 
-def _shown(raw: str) -> str:
-    """A value as an error message quotes it: short, so a pasted blob cannot flood the terminal."""
-    return repr(raw if len(raw) <= 40 else raw[:40] + "…")
-
-
-def _unsendable(text: str) -> bool:
-    """Whether ``text`` holds a character that breaks a request line or a header."""
-    return any(c.isspace() or not c.isprintable() for c in text)
-
-
-def _check_key(name: str, value: str) -> None:
-    # http.client encodes header values as Latin-1; anything else fails mid-request, with
-    # the header (the key) in the traceback's locals.
-    if _unsendable(value) or any(ord(c) > 0xFF for c in value):
-        raise SettingsError(
-            f"{name} contains a character that cannot be sent in an HTTP header (allowed: printable Latin-1, no spaces)"
-        )
-
-
-def _check_base_url(name: str, url: str) -> None:
-    """Refuse a base URL that is malformed or carries a credential; never quote the credential."""
-    if _unsendable(url):
-        raise SettingsError(f"{name} contains whitespace or a control character")
-    # Quoted only when it has none of @ ? #: then it holds no userinfo, query or fragment to leak.
-    label = name if any(c in url for c in "@?#") else f"{name}={_shown(url)}"
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        raise SettingsError(
-            f"{label} is not a valid URL: its host is malformed (a [ without ], or not an IPv6 address between them)"
-        ) from None
-    if "@" in parts.netloc:
-        raise SettingsError(
-            f"{name} must not carry a user name or password (user:password@ would be sent to the target); {_PUT_KEYS}"
-        )
-    if "?" in url:
-        raise SettingsError(
-            f"{name} must not carry a query string (it would be sent with every request and "
-            f"can hold a secret); {_PUT_KEYS}"
-        )
-    if "#" in url:
-        raise SettingsError(
-            f"{name} must not carry a fragment (#…: a base URL has none, and it can hold a secret); {_PUT_KEYS}"
-        )
-    if parts.scheme not in ("http", "https"):
-        raise SettingsError(f"{label} does not start with http:// or https:// (expected e.g. {_EXAMPLE_URL})")
-    if not parts.hostname:
-        raise SettingsError(f"{label} has no host (expected e.g. {_EXAMPLE_URL})")
-    host = parts.netloc.rpartition("@")[2]
-    if host.startswith("["):
-        try:
-            ipaddress.IPv6Address(parts.hostname.partition("%")[0])
-        except ValueError:
-            raise SettingsError(f"{label} has a host between [ ] that is not an IPv6 address") from None
-    elif not all(c.isalnum() or c in "-._" for c in parts.hostname):
-        raise SettingsError(f"{label} has a host with a character no host name contains")
-    try:
-        port = parts.port
-    except ValueError:
-        port = 0
-    if port == 0:
-        raise SettingsError(f"{label} has a port that is not a number from 1 to 65535")
-
-
-def _base_url(name: str, url: str) -> str:
-    _check_base_url(name, url)
-    return url.rstrip("/")
-
-
-def _uuid(name: str, raw: str) -> str:
-    if not _UUID.match(raw):
-        raise SettingsError(f"{name}={_shown(raw)} is not a UUID")
-    return raw
-
-
-def _file(name: str, path: str) -> str:
-    if not Path(path).is_file():
-        raise SettingsError(f"{name}={_shown(path)} is not a file")
-    return path
-
-
-def _whole(name: str, raw: str, lo: int, hi: int) -> int:
-    # int() alone would take "+3", " 3", "1_0" and other scripts' digits.
-    if _WHOLE.fullmatch(raw) and len(raw.lstrip("0")) <= len(str(hi)) and lo <= int(raw) <= hi:
-        return int(raw)
-    raise SettingsError(f"{name}={_shown(raw)} must be a whole number from {lo} to {hi}")
-
-
-def _seconds(name: str, raw: str, lo: float = MIN_TIMEOUT, hi: float = MAX_TIMEOUT) -> float:
-    bounds = f"{lo:g} to {hi:g} seconds"
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={_shown(raw)} is not a number of seconds (allowed: {bounds})") from None
-    # Written so that NaN, which fails every comparison, is refused; an infinite or huge
-    # timeout would overflow the socket layer mid-run.
-    if not lo <= value <= hi:
-        raise SettingsError(f"{name}={_shown(raw)} is out of range (allowed: {bounds})")
-    return value
-
-
-def _rate(name: str, raw: str) -> Rate:
-    try:
-        return Rate.parse(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name}={_shown(raw)}: {exc}") from None
-
-
-def _size(name: str, raw: str) -> int:
-    match = _SIZE.fullmatch(raw)
-    if match and len(match[1].lstrip("0")) <= len(str(MAX_MAX_BODY)):
-        value = int(match[1]) * _UNITS[(match[2] or "").lower()]
-        if MIN_MAX_BODY <= value <= MAX_MAX_BODY:
-            return value
-    raise SettingsError(
-        f"{name}={_shown(raw)} must be a size from 1 KiB to 1 GiB: a number of bytes, or a whole "
-        "number with KiB, MiB or GiB (e.g. 32MiB)"
-    )
-
-
-def _revision(name: str, raw: str) -> int:
-    if raw not in {str(r) for r in REVISIONS}:
-        allowed = " or ".join(map(str, REVISIONS))
-        raise SettingsError(f"{name}={_shown(raw)} is not a contract revision ({allowed})")
-    return int(raw)
-
-
-def _ca_bundle(name: str, path: str) -> str:
-    """A CA bundle that exists and, when a file, holds a certificate (a folder is read at the
-    handshake, as OpenSSL's ``capath``)."""
-    where = Path(path)
-    if not where.exists():
-        raise SettingsError(
-            f"{name}={_shown(path)} does not exist (expected a PEM file of CA certificates, or a folder of them)"
-        )
-    if where.is_file():
-        try:
-            ssl.create_default_context(cafile=path)
-        except (ssl.SSLError, OSError, ValueError):
-            raise SettingsError(f"{name}={_shown(path)} holds no PEM certificate (expected the CA bundle)") from None
-    return path
-
-
-def _folder(name: str, path: str) -> str:
-    # Whether it can be written is tried before the first request, as the report paths' is
-    # (plugin/configure.py); what no file system takes is refused here.
-    if any(not c.isprintable() for c in path):
-        raise SettingsError(f"{name}={_shown(path)} contains a control character (expected a folder)")
-    return path
-
-
-def _encrypted() -> bytes:
-    """The password callback of a key check: only an encrypted key asks for one."""
-    raise SettingsError("encrypted")
-
-
-def _client_certificate(cert: tuple[str, str] | None, key: tuple[str, str] | None) -> tuple[str | None, str | None]:
-    """(certificate file, key file) for mutual TLS, each (name, path); checked as a pair the
-    way the handshake will load them, so that a wrong one fails here and not mid-run."""
-    if cert is None:
-        if key is not None:
-            raise SettingsError(f"{key[0]} is set but GENVIRAL_CLIENT_CERT is not: set the certificate too")
-        return None, None
-    names = f"{cert[0]} and {key[0]}" if key else cert[0]
-    try:
-        # A password callback that refuses: OpenSSL would otherwise ask for one on the terminal.
-        ssl.create_default_context().load_cert_chain(cert[1], key[1] if key else None, password=_encrypted)
-    except SettingsError:
-        raise SettingsError(f"{key[0] if key else cert[0]} holds an encrypted private key: decrypt it") from None
-    except (ssl.SSLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", None) or "not a certificate and its private key"
-        raise SettingsError(f"{names}: not a PEM certificate and its private key ({reason})") from None
-    return cert[1], key[1] if key else None
-
-
 @dataclass(frozen=True)
 class Setting:
     """One setting, as every place that reads, offers or documents it needs it."""
@@ -348,7 +157,7 @@ SETTINGS: tuple[Setting, ...] = (
         option="--contract-revision",
         metavar="REVISION",
         field="revision",
-        parse=_revision,
+        parse=values.revision,
         drift="--contract-revision",
     ),
     Setting(
@@ -368,7 +177,7 @@ SETTINGS: tuple[Setting, ...] = (
         option="--genviral-base-url",
         metavar="URL",
         field="base_url",
-        parse=_base_url,
+        parse=values.base_url,
         drift="--base-url",
     ),
     # The keys come from the environment only, never from the command line, where shell
@@ -385,7 +194,7 @@ SETTINGS: tuple[Setting, ...] = (
         option="--genviral-workspace-id",
         metavar="UUID",
         field="workspace_id",
-        parse=_uuid,
+        parse=values.uuid_text,
     ),
     Setting(
         "GENVIRAL_OWNER_USER_ID",
@@ -395,7 +204,7 @@ SETTINGS: tuple[Setting, ...] = (
         option="--genviral-owner-user-id",
         metavar="UUID",
         field="owner_user_id",
-        parse=_uuid,
+        parse=values.uuid_text,
     ),
     Setting(
         "GENVIRAL_TIMEOUT",
@@ -405,7 +214,7 @@ SETTINGS: tuple[Setting, ...] = (
         option="--genviral-timeout",
         metavar="SECONDS",
         field="timeout",
-        parse=_seconds,
+        parse=values.seconds,
         drift="--timeout",
     ),
     Setting(
@@ -416,7 +225,7 @@ SETTINGS: tuple[Setting, ...] = (
         option="--genviral-retries",
         metavar="N",
         field="retries",
-        parse=partial(_whole, lo=0, hi=MAX_RETRIES),
+        parse=partial(values.whole_number, lo=0, hi=MAX_RETRIES),
     ),
     Setting(
         "GENVIRAL_MAX_BODY",
@@ -426,7 +235,7 @@ SETTINGS: tuple[Setting, ...] = (
         option="--genviral-max-body",
         metavar="BYTES",
         field="max_body",
-        parse=_size,
+        parse=values.size,
     ),
     Setting(
         "GENVIRAL_MAX_REQUESTS",
@@ -437,7 +246,7 @@ SETTINGS: tuple[Setting, ...] = (
         option="--genviral-max-requests",
         metavar="N",
         field="max_requests",
-        parse=partial(_whole, lo=1, hi=MAX_REQUESTS_LIMIT),
+        parse=partial(values.whole_number, lo=1, hi=MAX_REQUESTS_LIMIT),
     ),
     Setting(
         "GENVIRAL_MAX_WAIT",
@@ -447,7 +256,7 @@ SETTINGS: tuple[Setting, ...] = (
         option="--genviral-max-wait",
         metavar="SECONDS",
         field="max_wait",
-        parse=partial(_seconds, lo=0, hi=MAX_MAX_WAIT),
+        parse=partial(values.seconds, lo=0, hi=MAX_MAX_WAIT),
     ),
     Setting(
         "GENVIRAL_RATE_LIMIT",
@@ -457,7 +266,7 @@ SETTINGS: tuple[Setting, ...] = (
         option="--genviral-rate-limit",
         metavar="COUNT/WINDOW",
         field="rate_limit",
-        parse=_rate,
+        parse=values.rate,
     ),
     Setting(
         "GENVIRAL_CA_BUNDLE",
@@ -470,7 +279,7 @@ SETTINGS: tuple[Setting, ...] = (
         option="--genviral-ca-bundle",
         metavar="PATH",
         field="ca_bundle",
-        parse=_ca_bundle,
+        parse=values.ca_bundle,
     ),
     Setting(
         "GENVIRAL_CLIENT_CERT",
@@ -480,7 +289,7 @@ SETTINGS: tuple[Setting, ...] = (
         option="--genviral-client-cert",
         metavar="PATH",
         field="client_cert",
-        parse=_file,
+        parse=values.existing_file,
     ),
     Setting(
         "GENVIRAL_CLIENT_KEY",
@@ -490,7 +299,7 @@ SETTINGS: tuple[Setting, ...] = (
         option="--genviral-client-key",
         metavar="PATH",
         field="client_key",
-        parse=_file,
+        parse=values.existing_file,
     ),
     Setting(
         "GENVIRAL_SAVE_EXCHANGES",
@@ -500,7 +309,7 @@ SETTINGS: tuple[Setting, ...] = (
         option="--save-exchanges",
         metavar="DIR",
         field="save_exchanges",
-        parse=_folder,
+        parse=values.folder,
     ),
     # Read by the pytest plugin (plugin/profiles.py), which registers the profiles: the
     # settings are what a run reaches and how, the profile how thoroughly it looks.
@@ -548,7 +357,7 @@ def load(
     keys = {}
     for role in ROLES.values():
         if (key := get(role.env)) is not None:
-            _check_key(role.env, key)
+            values.check_key(role.env, key)
             keys[role.name] = Secret.from_variable(role.env, key, f"{role.name} key")
     fields: dict[str, Any] = {}
     for setting in SETTINGS:
@@ -566,14 +375,14 @@ def load(
         # The environment's conventions are for the staging; the embedded API is plain HTTP on loopback.
         for name in CA_BUNDLE_VARIABLES[1:]:
             if (path := get(name)) is not None:
-                fields["ca_bundle"], fields["ca_bundle_from"] = _ca_bundle(name, path), name
+                fields["ca_bundle"], fields["ca_bundle_from"] = values.ca_bundle(name, path), name
                 break
 
     def given(name: str) -> tuple[str, str] | None:
         value = get(name)
         return None if value is None else (named(name), value)
 
-    _client_certificate(given("GENVIRAL_CLIENT_CERT"), given("GENVIRAL_CLIENT_KEY"))
+    values.client_certificate(given("GENVIRAL_CLIENT_CERT"), given("GENVIRAL_CLIENT_KEY"))
     fields["policy"] = _policy(get("GENVIRAL_POLICY"), named("GENVIRAL_POLICY"), root)
     return Settings(keys=keys, **fields)
 
@@ -581,7 +390,7 @@ def load(
 def _policy(given: str | None, name: str, root: Path | None) -> Policy | None:
     """The policy named by ``given`` (the value of the setting ``name``), else the root's."""
     if given is not None and not Path(given).is_file():
-        raise SettingsError(f"{name}={_shown(given)} is not a file (expected a TOML policy, see docs/policy.md)")
+        raise SettingsError(f"{name}={values.shown(given)} is not a file (expected a TOML policy, see docs/policy.md)")
     where = policy_file.find(root or Path.cwd(), given)
     try:
         return None if where is None else policy_file.load(where)
@@ -612,7 +421,7 @@ def load_contract(
 
     raw = get("GENVIRAL_CONTRACT_REVISION")
     name = names.get("GENVIRAL_CONTRACT_REVISION", "GENVIRAL_CONTRACT_REVISION")
-    revision = _revision(name, raw) if raw is not None else None
+    revision = values.revision(name, raw) if raw is not None else None
     policy = _policy(get("GENVIRAL_POLICY"), names.get("GENVIRAL_POLICY", "GENVIRAL_POLICY"), root)
     return Settings(revision=revision, policy=policy)
 

@@ -11,6 +11,7 @@ from genviral_contract.artefacts import NotWritten, check_writable
 from genviral_contract.cassettes.har import SAVE_OPTION
 from genviral_contract.cassettes.recording import Recorder
 from genviral_contract.config import settings
+from genviral_contract.config.values import SettingsError
 from genviral_contract.contract.continuity import Continuity
 from genviral_contract.credentials.secret import Secret
 from genviral_contract.http.limits import RunLimits
@@ -39,7 +40,7 @@ def pytest_configure(config: pytest.Config) -> None:
     overrides, named = options.overrides(config)
     try:
         loaded = settings.load(overrides=overrides, options=named, root=config.rootpath)
-    except settings.SettingsError as exc:
+    except SettingsError as exc:
         raise pytest.UsageError(str(exc)) from None
     cassette_dir = Path(config.getoption("cassette_dir") or config.rootpath / "cassettes")
     if not is_worker(config):  # the controller writes the files

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from genviral_contract.config import policy, settings
-from genviral_contract.config.settings import ROLES, SettingsError
+from genviral_contract.config.settings import ROLES
+from genviral_contract.config.values import SettingsError
 from genviral_contract.contract import rules
 from genviral_contract.contract.findings import Violation
 from genviral_contract.contract.revision import Contract

@@ -18,7 +18,8 @@ import pytest
 from genviral_contract.cli import serve
 from genviral_contract.cli.main import main
 from genviral_contract.config import settings
-from genviral_contract.config.settings import ROLES, SettingsError
+from genviral_contract.config.settings import ROLES
+from genviral_contract.config.values import MAX_RETRIES, SettingsError
 from genviral_contract.http.sizes import DEFAULT_MAX_BODY, GiB, KiB, MiB
 
 Capture = pytest.CaptureFixture[str]
@@ -205,7 +206,7 @@ ACCEPTED: list[tuple[str, str, Any]] = [
     ("GENVIRAL_TIMEOUT", "600", 600.0),
     ("GENVIRAL_TIMEOUT", "2.5", 2.5),
     ("GENVIRAL_RETRIES", "0", 0),
-    ("GENVIRAL_RETRIES", "10", settings.MAX_RETRIES),
+    ("GENVIRAL_RETRIES", "10", MAX_RETRIES),
     ("GENVIRAL_RETRIES", "007", 7),
     ("GENVIRAL_MAX_REQUESTS", "1", 1),
     ("GENVIRAL_MAX_REQUESTS", "100000", 100_000),
@@ -235,7 +236,7 @@ def test_a_value_in_bounds_is_taken(name: str, raw: str, value: Any) -> None:
 
 
 TIMEOUT = "(allowed: 0.05 to 600 seconds)"
-RETRIES = f"must be a whole number from 0 to {settings.MAX_RETRIES}"
+RETRIES = f"must be a whole number from 0 to {MAX_RETRIES}"
 REQUESTS = "must be a whole number from 1 to 100000"
 BODY = "must be a size from 1 KiB to 1 GiB"
 

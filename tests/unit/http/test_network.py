@@ -26,8 +26,9 @@ from helpers.runner import foreign
 from helpers.tls_staging import tls_reference
 
 from genviral_contract.cli.main import main
-from genviral_contract.config.settings import ROLES, Settings, SettingsError, load
+from genviral_contract.config.settings import ROLES, Settings, load
 from genviral_contract.config.target import open_target, replay_session
+from genviral_contract.config.values import SettingsError
 from genviral_contract.http.errors import TargetError
 from genviral_contract.http.exchange import Exchange
 from genviral_contract.http.session import fetch
