@@ -36,6 +36,7 @@ from types import TracebackType
 
 import pytest
 
+from genviral_contract.refapi.stats import Stats
 from genviral_contract.refapi.wire import gzip_bomb
 
 TIMEOUT = 2  # GENVIRAL_TIMEOUT of every run against these servers, seconds
@@ -133,7 +134,7 @@ class _Connection:
         a count kept until the last byte was written had dropped it."""
         if self.answering:
             self.answering = False
-            self.server.left()
+            self.server.stats.leave()
 
     def recv(self) -> bytes:
         while self.server.running:
@@ -398,7 +399,8 @@ class HostileServer:
         self._stopping = threading.Event()
         self._deadline = 0.0
         self._lock = threading.Lock()
-        self._requests = self._in_flight = self._max_in_flight = 0
+        # Counted in flight from the moment a request is read until its answer starts.
+        self.stats = Stats()
         self._listener: socket.socket | None = None
         self._port = 0
         self._threads: list[threading.Thread] = []
@@ -452,24 +454,17 @@ class HostileServer:
 
     @property
     def requests(self) -> int:
-        with self._lock:
-            return self._requests
+        return self.stats.requests
 
     @property
     def max_in_flight(self) -> int:
         """The most requests read and not yet being answered at once."""
-        with self._lock:
-            return self._max_in_flight
+        return self.stats.max_in_flight
 
     @property
     def in_flight(self) -> int:
         """Requests read and not yet being answered, now."""
-        with self._lock:
-            return self._in_flight
-
-    def left(self) -> None:
-        with self._lock:
-            self._in_flight -= 1
+        return self.stats.in_flight
 
     def conformant(self, message: str) -> bytes:
         """A documented 200 for a workspace key with no accounts, carrying ``message``."""
@@ -511,10 +506,7 @@ class HostileServer:
                 request = conn.read_request()
                 if request is None:
                     return
-                with self._lock:
-                    self._requests += 1
-                    self._in_flight += 1
-                    self._max_in_flight = max(self._max_in_flight, self._in_flight)
+                self.stats.enter()
                 conn.answering = True
                 self.first_request.set()
                 try:

@@ -2,9 +2,10 @@
 
 Every setting is one :class:`Setting` record in :data:`SETTINGS`: its variable, the pytest
 option and the ``drift`` option that override it, how its value is checked (one function of
-config/values.py per kind of value), its default and one line of help. The table feeds :func:`load`, the plugin's ``--genviral-*`` options,
-``genviral-contract drift``'s ``--base-url`` and ``--timeout``, and the settings table of
-docs/configuration.md (:func:`markdown_table`); a new setting is one more record.
+config/values.py per kind of value), its default and one line of help. The table feeds
+:func:`load`, the plugin's ``--genviral-*`` options, ``genviral-contract drift``'s
+``--base-url`` and ``--timeout``, and the settings table of docs/configuration.md
+(:func:`markdown_table`); a new setting is one more record.
 
 Every problem here is the user's to fix, so it becomes one :class:`SettingsError` line
 that names the setting, never a traceback. The settings bound what a run can cost and
