@@ -198,10 +198,15 @@ REPEATS = 3
 
 
 def junit_times(junit: Path) -> dict[str, float]:
-    """Kind of test -> the seconds JUnit gives its tests."""
+    """Kind of test -> the seconds JUnit gives its tests. A subtest's case (schemathesis'
+    ``test[GET /accounts]`` beside its ``test``) is within its test's time: counted once."""
+    cases = list(ElementTree.parse(junit).iter("testcase"))
+    tests = {(case.get("classname"), case.get("name")) for case in cases}
     found: dict[str, float] = defaultdict(float)
-    for case in ElementTree.parse(junit).iter("testcase"):
+    for case in cases:
         name = case.get("name", "").split("[", 1)[0]
+        if name != case.get("name") and (case.get("classname"), name) in tests:
+            continue
         found[KINDS.get(name, OTHER_KIND)] += float(case.get("time", "0"))
     return dict(found)
 
@@ -219,29 +224,33 @@ def revision(rev: str) -> Iterator[Path]:
         yield checkout
 
 
-def contract_cost(latency: float = 0.0, against: Path | None = None, rev: str | None = None) -> ContractCost:
-    """Figure 3 against one reference API answering ``latency`` late; with ``against`` (a
-    checkout of git revision ``rev``), that revision's suite too, its package first on the path."""
+def contract_cost(
+    latency: float = 0.0, against: Path | None = None, rev: str | None = None, repeats: int = REPEATS
+) -> ContractCost:
+    """Figure 3 against one reference API answering ``latency`` late, each time the best of
+    ``repeats``; with ``against`` (a checkout of git revision ``rev``), that revision's suite
+    too, its package first on the path."""
     suite_cmd = [sys.executable, "-m", "pytest", "tests/contract", "-p", "no:randomly", "-q"]
     with ReferenceServer(latency=latency) as server, tempfile.TemporaryDirectory(prefix="genviral-times-") as tmp:
         env = suite_env(server)
-        sts = [st for st in (run_schemathesis(server, ST_ARGS) for _ in range(REPEATS)) if st is not None]
-        st = min(sts, key=lambda run: run.seconds) if sts else None
-        runs = []
-        old = []
-        for i in range(REPEATS):
+        sts, runs, old = [], [], []
+        # st run, the suite (and the other revision's) in turn, repeat after repeat: a shared
+        # machine's load then weighs on each alike, and their ratio moves less than their times.
+        for i in range(repeats):
+            if (st_run := run_schemathesis(server, ST_ARGS)) is not None:
+                sts.append(st_run)
             junit = Path(tmp) / f"junit{i}.xml"
             server.stats.reset()
             run = run_timed([*suite_cmd, "--junitxml", str(junit)], env=env)
             by_kind = junit_times(junit) if junit.is_file() else {}
             runs.append((run, server.stats.requests, by_kind, server.stats.max_in_flight))
             if against is not None:
-                # Interleaved with this tree's runs, so that both see the same machine.
                 server.stats.reset()
                 old_env = {**env, "PYTHONPATH": os.pathsep.join([str(against / "src"), env.get("PYTHONPATH", "")])}
                 old.append((run_timed(suite_cmd, cwd=against, env=old_env), server.stats.requests))
+        st = min(sts, key=lambda run: run.seconds) if sts else None
         suite, requests, by_kind, in_flight = min(runs, key=lambda r: r[0].wall)
-        startup = min(run_timed([*suite_cmd, "--collect-only"], env=env).wall for _ in range(REPEATS))
+        startup = min(run_timed([*suite_cmd, "--collect-only"], env=env).wall for _ in range(repeats))
         cost = ContractCost(
             latency=latency,
             suite_wall=suite.wall,
@@ -298,7 +307,7 @@ def print_contract(cost: ContractCost) -> None:
         print("st run: not installed")
         return
     print(f"st run: {cost.st_wall:6.2f} s wall, exit {cost.st_exit}, {cost.st_requests} requests ({' '.join(ST_ARGS)})")
-    print(f"where the suite's time goes (best of {REPEATS}; the tests' times from its --junitxml):")
+    print("where the suite's time goes (its best run; the tests' times from its --junitxml):")
     print(f"  {cost.startup:6.2f} s  start-up and collection (`pytest tests/contract --collect-only`)")
     for kind, seconds in sorted(cost.by_kind.items(), key=lambda kv: -kv[1]):
         print(f"  {seconds:6.2f} s  {kind}")
@@ -335,6 +344,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--against", metavar="REV", help="figure 3 for the suite of this git revision too (before)")
     parser.add_argument(
+        "--repeats", type=int, default=REPEATS, metavar="N", help=f"figure 3's best of N (default {REPEATS})"
+    )
+    parser.add_argument(
         "--write-bytecode",
         action="store_true",
         help="measure without PYTHONDONTWRITEBYTECODE (compiled once, into a temporary PYTHONPYCACHEPREFIX)",
@@ -370,7 +382,7 @@ def measure(args: argparse.Namespace) -> int:
         with contextlib.ExitStack() as stack:
             against = stack.enter_context(revision(args.against)) if args.against else None
             for latency in args.latency:
-                contract = contract_cost(latency, against, args.against)
+                contract = contract_cost(latency, against, args.against, max(1, args.repeats))
                 figures["contract"].append(
                     {
                         **asdict(contract),

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,9 +36,17 @@ def foreign(name: str) -> bool:
     return name.startswith("GENVIRAL_") or name.lower() in NETWORK_VARIABLES
 
 
+# Where each run keeps its hypothesis example database, removed when this process ends.
+_EXAMPLES = tempfile.TemporaryDirectory(prefix="genviral-hypothesis-")
+
+
 def _given(env: Mapping[str, str] | None) -> dict[str, str]:
-    """The settings a run is given, on top of this process's environment less its foreign variables."""
-    return {"GENVIRAL_HYPOTHESIS_PROFILE": "dev", **(env or {})}
+    """The settings a run is given, on top of this process's environment less its foreign
+    variables. Each run gets an example database of its own: in the shared one of the
+    repository's folder, what one run saw fail was replayed by whichever ran next, so a
+    run's requests, time and memory depended on the order the others had run in."""
+    examples = tempfile.mkdtemp(dir=_EXAMPLES.name)
+    return {"GENVIRAL_HYPOTHESIS_PROFILE": "dev", "HYPOTHESIS_STORAGE_DIRECTORY": examples, **(env or {})}
 
 
 def environment(env: Mapping[str, str] | None) -> dict[str, str]:

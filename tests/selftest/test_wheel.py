@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import trustme
+from helpers.hostile import key_forms
 from helpers.runner import ROOT, environment, staging_env
 from helpers.tls_staging import tls_reference
 
@@ -138,8 +139,13 @@ def test_the_installed_suite_passes_a_staging_with_a_private_ca_named_by_request
         env = {**staging_env(server), "REQUESTS_CA_BUNDLE": str(bundle)}
         run = installed.run("genviral-contract", "test", "--conformance-report", "report.json", cwd=empty, env=env)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    verdicts = {row["rule"]: row["verdict"] for row in json.loads((empty / "report.json").read_text())["rules"]}
+    written = (empty / "report.json").read_text()
+    verdicts = {row["rule"]: row["verdict"] for row in json.loads(written)["rules"]}
     assert set(verdicts.values()) == {"passed"}, {k: v for k, v in verdicts.items() if v != "passed"}
+    shown = written + run.stdout + run.stderr
+    for token in server.keys.values():
+        for form, (text, any_case) in key_forms(token).items():
+            assert (text.lower() not in shown.lower()) if any_case else (text not in shown), form
 
 
 def test_the_installed_suite_names_the_rule_a_faulty_target_breaks(installed: Installed, empty: Path) -> None:

@@ -81,7 +81,8 @@ def _announce(server: ReferenceServer) -> None:
     fault = server.fault
     label = f"fault {fault.name} ({fault.kind}: {fault.description})" if fault else "no fault"
     limit = f", rate limit {server.rate_limit} (one fixed window for all keys)" if server.rate_limit else ""
-    print(f"Genviral reference API, contract revision {server.revision}, {label}{limit}")
+    latency = f", each answer {server.latency * 1000:g} ms late" if server.latency else ""
+    print(f"Genviral reference API, contract revision {server.revision}, {label}{limit}{latency}")
     print(f"  base URL: {server.base_url}")
     print("  keys (send as 'Authorization: Bearer <key>'; fresh on every start):")
     width = max(len(name) for name in server.keys)

@@ -108,6 +108,11 @@ class RunLimits:
     def shared(self) -> bool:
         return self.directory is not None
 
+    @property
+    def slots(self) -> int:
+        """The run's in-flight cap: at most this many requests at once, every process together."""
+        return self._slots
+
     # --- the run's shared state: one JSON file per concern, under an exclusive lock -------------
 
     @contextlib.contextmanager

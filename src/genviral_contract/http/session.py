@@ -20,14 +20,17 @@ of the key's Authorization header.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 import urllib3
+from requests.adapters import BaseAdapter
 from requests.utils import select_proxy
 from urllib3.util.retry import Retry
 
@@ -88,6 +91,8 @@ class TargetSession(requests.Session):
             raise_on_status=False,
         )
         retry.traffic = self.traffic
+        self._retry = retry
+        self._own = threading.local()  # the adapter of this thread's own connection, if any
         adapter = watchdog.WatchedAdapter(max_retries=retry)
         self.mount("http://", adapter)
         self.mount("https://", adapter)
@@ -96,6 +101,24 @@ class TargetSession(requests.Session):
         self.network = network
         if network is not None:
             self.verify, self.cert = network.verify, network.cert
+
+    @contextlib.contextmanager
+    def own_connection(self) -> Iterator[None]:
+        """This thread's requests in the ``with`` on a connection of their own, opened for
+        them and closed after (a client that connects anew each time); the session's pooled
+        connections stay with the other threads' requests."""
+        outer: BaseAdapter | None = getattr(self._own, "adapter", None)
+        adapter = watchdog.WatchedAdapter(max_retries=self._retry)
+        self._own.adapter = adapter
+        try:
+            yield
+        finally:
+            self._own.adapter = outer
+            adapter.close()
+
+    def get_adapter(self, url: str) -> BaseAdapter:
+        own: BaseAdapter | None = getattr(self._own, "adapter", None)
+        return own if own is not None else super().get_adapter(url)
 
     def proxies_for(self, url: str) -> dict[str, str]:
         return self.network.proxies(url) if self.network is not None else {}
@@ -252,6 +275,6 @@ def fetch(
     headers = shape.headers_to_send()
     if authorization is not None:
         headers["Authorization"] = authorization.reveal()
-    with shape.connection_for(session):
+    with session.own_connection() if shape.connection == "fresh" else contextlib.nullcontext():
         response = session.request(method, url, headers=headers)
     return Exchange.of(response, role, authorization=authorization, secrets=session.secrets)

@@ -10,8 +10,7 @@ libraries so (tests/unit/http/test_shapes.py watches a loopback server receive e
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -48,18 +47,6 @@ class Shape:
         sent = ", ".join(f"{name}: {value}" for name, value in self.headers.items() if value is not None)
         unsent = ", ".join(name for name, value in self.headers.items() if value is None)
         return f"{self.name} ({self.who}): {sent}" + (f"; no {unsent}" if unsent else "")
-
-    @contextlib.contextmanager
-    def connection_for(self, session: requests.Session) -> Iterator[None]:
-        """Around one request: a ``fresh`` shape gets a connection of its own."""
-        if self.connection != "fresh":
-            yield
-            return
-        hang_up(session)
-        try:
-            yield
-        finally:
-            hang_up(session)
 
 
 # The suite's own requests; the session adds the run's mark to its User-Agent (run_mark.py).

@@ -23,7 +23,7 @@ from genviral_contract.plugin.ledger import REPORT_OPTION
 from genviral_contract.plugin.masking import mask_terminal
 from genviral_contract.plugin.run import RunState
 from genviral_contract.plugin.sightings import SharedFirsts
-from genviral_contract.plugin.stash import CONTINUITY, LIMITS, RECORDER, RUN_ID, SECRETS, SETTINGS
+from genviral_contract.plugin.stash import ANSWERS, CONTINUITY, LIMITS, RECORDER, RUN_ID, SECRETS, SETTINGS
 from genviral_contract.plugin.summary import Summary
 from genviral_contract.plugin.xdist import XdistHooks, is_worker, run_dir, run_id, xdist_loaded
 
@@ -51,6 +51,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SETTINGS] = loaded
     config.stash[SECRETS] = secrets
     config.stash[RUN_ID] = run_id(config)
+    config.stash[ANSWERS] = {}
     mask_terminal(config, secrets)
     budget = profiles.request_budget(config, loaded.max_requests)
     limits = RunLimits(run_dir(config), budget=budget, max_wait=loaded.max_wait, pace=loaded.rate_limit)

@@ -12,7 +12,7 @@ from genviral_contract.cassettes.recording import Recorder
 from genviral_contract.config.settings import Settings
 from genviral_contract.config.target import Target, open_target
 from genviral_contract.plugin.judge import Judge
-from genviral_contract.plugin.stash import CONTINUITY, LIMITS, RECORDER, RUN_ID, SECRETS, SETTINGS, TARGET
+from genviral_contract.plugin.stash import ANSWERS, CONTINUITY, LIMITS, RECORDER, RUN_ID, SECRETS, SETTINGS, TARGET
 
 
 @pytest.fixture(scope="session")
@@ -56,4 +56,5 @@ def genviral(genviral_target: Target, request: pytest.FixtureRequest) -> Judge:
         save=loaded.save_exchanges is not None,
         contract=loaded.contract,
         waivers=loaded.policy.waivers if loaded.policy else (),
+        answered=config.stash[ANSWERS],
     )

@@ -16,12 +16,14 @@ violation's exchange is shown in the reports and saved like a failure's, marked 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any, NoReturn
 
 import pytest
+import requests
 
 from genviral_contract.cassettes import har
 from genviral_contract.config.settings import ROLES
@@ -47,6 +49,7 @@ from genviral_contract.plugin.failure import (
     unanswered_request_shown,
 )
 from genviral_contract.plugin.stash import FAILURE, SAVED, WAIVED_FAILURES
+from genviral_contract.plugin.together import Ask, AskSignature, in_order
 
 # Why SCOPE-EXPECTED-IDS is not checked on a target whose expected ids are not configured.
 _NO_EXPECTED_IDS = "no expected ids for this target (GENVIRAL_WORKSPACE_ID, GENVIRAL_OWNER_USER_ID)"
@@ -67,13 +70,16 @@ class Judge:
         save: bool = False,
         contract: Contract = DEFAULT,
         waivers: tuple[Waiver, ...] = (),
+        answered: dict[AskSignature, Exchange] | None = None,
     ) -> None:
         """``secrets``: the run's set of things to mask (keys, and credentials derived from
         them, which :meth:`presenting` adds); ``continuity``: the run's memory of each key's
         answers, None where no key is configured (a replay); ``save``: keep the exchanges
         behind a failure as HAR entries (--save-exchanges); ``contract`` and ``waivers``:
-        what the team's policy holds the target to, and accepts for now."""
+        what the team's policy holds the target to, and accepts for now; ``answered``: the
+        run's answers to the questions asked with a role's key or with none (see :class:`Ask`)."""
         self.target = target
+        self.answered = answered if answered is not None else {}
         self.secrets = secrets if secrets is not None else set(target.keys.values())
         self.continuity = continuity
         self.save = save
@@ -82,6 +88,7 @@ class Judge:
         self._item = item
         self._nodeid = item.nodeid
         self._calls = 0
+        self._held: list[str] | None = None  # failures judging_all() holds until its end
         self._properties = item.user_properties
         self._properties.append((report.TARGET, target.label))
 
@@ -95,27 +102,92 @@ class Judge:
         method: str = "GET",
         shape: Shape = SUITE,
         scheme: str = "Bearer",
+        fresh: bool = True,
     ) -> Exchange:
         """A request with a role's key under ``scheme`` (skips when it is not configured), or
-        with an explicit header; sent as ``shape``'s client sends it."""
-        if role is not None:
-            authorization = self.key(role).bearer(scheme)
+        with an explicit header; sent as ``shape``'s client sends it. ``fresh`` False: see
+        :class:`Ask`."""
+        with self.together([Ask(role, authorization, shape, path, method, scheme, fresh)]) as answers:
+            return next(answers)
+
+    @contextlib.contextmanager
+    def together(self, asks: Sequence[Ask]) -> Iterator[Iterator[Exchange]]:
+        """Independent questions sent at once, within the run's in-flight cap; their answers
+        in the order of ``asks``, each taken as :meth:`get` takes one (see together.py). A
+        missing key skips before any of them is sent; a question another test of the run
+        asked already, when it need not be ``fresh``, is not sent again.
+
+        The asks of one batch use one key at most (any number may use none, or a credential
+        of their own): a target that mixes up the answers of different keys in flight is
+        SCOPE-CONCURRENT-ISOLATION's to catch, in its own test, not every test's."""
+        keys = sorted({ask.role for ask in asks if ask.role is not None})
+        if len(keys) > 1:
+            raise ValueError(f"asks of different keys ({', '.join(keys)}) are not asked together")
+        sent = [(ask, self._credential(ask)) for ask in asks]
+        earlier = [self._earlier(ask) for ask in asks]
+        unsent = [one for one, answer in zip(sent, earlier, strict=True) if answer is None]
+        with in_order(self._send, unsent, self.target.session.limits.slots) as results:
+            yield (
+                self._again(answer) if answer is not None else self._taken(next(results), ask, credential)
+                for (ask, credential), answer in zip(sent, earlier, strict=True)
+            )
+
+    def _credential(self, ask: Ask) -> Secret | None:
+        return self.key(ask.role).bearer(ask.scheme) if ask.role is not None else ask.authorization
+
+    def _send(self, sent: tuple[Ask, Secret | None]) -> tuple[Exchange | TargetError, list[requests.Response]]:
+        """One request, on whichever thread: its answer (or why there is none) and the "slow
+        down" answers waited out on the way, which are this thread's to take."""
+        ask, credential = sent
+        session = self.target.session
         try:
             answer: Exchange | TargetError = fetch(
-                self.target.session,
-                self.target.url(path),
-                role=role,
-                authorization=authorization,
-                method=method,
-                shape=shape,
+                session,
+                self.target.url(ask.path),
+                role=ask.role,
+                authorization=credential,
+                method=ask.method,
+                shape=ask.shape,
             )
         except TargetError as exc:
             answer = exc  # failed outside the handler, so no report chains the client's exception
-        self.judge_throttled(authorization)
+        finally:
+            throttled = session.take_throttled()
+        return answer, throttled
+
+    def _taken(
+        self, result: tuple[Exchange | TargetError, list[requests.Response]], ask: Ask, credential: Secret | None
+    ) -> Exchange:
+        """An answer as the test gets it, on the test's thread: the "slow down" answers before
+        it judged, a missing answer failing the test, the answer numbered."""
+        answer, throttled = result
+        self.judge_throttled(credential, throttled)
         if isinstance(answer, TargetError):
-            self.unanswered(answer, authorization)
+            self.unanswered(answer, credential)
+        self.passed("HTTP-ANSWERS")
+        if ask.signature is not None:
+            # The first: a later one may have come while other keys' requests were in flight.
+            self.answered.setdefault(ask.signature, answer)
+        return self.numbered(answer)
+
+    def _earlier(self, ask: Ask) -> Exchange | None:
+        """The run's answer to ``ask`` already, when it need not be asked afresh."""
+        signature = None if ask.fresh else ask.signature
+        return self.answered.get(signature) if signature is not None else None
+
+    def _again(self, answer: Exchange) -> Exchange:
+        """An answer another test took already, as this test's own next call."""
         self.passed("HTTP-ANSWERS")
         return self.numbered(answer)
+
+    def configured(self, roles: Iterable[str]) -> list[str]:
+        """Those of ``roles`` whose key is configured, or a skip that names every variable
+        to set when none is."""
+        roles = list(roles)
+        found = [role for role in roles if role in self.target.keys]
+        if not found:
+            pytest.skip("; ".join(f"{ROLES[role].env} is not set" for role in roles))
+        return found
 
     def key(self, role: str) -> Secret:
         """The key of a role, or a skip that names the variable to set."""
@@ -146,14 +218,16 @@ class Judge:
         lines = [f"HTTP-ANSWERS broken: {exc}", f"  rule: {rules.get('HTTP-ANSWERS').statement}"]
         shown = unanswered_request_shown(exc, authorization, self.target.keys.values())
         lines += [f"  {line}" for line in (shown.get("sent"), shown.get("curl")) if line]
-        self._item.stash[FAILURE] = mask_within(
-            {
-                "test": self._nodeid,
-                "rules": ["HTTP-ANSWERS"],
-                "violations": [violation.as_dict()],
-                "exchanges": [shown] if shown else [],
-            },
-            self.secrets,
+        self._item.stash.setdefault(FAILURE, []).append(
+            mask_within(
+                {
+                    "test": self._nodeid,
+                    "rules": ["HTTP-ANSWERS"],
+                    "violations": [violation.as_dict()],
+                    "exchanges": [shown] if shown else [],
+                },
+                self.secrets,
+            )
         )
         pytest.fail(mask("\n".join(lines), *self.secrets), pytrace=False)
 
@@ -162,10 +236,13 @@ class Judge:
         Authorization as the key's variable."""
         return Exchange.of(response, role, authorization=authorization, secrets=self.target.keys.values())
 
-    def judge_throttled(self, credential: Secret | None = None) -> None:
+    def judge_throttled(
+        self, credential: Secret | None = None, responses: Sequence[requests.Response] | None = None
+    ) -> None:
         """The "slow down" answers (429, 503) the client waited out on this thread's last
-        request are answers too: each is judged by the single-answer rules (its envelope)."""
-        for response in self.target.session.take_throttled():
+        request (or ``responses``, another thread's) are answers too: each is judged by the
+        single-answer rules (its envelope)."""
+        for response in self.target.session.take_throttled() if responses is None else responses:
             answer = self.exchange_of(response, None, credential)
             verdict = judge_raw(
                 answer.status,
@@ -330,7 +407,7 @@ class Judge:
         self.record(checked, kept, {v.rule for v, _ in waived})
         excused = [v for v, _ in waived]
         if kept:
-            self.fail(
+            message = self._failed(
                 kept,
                 exchange,
                 note,
@@ -340,6 +417,9 @@ class Judge:
                 rules_behind=rules_behind,
                 broken_too=broken_too,
             )
+            if self._held is None:
+                pytest.fail(message, pytrace=False)
+            self._held.append(message)
         if excused:
             self._keep([], excused, exchange, judged=judged, behind=behind, rules_behind=rules_behind, broken_too=())
 
@@ -355,6 +435,24 @@ class Judge:
         self._properties.append((report.CHECKED, " ".join(sorted(set(checked) | set(failed) | set(waived)))))
         if failed:
             self._properties.append((report.FAILED, " ".join(failed)))
+
+    @contextlib.contextmanager
+    def judging_all(self) -> Iterator[None]:
+        """Answers judged in the ``with`` do not end the test at the first broken one: each is
+        judged, and the test fails at the end with every failure, in the order judged (a
+        missing answer still ends it at once, after the failures before it)."""
+        held: list[str] = []
+        self._held = held
+        try:
+            yield
+        except pytest.fail.Exception as exc:
+            if not held:
+                raise
+            held.append(str(exc.msg))
+        finally:
+            self._held = None
+        if held:
+            pytest.fail("\n\n".join(held), pytrace=False)
 
     def fail(
         self,
@@ -372,6 +470,33 @@ class Judge:
         with; ``waived``: its violations a waiver covers), showing the exchanges ``behind`` it
         too, which broke ``rules_behind`` with it (a rule over several answers) or nothing by
         themselves (the answer compared with)."""
+        pytest.fail(
+            self._failed(
+                violations,
+                exchange,
+                note,
+                waived=waived,
+                judged=judged,
+                behind=behind,
+                rules_behind=rules_behind,
+                broken_too=broken_too,
+            ),
+            pytrace=False,
+        )
+
+    def _failed(
+        self,
+        violations: list[Violation],
+        exchange: Exchange | None,
+        note: str | None = None,
+        *,
+        waived: Sequence[Violation] = (),
+        judged: Mapping[str, Any] | None = None,
+        behind: Sequence[Behind] = (),
+        rules_behind: Sequence[str] = (),
+        broken_too: Sequence[str] = (),
+    ) -> str:
+        """The failure's message, masked, once its record is kept for the reports."""
         expired = expired_for(violations, self.waivers, date.today())
         message = mask(format_failure(violations, exchange, note, behind, expired, list(waived)), *self.secrets)
         self._keep(
@@ -383,7 +508,7 @@ class Judge:
             rules_behind=rules_behind,
             broken_too=broken_too,
         )
-        pytest.fail(message, pytrace=False)
+        return message
 
     def _keep(
         self,
@@ -412,7 +537,7 @@ class Judge:
             self.secrets,
         )
         if violations:
-            self._item.stash[FAILURE] = record
+            self._item.stash.setdefault(FAILURE, []).append(record)
         else:
             self._item.stash.setdefault(WAIVED_FAILURES, []).append(record)
         if self.save:

@@ -82,8 +82,8 @@ class RunState:
         secrets = self.config.stash[SECRETS]
         if rep.when == "call" and (rep.failed or WAIVED_FAILURES in item.stash):
             # A test whose only violations were waived passes, and still shows their exchanges.
-            failure = item.stash.get(FAILURE, None) if rep.failed else None
-            shown = [*item.stash.get(WAIVED_FAILURES, []), *([failure] if failure is not None else [])]
+            failures = item.stash.get(FAILURE, []) if rep.failed else []
+            shown = [*item.stash.get(WAIVED_FAILURES, []), *failures]
             saved = item.stash.get(SAVED, None)
             if shown:
                 setattr(rep, FAILURE_ATTRIBUTE, mask_within(shown, secrets))

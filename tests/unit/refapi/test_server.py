@@ -875,6 +875,28 @@ def test_serve_announces_its_rate_limit(capsys: pytest.CaptureFixture[str], monk
     assert "rate limit 40/15s" in capsys.readouterr().out.splitlines()[0]
 
 
+def test_serve_answers_each_request_after_its_latency(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A staging in another region: every answer at least 40 ms late (a loaded machine only adds).
+    took: list[float] = []
+
+    def interrupted() -> None:
+        out = capsys.readouterr().out
+        assert "each answer 40 ms late" in out.splitlines()[0]
+        url = next(word for word in out.split() if word.startswith("http://")).rstrip("/") + "/accounts"
+        with requests.Session() as session:
+            for _ in range(3):  # on one kept-alive connection, as the suite asks
+                started = time.monotonic()
+                assert session.get(url, timeout=5).status_code == 401
+                took.append(time.monotonic() - started)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(serve, "_wait_forever", interrupted)
+    assert main(["serve", "--latency", "0.04"]) == 0
+    assert min(took) >= 0.04, took
+
+
 def test_a_fresh_window_never_says_more_than_its_length() -> None:
     # Just below a power of two, now + 30 rounds up: (now + 30) - now is 30.00000000000182,
     # which ceil would make 31 s (it once failed test_rate_limit_headers_count_down).

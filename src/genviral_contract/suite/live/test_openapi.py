@@ -22,11 +22,14 @@ from genviral_contract.cassettes.har import judged_with
 from genviral_contract.config.target import Target
 from genviral_contract.contract.schemas import schema_dir
 from genviral_contract.contract.verdict import judge_raw
+from genviral_contract.credentials.secret import Secret
 from genviral_contract.credentials.shell import display
 from genviral_contract.http.errors import TargetError
 from genviral_contract.http.exchange import Exchange
 from genviral_contract.http.run_mark import AGENT
 from genviral_contract.plugin.judge import Judge
+from genviral_contract.plugin.profiles import LIVE_PHASES
+from genviral_contract.plugin.together import in_order
 
 # How much of one check's message a failure quotes.
 _MESSAGE = 300
@@ -39,25 +42,92 @@ def genviral_openapi(genviral_target: Target) -> Any:
 
 schema = schemathesis.pytest.from_fixture("genviral_openapi")
 
+# schemathesis' own request id, which makes every generated request unlike the others.
+_CASE_ID = "x-schemathesis-testcaseid"
+
+
+@pytest.fixture(scope="session")
+def genviral_openapi_answers() -> dict[str, Any]:
+    """The run's answers to schemathesis' requests, by what was asked. GET /accounts takes
+    no parameter, so many generated cases are one and the same request: asked again, its
+    answer would judge nothing new, so the first one is judged again instead."""
+    return {}
+
+
+def _asked(sent: dict[str, Any]) -> str:
+    """What a request sends (requests' keyword arguments), as a key: method, URL, query,
+    headers (schemathesis' request id left out, the key's value too: only whether it is
+    sent), cookies and body."""
+    shown = dict(sent)
+    shown["headers"] = {
+        name.lower(): "(the key)" if name.lower() == "authorization" else value
+        for name, value in sent.get("headers", {}).items()
+        if name.lower() != _CASE_ID
+    }
+    return repr(sorted((name, repr(value)) for name, value in shown.items()))
+
+
+def _undeclared(case: Any) -> list[str]:
+    """The methods schemathesis' coverage phase tries on the case's path as undeclared: its
+    configured set, less the methods the path declares."""
+    schema, operation = case.operation.schema, case.operation
+    tried = schema.config.phases_for(operation=operation).coverage.unexpected_methods
+    declared = {name.lower() for name in schema.raw_schema.get("paths", {}).get(operation.path, {})}
+    return sorted(method.upper() for method in set(tried) - declared)
+
+
+def _ask_undeclared(genviral: Judge, case: Any, sent: dict[str, Any], answers: dict[str, Any], key: Secret) -> None:
+    """Every undeclared method the coverage phase will try, asked at once, ``sent`` (one of
+    them) among them. The phase sends them one after another, each the very request of the
+    others under another method: asked together they cost the round trips of a few. A method
+    whose request comes out otherwise is asked when its case comes, as any other."""
+    asks = [{**sent, "method": method} for method in _undeclared(case)]
+    asks = [ask for ask in asks if _asked(ask) not in answers]
+    session = genviral.target.session
+
+    def ask(kwargs: dict[str, Any]) -> tuple[dict[str, Any], Any, list[Any]]:
+        try:
+            response: Any = session.request(**kwargs)
+        except TargetError as exc:
+            response = exc
+        return kwargs, response, session.take_throttled()
+
+    with in_order(ask, asks, session.limits.slots) as results:
+        for kwargs, response, throttled in results:
+            genviral.judge_throttled(key, throttled)
+            if not isinstance(response, TargetError):
+                answers[_asked(kwargs)] = response
+
+
+def _authorization(key: Secret) -> dict[str, str]:
+    # The suite's own User-Agent, which the session marks with the run and the request's number.
+    return {"Authorization": key.bearer().reveal(), "User-Agent": AGENT}
+
 
 @pytest.mark.contract
 @pytest.mark.rules("OPENAPI-CONFORMANCE")
 @schema.parametrize()
 # GET /accounts takes no parameter and the suite sets the Authorization header itself, so
-# generated cases differ little; a few are enough, and staging is spared the rest.
-@settings(max_examples=10)
-def test_generated_requests_conform(case: Any, genviral: Judge) -> None:
+# generated cases differ little; a few are enough, and staging is spared the rest, and the
+# requests that shrinking a failure would send.
+@settings(max_examples=10, phases=LIVE_PHASES)
+def test_generated_requests_conform(case: Any, genviral: Judge, genviral_openapi_answers: dict[str, Any]) -> None:
     key = genviral.key("workspace")
-    try:
-        response = case.call(
-            base_url=genviral.target.base_url,
-            session=genviral.target.session,
-            # The suite's own User-Agent, which the session marks with the run and the request's number.
-            headers={"Authorization": key.bearer().reveal(), "User-Agent": AGENT},
-        )
-    except TargetError as exc:
-        response = exc  # failed outside the handler, so no report chains the client's exception
-    genviral.judge_throttled(key)
+    base_url = genviral.target.base_url
+    answers = genviral_openapi_answers
+    sent = case.as_transport_kwargs(base_url=base_url, headers=_authorization(key))
+    asked = _asked(sent)
+    if asked not in answers and sent["method"].upper() in _undeclared(case):
+        _ask_undeclared(genviral, case, sent, answers, key)
+    response = answers.get(asked)
+    if response is None:
+        try:
+            response = case.call(base_url=base_url, session=genviral.target.session, headers=_authorization(key))
+        except TargetError as exc:
+            response = exc  # failed outside the handler, so no report chains the client's exception
+        genviral.judge_throttled(key)
+        if not isinstance(response, TargetError):
+            answers[asked] = response
     if isinstance(response, TargetError):
         genviral.unanswered(response, key.bearer())
     exchange = genviral.numbered(genviral.exchange_of(response, "workspace", key.bearer()))
