@@ -104,6 +104,22 @@ def same_rules_again(saved: dict[str, Any], capsys: Capture) -> dict[str, Any]:
     return judged
 
 
+def each_command_gets_what_was_judged(
+    saved: dict[str, Any], failing: list[dict[str, Any]], server: ReferenceServer, tmp_path: Path, capsys: Capture
+) -> dict[str, Any]:
+    """Each failing entry's command, as the failure printed it and pasted into a shell, gets
+    the answer the run judged; ``validate`` judges the HAR file as the run did; no key is
+    anywhere. What ``validate`` said."""
+    assert failing
+    for entry in failing:
+        command = entry["_genviral_curl"]
+        assert f"  {command}" in saved["run"].stdout.splitlines()
+        assert run_curl(command, server, tmp_path) == (entry["response"]["status"], body_of(entry))
+    judged = same_rules_again(saved, capsys)
+    assert no_key_in(saved, server) == []
+    return judged
+
+
 @pytest.mark.parametrize("server", ["html-errors-unless-json-asked"], indirect=True)
 def test_the_printed_curl_gets_what_the_suite_judged_in_the_curl_shape(
     pytester: pytest.Pytester, server: ReferenceServer, tmp_path: Path, capsys: Capture
@@ -111,34 +127,40 @@ def test_the_printed_curl_gets_what_the_suite_judged_in_the_curl_shape(
     saved = saved_run(pytester, server, tmp_path, "client_shapes")
     # Each question is asked as every client at once: the curl client's answers here.
     failing = [e for e in saved["entries"] if e["_genviral_rules"] and "User-Agent: curl/8" in e["_genviral_curl"]]
-    assert failing
     for entry in failing:
         command = entry["_genviral_curl"]
-        assert f"  {command}" in saved["run"].stdout.splitlines()  # as the failure printed it
         assert "--header 'User-Agent: curl/8' --header 'Accept: */*'" in command and "--compressed" not in command
-        assert run_curl(command, server, tmp_path) == (entry["response"]["status"], body_of(entry))
-    judged = same_rules_again(saved, capsys)
+    judged = each_command_gets_what_was_judged(saved, failing, server, tmp_path, capsys)
     assert {rule for entry in judged["entries"] for rule in entry["found"]} == {
         "HTTP-JSON-CONTENT-TYPE",
         "HTTP-BODY-JSON",
     }
-    assert no_key_in(saved, server) == []
 
 
-@pytest.mark.parametrize("server", ["secret-case-insensitive"], indirect=True)
-def test_the_printed_curl_sends_the_very_probe(
+# A fault, the tests that meet it, the rule it breaks, and what each failure's printed
+# command must say: the probe made from the key's variable in the shell (never the probe
+# itself), the scheme as it was sent.
+PRINTED_COMMANDS = {
+    "secret-case-insensitive": ("anything_but_its_secret", "AUTH-SECRET-CHECKED", r"\| tr a-zA-Z A-Za-z\)"),
+    "scheme-case-sensitive": (
+        "whatever_the_case_of_its_scheme",
+        "AUTH-SCHEME-ANY-CASE",
+        r'"Authorization: (bearer|BEARER) \$GENVIRAL_[A-Z]+_API_KEY"',
+    ),
+}
+
+
+@pytest.mark.parametrize("server", list(PRINTED_COMMANDS), indirect=True)
+def test_the_printed_curl_sends_the_very_credential(
     pytester: pytest.Pytester, server: ReferenceServer, tmp_path: Path, capsys: Capture
 ) -> None:
-    saved = saved_run(pytester, server, tmp_path, "anything_but_its_secret")
-    failing = [entry for entry in saved["entries"] if "AUTH-SECRET-CHECKED" in entry["_genviral_rules"]]
-    assert failing
+    assert server.fault is not None
+    select, rule, says = PRINTED_COMMANDS[server.fault.name]
+    saved = saved_run(pytester, server, tmp_path, select)
+    failing = [entry for entry in saved["entries"] if rule in entry["_genviral_rules"]]
     for entry in failing:
-        # The probe made from the key's variable in the shell, never the probe itself.
-        assert "| tr a-zA-Z A-Za-z)" in entry["_genviral_curl"]
-        status, body = run_curl(entry["_genviral_curl"], server, tmp_path)
-        assert (status, body) == (entry["response"]["status"], body_of(entry))
-    same_rules_again(saved, capsys)
-    assert no_key_in(saved, server) == []
+        assert re.search(says, entry["_genviral_curl"]), entry["_genviral_curl"]
+    each_command_gets_what_was_judged(saved, failing, server, tmp_path, capsys)
 
 
 @pytest.mark.parametrize("server", ["workspace-id-flaps"], indirect=True)
@@ -169,22 +191,6 @@ def test_an_echoed_key_is_masked_in_the_har_and_not_judged_again(
     assert no_key_in(saved, server) == []
     judged = same_rules_again(saved, capsys)
     assert any("ERR-NO-CREDENTIAL-ECHO" in entry["not_judged_again"] for entry in judged["entries"])
-
-
-@pytest.mark.parametrize("server", ["scheme-case-sensitive"], indirect=True)
-def test_the_printed_curl_writes_the_scheme_as_sent(
-    pytester: pytest.Pytester, server: ReferenceServer, tmp_path: Path, capsys: Capture
-) -> None:
-    saved = saved_run(pytester, server, tmp_path, "whatever_the_case_of_its_scheme")
-    failing = [entry for entry in saved["entries"] if "AUTH-SCHEME-ANY-CASE" in entry["_genviral_rules"]]
-    assert failing
-    for entry in failing:
-        command = entry["_genviral_curl"]
-        assert re.search(r'"Authorization: (bearer|BEARER) \$GENVIRAL_[A-Z]+_API_KEY"', command), command
-        assert f"  {command}" in saved["run"].stdout.splitlines()
-        assert run_curl(command, server, tmp_path) == (entry["response"]["status"], body_of(entry))
-    same_rules_again(saved, capsys)
-    assert no_key_in(saved, server) == []
 
 
 @pytest.mark.parametrize("server", ["account-changes-platform"], indirect=True)

@@ -6,12 +6,12 @@ answers with the client's port, so the connections show; nothing here judges its
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
+from helpers.loopback import answer, serving
 
 
 class _Port(BaseHTTPRequestHandler):
@@ -21,12 +21,7 @@ class _Port(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.served = getattr(self, "served", 0) + 1
-        body = json.dumps({"port": self.client_address[1], "nth": self.served}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        answer(self, 200, json.dumps({"port": self.client_address[1], "nth": self.served}).encode())
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -35,22 +30,18 @@ class _Port(BaseHTTPRequestHandler):
 @pytest.fixture
 def staging(inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The loopback server, as the inner run's staging (set after ``inner`` cleared the environment)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Port)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    monkeypatch.setenv("GENVIRAL_BASE_URL", f"http://127.0.0.1:{server.server_port}/api/partner/v1")
-    monkeypatch.setenv("GENVIRAL_WORKSPACE_API_KEY", "gva_test_abc.def123")
-    monkeypatch.setenv("GENVIRAL_PERSONAL_API_KEY", "gva_test_ghi.jkl456")
-    yield
-    server.shutdown()
-    server.server_close()
+    with serving(_Port) as server:
+        monkeypatch.setenv("GENVIRAL_BASE_URL", f"http://127.0.0.1:{server.server_port}/api/partner/v1")
+        monkeypatch.setenv("GENVIRAL_WORKSPACE_API_KEY", "gva_test_abc.def123")
+        monkeypatch.setenv("GENVIRAL_PERSONAL_API_KEY", "gva_test_ghi.jkl456")
+        yield
 
 
 BATCH = r"""
 import json
 
 import pytest
+from helpers.loopback import answer, serving
 
 from genviral_contract.http import shapes
 from genviral_contract.plugin.together import Ask

@@ -14,6 +14,7 @@ import venv
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import trustme
@@ -148,7 +149,9 @@ def test_the_installed_suite_passes_a_staging_with_a_private_ca_named_by_request
             assert (text.lower() not in shown.lower()) if any_case else (text not in shown), form
 
 
-def test_the_installed_suite_names_the_rule_a_faulty_target_breaks(installed: Installed, empty: Path) -> None:
+def some_tests_against(installed: Installed, empty: Path, fault: str) -> tuple[subprocess.CompletedProcess[str], Any]:
+    """Some of the installed suite's tests, in ``empty``, against the embedded reference API
+    with ``fault``: the run, and its JSON report."""
     run = installed.run(
         "genviral-contract",
         "test",
@@ -156,10 +159,16 @@ def test_the_installed_suite_names_the_rule_a_faulty_target_breaks(installed: In
         "--conformance-report",
         "report.json",
         cwd=empty,
-        env={"GENVIRAL_REFAPI_FAULT": FAULT.name},
+        env={"GENVIRAL_REFAPI_FAULT": fault},
     )
+    report = empty / "report.json"
+    return run, json.loads(report.read_text()) if report.exists() else None
+
+
+def test_the_installed_suite_names_the_rule_a_faulty_target_breaks(installed: Installed, empty: Path) -> None:
+    run, found = some_tests_against(installed, empty, FAULT.name)
     assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-2000:]
-    failed = {row["rule"] for row in json.loads((empty / "report.json").read_text())["rules"] if row["failed"]}
+    failed = {row["rule"] for row in found["rules"] if row["failed"]}
     assert failed & set(FAULT.rules), failed
     assert FAULT.rules[0] in run.stdout
 
@@ -207,18 +216,9 @@ def test_the_installed_tool_honours_a_policy_in_an_empty_folder(installed: Insta
     (empty / "genviral-contract.toml").write_text(POLICY, encoding="utf-8")
     version = installed.run("genviral-contract", "--version", cwd=empty)
     assert "contract revision 3 (schemas sha256:" in version.stdout, version.stdout + version.stderr
-    run = installed.run(
-        "genviral-contract",
-        "test",
-        *SOME,
-        "--conformance-report",
-        "report.json",
-        cwd=empty,
-        env={"GENVIRAL_REFAPI_FAULT": "inactive-leak"},
-    )
+    run, found = some_tests_against(installed, empty, "inactive-leak")
     # The installed schemas of revision 3, the policy's waiver: a waived failure, exit 0.
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    found = json.loads((empty / "report.json").read_text())
     assert found["tool"]["contract_revision"] == "3"
     assert found["policy"]["path"].endswith("genviral-contract.toml")
     assert {r["rule"]: r["verdict"] for r in found["rules"]}["ACC-STATUS-ACTIVE"] == "waived"

@@ -454,36 +454,6 @@ class Judge:
         if held:
             pytest.fail("\n\n".join(held), pytrace=False)
 
-    def fail(
-        self,
-        violations: list[Violation],
-        exchange: Exchange | None,
-        note: str | None = None,
-        *,
-        waived: Sequence[Violation] = (),
-        judged: Mapping[str, Any] | None = None,
-        behind: Sequence[Behind] = (),
-        rules_behind: Sequence[str] = (),
-        broken_too: Sequence[str] = (),
-    ) -> NoReturn:
-        """Fail the test for ``violations`` of ``exchange`` (``judged``: what it was judged
-        with; ``waived``: its violations a waiver covers), showing the exchanges ``behind`` it
-        too, which broke ``rules_behind`` with it (a rule over several answers) or nothing by
-        themselves (the answer compared with)."""
-        pytest.fail(
-            self._failed(
-                violations,
-                exchange,
-                note,
-                waived=waived,
-                judged=judged,
-                behind=behind,
-                rules_behind=rules_behind,
-                broken_too=broken_too,
-            ),
-            pytrace=False,
-        )
-
     def _failed(
         self,
         violations: list[Violation],
@@ -496,7 +466,11 @@ class Judge:
         rules_behind: Sequence[str] = (),
         broken_too: Sequence[str] = (),
     ) -> str:
-        """The failure's message, masked, once its record is kept for the reports."""
+        """The failure of ``violations`` of ``exchange`` as its message, masked, once its
+        record is kept for the reports (``judged``: what it was judged with; ``waived``: its
+        violations a waiver covers), showing the exchanges ``behind`` it too, which broke
+        ``rules_behind`` with it (a rule over several answers) or nothing by themselves (the
+        answer compared with)."""
         expired = expired_for(violations, self.waivers, date.today())
         message = mask(format_failure(violations, exchange, note, behind, expired, list(waived)), *self.secrets)
         self._keep(

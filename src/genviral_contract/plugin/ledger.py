@@ -104,7 +104,7 @@ class Ledger:
     # note -> how many answers showed it
     notes: dict[str, int] = field(default_factory=dict)
     # Each failed test's broken rules and the exchanges behind them (plugin/judge.py's
-    # Judge.fail: the request, the status, the request ids, the curl command).
+    # Judge.conclude: the request, the status, the request ids, the curl command).
     failures: list[dict[str, Any]] = field(default_factory=list)
     # The contract judged by and what the team's policy accepted.
     accepted: Accepted = field(default_factory=Accepted)

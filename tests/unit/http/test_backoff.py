@@ -4,18 +4,17 @@ its headers, and the session's back-off against a target that keeps saying it.""
 from __future__ import annotations
 
 import email.utils
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, ClassVar
 
 import pytest
 import requests
 from helpers import clock as limits_clock
 from helpers.clock import Clock
-from helpers.loopback import serving
+from helpers.loopback import answer, serving
 from requests.structures import CaseInsensitiveDict
 
 from genviral_contract.http.backoff import FIRST_BACKOFF, MAX_BACKOFF, _reset, _retry_after, backoff
@@ -36,13 +35,7 @@ class _AlwaysNow(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         type(self).count += 1
-        body = b'{"ok": false, "code": 429, "message": "Too many requests"}'
-        self.send_response(429)
-        self.send_header("Retry-After", "0")
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        answer(self, 429, b'{"ok": false, "code": 429, "message": "Too many requests"}', Retry_After="0")
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -50,12 +43,9 @@ class _AlwaysNow(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def always_now() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _AlwaysNow)
     _AlwaysNow.count = 0
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/api/partner/v1/accounts"
-    server.shutdown()
-    server.server_close()
+    with serving(_AlwaysNow) as server:
+        yield f"http://127.0.0.1:{server.server_address[1]}/api/partner/v1/accounts"
 
 
 def test_a_target_that_always_says_now_is_asked_with_a_doubling_wait(always_now: str, clock: Clock) -> None:
@@ -237,12 +227,7 @@ class _ClosingProxy(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self._answered += 1
-        body = b'{"ok": true}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        answer(self, 200, b'{"ok": true}')
 
     do_GET = do_OPTIONS = do_POST = _answer
 
