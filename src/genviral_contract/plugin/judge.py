@@ -180,15 +180,6 @@ class Judge:
         self.passed("HTTP-ANSWERS")
         return self.numbered(answer)
 
-    def configured(self, roles: Iterable[str]) -> list[str]:
-        """Those of ``roles`` whose key is configured, or a skip that names every variable
-        to set when none is."""
-        roles = list(roles)
-        found = [role for role in roles if role in self.target.keys]
-        if not found:
-            pytest.skip("; ".join(f"{ROLES[role].env} is not set" for role in roles))
-        return found
-
     def key(self, role: str) -> Secret:
         """The key of a role, or a skip that names the variable to set."""
         key = self.target.keys.get(role)
