@@ -2,15 +2,17 @@
 
 Masking runs on every line the terminal, the logs, the reports and the cassettes get, so
 the scan is one pass of an Aho-Corasick automaton (``ahocorasick_rs``) over the text,
-whatever the number of secrets; the automaton of a set of secrets is built once per set
-and kept.
+whatever the number of secrets; an automaton is built for a set of secrets and kept, and
+serves the sets that grow from it by a few secrets (see :func:`_search`).
 """
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -39,39 +41,81 @@ def _needles(secret: Secret) -> tuple[str, ...]:
     return (*lowered_forms(secret), *pieces(secret))
 
 
-@functools.lru_cache(maxsize=8)
-def _search(secrets: frozenset[Secret]) -> tuple[tuple[str, ...], AhoCorasick | None]:
-    """The needles of ``secrets``, and an automaton of their prefixes (pattern ``i`` is the
-    start of needle ``i``) that finds every occurrence of each in one pass (None: no needle).
+@dataclasses.dataclass(frozen=True)
+class _Search:
+    """How the needles of a set of secrets are found: an automaton of the prefixes of
+    ``needles`` (those of the secrets ``base``; pattern ``i`` is the start of needle ``i``),
+    and ``extra``, the needles of the set's other secrets, each looked for on its own."""
 
-    Kept for the last few sets masked for: a run masks every line it shows for its own
-    set, which grows a secret at a time (each probe, each presented credential), and a
-    new set may be masked for only a few lines.
-    """
+    base: frozenset[Secret]
+    needles: tuple[str, ...]
+    automaton: AhoCorasick | None
+    extra: tuple[str, ...] = ()
+
+
+# A run's set of secrets grows a secret at a time (each probe, each presented credential),
+# and a new set may be masked for only a few lines. Its automaton is a kept set's, when one
+# is contained in it, and the few secrets beyond it are looked for one needle at a time;
+# past _EXTRA of them an automaton of the whole set is built. The last _KEPT sets are kept.
+_KEPT, _EXTRA = 8, 8
+_kept: collections.OrderedDict[frozenset[Secret], _Search] = collections.OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _built(secrets: frozenset[Secret]) -> _Search:
     needles = tuple(set().union(*map(_needles, secrets)))
     prefixes = [needle[:_PREFIX] for needle in needles]
-    return needles, AhoCorasick(prefixes, implementation=Implementation.NoncontiguousNFA) if needles else None
+    automaton = AhoCorasick(prefixes, implementation=Implementation.NoncontiguousNFA) if needles else None
+    return _Search(secrets, needles, automaton)
+
+
+def _search(secrets: frozenset[Secret]) -> _Search:
+    """How the needles of ``secrets`` are found: every occurrence of most of them in one
+    pass of an automaton, and of a few more one by one."""
+    with _kept_lock:
+        found = _kept.get(secrets)
+        if found is not None:
+            _kept.move_to_end(secrets)
+            return found
+        bases = [kept for kept in _kept.values() if kept.base <= secrets and len(secrets - kept.base) <= _EXTRA]
+    if bases:
+        base = max(bases, key=lambda kept: len(kept.base))
+        extra = set().union(*map(_needles, secrets - base.base)) - set(base.needles)
+        found = _Search(base.base, base.needles, base.automaton, tuple(extra))
+    else:
+        found = _built(secrets)
+    with _kept_lock:
+        _kept[secrets] = found
+        while len(_kept) > _KEPT:
+            _kept.popitem(last=False)
+    return found
 
 
 def _spans(secrets: frozenset[Secret], text: str) -> Iterator[tuple[int, int]]:
     """Where a form or a piece of ``secrets`` occurs in ``text``, in any case: every
     occurrence, overlapping ones too."""
-    needles, automaton = _search(secrets)
-    if automaton is None:
+    search = _search(secrets)
+    if search.automaton is None and not search.extra:
         return
     lowered = text.lower()
     if len(lowered) != len(text):
         # A character whose lower case is longer ("İ"): positions would not line up, so
         # a case-insensitive search on the text itself.
-        for needle in needles:
+        for needle in (*search.needles, *search.extra):
             for match in re.finditer(f"(?=({re.escape(needle)}))", text, re.IGNORECASE):
                 yield match.start(), match.end(1)
         return
     # Every occurrence of every prefix, not only the leftmost-longest: a needle may start
     # inside another one. Needles that begin alike are a pattern each, each reported.
-    for index, start, _ in automaton.find_matches_as_indexes(lowered, overlapping=True):
-        if lowered.startswith(needles[index], start):
-            yield start, start + len(needles[index])
+    if search.automaton is not None:
+        for index, start, _ in search.automaton.find_matches_as_indexes(lowered, overlapping=True):
+            if lowered.startswith(search.needles[index], start):
+                yield start, start + len(search.needles[index])
+    for needle in search.extra:
+        start = lowered.find(needle)
+        while start != -1:
+            yield start, start + len(needle)
+            start = lowered.find(needle, start + 1)
 
 
 def _masked_spans(text: str, secrets: frozenset[Secret], marker: str) -> str:

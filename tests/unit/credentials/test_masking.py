@@ -148,3 +148,24 @@ def test_the_scan_finds_what_trying_every_position_finds(case: tuple[list[Secret
     # The set grows a secret at a time, as a run's does: each set is searched for with its own automaton.
     for grown in range(1, len(secrets) + 1):
         assert set(masking._spans(frozenset(secrets[:grown]), text)) == _everywhere(secrets[:grown], text)
+
+
+def test_a_set_grown_a_secret_at_a_time_builds_an_automaton_now_and_then(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A run's set grows by each probe and each presented credential: the secrets beyond a kept
+    # set's automaton are looked for one by one, until there are more than a few of them.
+    built: list[int] = []
+    original = masking._built
+
+    def counted(secrets: frozenset[Secret]) -> object:
+        built.append(len(secrets))
+        return original(secrets)
+
+    monkeypatch.setattr(masking, "_built", counted)
+    monkeypatch.setattr(masking, "_kept", type(masking._kept)())
+    secrets = [Secret(f"gva_live_grow{i:02d}.{i:02d}secretpart{i:02d}abcdef") for i in range(3 * masking._EXTRA)]
+    for grown in range(1, len(secrets) + 1):
+        first, newest = secrets[0], secrets[grown - 1]
+        text = " | ".join((*lowered_forms(first), *lowered_forms(newest))).upper()
+        masked = masking._masked_spans(text, frozenset(secrets[:grown]), "#").lower()
+        assert not [form for form in (*lowered_forms(first), *lowered_forms(newest)) if form in masked], grown
+    assert len(built) <= 3 and built[0] == 1, built
