@@ -69,10 +69,14 @@ def _asked(sent: dict[str, Any]) -> str:
 
 def _undeclared(case: Any) -> list[str]:
     """The methods schemathesis' coverage phase tries on the case's path as undeclared: its
-    configured set, less the methods the path declares."""
+    configured set, less the methods the path declares (none when this schemathesis keeps
+    them elsewhere: each case is then asked when it comes)."""
     schema, operation = case.operation.schema, case.operation
-    tried = schema.config.phases_for(operation=operation).coverage.unexpected_methods
-    declared = {name.lower() for name in schema.raw_schema.get("paths", {}).get(operation.path, {})}
+    try:
+        tried = schema.config.phases_for(operation=operation).coverage.unexpected_methods
+        declared = {name.lower() for name in schema.raw_schema.get("paths", {}).get(operation.path, {})}
+    except (AttributeError, TypeError):
+        return []
     return sorted(method.upper() for method in set(tried) - declared)
 
 
