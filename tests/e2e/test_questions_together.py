@@ -101,3 +101,20 @@ def test_the_undeclared_methods_schemathesis_tries_are_asked_together(pytester: 
         # One 405 for each of the seven undeclared methods (TRACE, QUERY, PUT, POST, PATCH,
         # OPTIONS, DELETE), asked once each.
         assert server.stats.statuses.get(405) == 7, server.stats.statuses
+
+
+@pytest.mark.parametrize(("fault", "noted"), [("connection-close", True), (None, False)])
+def test_a_target_that_closes_the_shared_connection_is_noted(
+    pytester: pytest.Pytester, tmp_path: Path, fault: str | None, noted: bool
+) -> None:
+    # The SDK-like client keeps one connection for every key; the fresh clients' connections
+    # are their own and do not count. A target that closes it after each answer is noted once.
+    report = tmp_path / "report.json"
+    with ReferenceServer(fault=fault) as server:
+        args = ["-k", "client_shapes", "--conformance-report", str(report)]
+        run = run_inprocess(pytester, args, env=staging_env(server))
+    assert run.returncode == 0, run.stdout[-3000:]
+    notes = [n for n in json.loads(report.read_text(encoding="utf-8"))["notes"] if "kept-alive connection" in str(n)]
+    assert (len(notes) == 1) is noted, notes
+    if noted:
+        assert "sdk: the target closed the kept-alive connection between requests" in str(notes[0])
