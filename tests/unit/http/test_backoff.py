@@ -216,10 +216,7 @@ class _ClosingProxy(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     keeps = 1
     seen: ClassVar[list[str]] = []
-
-    def handle_one_request(self) -> None:
-        self._answered = getattr(self, "_answered", 0)
-        super().handle_one_request()
+    _answered = 0  # on this connection: one handler serves one connection
 
     def _answer(self) -> None:
         type(self).seen.append(f"{self.command} {self.path}")
